@@ -1,0 +1,16 @@
+import type { Knex } from 'knex';
+import * as directory from './20261121_001_directory.js';
+
+/**
+ * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
+ * output, tsx and vitest without a loader for .ts files.
+ */
+const migrations: Record<string, Knex.Migration> = {
+  '20261121_001_directory': directory,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name]!,
+};

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import defaults from '../../config/default.json' with { type: 'json' };
+import { loadDevelopmentKeys, type GeneratedKey } from './devKeys.js';
+
+const base64Key32 = z
+  .string()
+  .transform((s) => Buffer.from(s, 'base64'))
+  .refine((b) => b.length === 32, 'must be 32 bytes, base64-encoded');
+
+const schema = z.object({
+  nodeEnv: z.string().default('development'),
+  port: z.coerce.number().int().min(0).max(65535),
+  host: z.string(),
+  publicUrl: z.string(),
+  dataDir: z.string(),
+  databaseUrl: z.string().regex(/^mysql2?:\/\//, 'must be a mysql:// URL').optional(),
+  marketplaceBasePath: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be empty or like /koogallery (no trailing slash)'),
+  signatureWindowSeconds: z.coerce.number().int().positive(),
+  acceptCanonicalPayload: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+  bodyLimitBytes: z.coerce.number().int().positive(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  mysqlPoolMax: z.coerce.number().int().positive(),
+  kitAccessKey: z.string().min(16, 'must be at least 16 characters'),
+  basicAccessKey: z.string().min(16, 'must be at least 16 characters'),
+  rsaPrivateKeyPem: z.string().refine(isStrongRsaKey, 'must be a PKCS#8 PEM RSA private key of at least 3072 bits'),
+  dataEncryptionKey: base64Key32,
+  apiToken: z.string().min(24, 'must be at least 24 characters'),
+});
+
+export type Config = z.infer<typeof schema> & {
+  /** Keys generated for development on this start (printed once so the seller centre can be set up). */
+  generatedKeys: GeneratedKey[];
+};
+
+type Env = Record<string, string | undefined>;
+
+/** Environment variables override config/default.json; each maps to one config field. */
+const ENV: Record<string, keyof z.input<typeof schema>> = {
+  NODE_ENV: 'nodeEnv',
+  PORT: 'port',
+  HOST: 'host',
+  PUBLIC_URL: 'publicUrl',
+  DATA_DIR: 'dataDir',
+  DATABASE_URL: 'databaseUrl',
+  MARKETPLACE_BASE_PATH: 'marketplaceBasePath',
+  SIGNATURE_WINDOW_SECONDS: 'signatureWindowSeconds',
+  ACCEPT_CANONICAL_PAYLOAD: 'acceptCanonicalPayload',
+  BODY_LIMIT_BYTES: 'bodyLimitBytes',
+  LOG_LEVEL: 'logLevel',
+  MYSQL_POOL_MAX: 'mysqlPoolMax',
+  KIT_ACCESS_KEY: 'kitAccessKey',
+  BASIC_ACCESS_KEY: 'basicAccessKey',
+  RSA_PRIVATE_KEY: 'rsaPrivateKeyPem',
+  DATA_ENCRYPTION_KEY: 'dataEncryptionKey',
+  API_TOKEN: 'apiToken',
+};
+
+const SECRET_FIELDS = ['kitAccessKey', 'basicAccessKey', 'rsaPrivateKeyPem', 'dataEncryptionKey', 'apiToken'] as const;
+
+export class ConfigError extends Error {}
+
+/**
+ * Reads config/default.json, then the environment. Outside production, missing keys are generated
+ * once and kept under dataDir; in production a missing key stops the start with its variable named.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const raw: Record<string, unknown> = { ...defaults };
+  for (const [name, field] of Object.entries(ENV)) {
+    if (env[name] !== undefined && env[name] !== '') raw[field] = env[name];
+  }
+  if (env.RSA_PRIVATE_KEY_FILE && raw.rsaPrivateKeyPem === undefined) {
+    raw.rsaPrivateKeyPem = readFileSync(env.RSA_PRIVATE_KEY_FILE, 'utf8');
+  }
+  const production = (raw.nodeEnv ?? 'development') === 'production';
+  const missing = SECRET_FIELDS.filter((f) => raw[f] === undefined);
+  let generatedKeys: GeneratedKey[] = [];
+  if (missing.length > 0) {
+    if (production) {
+      const names = missing.map((f) => variableOf(f));
+      throw new ConfigError(`NODE_ENV=production needs ${names.join(', ')}; refusing to start without them`);
+    }
+    const dev = loadDevelopmentKeys(resolve(String(raw.dataDir)), missing);
+    Object.assign(raw, dev.values);
+    generatedKeys = dev.generated;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${variableOf(String(i.path[0]))}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return { ...parsed.data, generatedKeys };
+}
+
+function variableOf(field: string): string {
+  if (field === 'rsaPrivateKeyPem') return 'RSA_PRIVATE_KEY_FILE or RSA_PRIVATE_KEY';
+  return Object.entries(ENV).find(([, f]) => f === field)?.[0] ?? field;
+}
+
+function isStrongRsaKey(pem: string): boolean {
+  try {
+    const key = createPrivateKey(pem);
+    return key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 3072;
+  } catch {
+    return false;
+  }
+}
+
+/** The production address to register in the seller centre. */
+export function productionAddress(config: Config, listeningPort: number): string {
+  const origin = config.publicUrl.replace(/\/+$/, '') || `http://localhost:${listeningPort}`;
+  return origin + config.marketplaceBasePath;
+}

@@ -1,0 +1,82 @@
+import type { KeyObject } from 'node:crypto';
+import type { Trx } from '../store/db.js';
+import { upsertNewer } from '../store/upsertNewer.js';
+import type { ApplicationSyncBody } from '../marketplace/kitSchemas.js';
+import { invalidParam } from '../marketplace/resultCodes.js';
+import { decryptClientSecret, SecretDecryptionError, type SecretBox } from '../marketplace/secrets.js';
+import { now, type SyncResult } from './syncResult.js';
+
+export interface AppSecrets {
+  rsaPrivateKey: KeyObject;
+  box: SecretBox;
+}
+
+/** The additional data a sealed clientSecret is bound to: its own row. */
+export const clientSecretContext = (instanceId: string, tenantId: string, appId: string) =>
+  `clientSecret:${instanceId}:${tenantId}:${appId}`;
+
+/**
+ * applicationSync (spec §5.2): clientSecret arrives RSA-OAEP encrypted; it is decrypted (so a
+ * wrong key is refused before anything is stored) and kept AES-GCM sealed.
+ */
+export async function applicationSync(trx: Trx, body: ApplicationSyncBody, secrets: AppSecrets): Promise<SyncResult> {
+  const deleted = body.flag === 0;
+  const plain = deleted ? undefined : decrypt(body, secrets.rsaPrivateKey);
+  const key = { instance_id: body.instanceId, tenant_id: body.tenantId, app_id: body.appId };
+  const context = clientSecretContext(body.instanceId, body.tenantId, body.appId);
+  const result: SyncResult = {
+    outcome: 'applied',
+    instanceId: body.instanceId,
+    tenantId: body.tenantId,
+    testFlag: body.testFlag,
+    detail: { flag: body.flag, appId: body.appId, ...(plain ? { oaep: plain.padding } : {}) },
+    changes: [],
+  };
+  const stored = await trx('apps').where(key).first('source_ts', 'client_secret');
+  if (stored && stored.source_ts > body.timeStamp) return { ...result, outcome: 'stale' };
+  // Sealing uses a fresh IV; keep the stored ciphertext when the secret is unchanged so a replay changes nothing.
+  const sealed = plain
+    ? sameSecret(secrets.box, stored?.client_secret, context, plain.secret)
+      ? (stored!.client_secret as string)
+      : secrets.box.seal(plain.secret, context)
+    : null;
+
+  await upsertNewer(
+    trx,
+    'apps',
+    [
+      {
+        ...key,
+        client_id: body.clientId || null,
+        client_secret: sealed,
+        secret_padding: plain?.padding ?? null,
+        deleted: deleted ? 1 : 0,
+        test_flag: body.testFlag ? 1 : 0,
+        source_ts: body.timeStamp,
+        created_at: now(),
+      },
+    ],
+    ['instance_id', 'tenant_id', 'app_id'],
+  );
+  result.changes.push({ type: 'app', instanceId: body.instanceId, tenantId: body.tenantId, appId: body.appId, deleted });
+  return result;
+}
+
+function decrypt(body: ApplicationSyncBody, key: KeyObject) {
+  if (!body.clientId) throw invalidParam('clientId: must not be empty');
+  try {
+    return decryptClientSecret(key, body.clientSecret);
+  } catch (err) {
+    if (err instanceof SecretDecryptionError) throw invalidParam(err.message);
+    throw err;
+  }
+}
+
+function sameSecret(box: SecretBox, sealed: string | null | undefined, context: string, secret: string): boolean {
+  if (!sealed) return false;
+  try {
+    return box.open(sealed, context) === secret;
+  } catch {
+    return false; // sealed under an earlier DATA_ENCRYPTION_KEY: re-seal
+  }
+}

@@ -1,0 +1,95 @@
+import type { Trx } from '../store/db.js';
+import { upsertNewer, type Row } from '../store/upsertNewer.js';
+import type { AuthSyncBody, AuthUser } from '../marketplace/kitSchemas.js';
+import { now, type SyncResult } from './syncResult.js';
+
+const STATE_BY_FLAG = { 0: 'deleted', 1: 'authorized', 2: 'authorized', 3: 'cancelled' } as const;
+const IN_LIST_CHUNK = 1_000;
+
+/**
+ * authSync (spec §5.3): the users an enterprise admin authorizes for an app. Ordered by
+ * currentSyncTime; idempotent by instance + tenant + app + userName. flag 3 keeps the user but
+ * cancels the authorization; flag 0 deletes the authorization, and the user once no app has them.
+ */
+export async function authSync(trx: Trx, body: AuthSyncBody): Promise<SyncResult> {
+  const ts = body.currentSyncTime;
+  const tenantKey = { instance_id: body.instanceId, tenant_id: body.tenantId };
+  const users = [...new Map(body.userList.map((u) => [u.userName, u])).values()];
+  const newer = await newerAuthorizations(trx, { ...tenantKey, app_id: body.appId }, users, ts);
+  const current = users.filter((u) => !newer.has(u.userName));
+  const result: SyncResult = {
+    outcome: users.length > 0 && current.length === 0 ? 'stale' : 'applied',
+    instanceId: body.instanceId,
+    tenantId: body.tenantId,
+    testFlag: body.testFlag,
+    detail: { flag: body.flag, appId: body.appId, users: users.length, stale: newer.size },
+    changes: [],
+  };
+  if (current.length === 0) return result;
+
+  const base = { ...tenantKey, test_flag: body.testFlag ? 1 : 0, source_ts: ts, created_at: now() };
+  await upsertNewer(trx, 'users', current.map((u) => profileRow(u, base, body.flag === 0)), ['instance_id', 'tenant_id', 'user_name']);
+  const state = STATE_BY_FLAG[body.flag];
+  await upsertNewer(
+    trx,
+    'user_apps',
+    current.map((u) => ({ ...base, app_id: body.appId, user_name: u.userName, role: u.role, enabled: u.enable ? 1 : 0, state })),
+    ['instance_id', 'tenant_id', 'app_id', 'user_name'],
+  );
+  if (body.flag === 0) await keepUsersOtherAppsStillAuthorize(trx, tenantKey, current);
+
+  const revoked = current.filter((u) => state !== 'authorized' || !u.enable).map((u) => u.userName);
+  if (revoked.length > 0) {
+    result.changes.push({ type: 'usersRevoked', instanceId: body.instanceId, tenantId: body.tenantId, appId: body.appId, userNames: revoked });
+  }
+  return result;
+}
+
+function profileRow(u: AuthUser, base: Row, deleted: boolean): Row {
+  return {
+    ...base,
+    user_name: u.userName,
+    name: u.name,
+    org_code: u.orgCode,
+    position: u.position,
+    employee_code: u.employeeCode,
+    employee_type: u.employeeType,
+    mobile: u.mobile,
+    email: u.email,
+    work_place: u.workPlace,
+    entry_date: u.entryDate,
+    deleted: deleted ? 1 : 0,
+  };
+}
+
+async function newerAuthorizations(trx: Trx, key: Record<string, string>, users: AuthUser[], ts: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (let i = 0; i < users.length; i += IN_LIST_CHUNK) {
+    const rows = await trx('user_apps')
+      .where(key)
+      .whereIn('user_name', users.slice(i, i + IN_LIST_CHUNK).map((u) => u.userName))
+      .andWhere('source_ts', '>', ts)
+      .select('user_name');
+    for (const r of rows) names.add(r.user_name);
+  }
+  return names;
+}
+
+/** A user deleted for one app stays in the directory while another app still authorizes them. */
+async function keepUsersOtherAppsStillAuthorize(trx: Trx, tenantKey: Record<string, string>, users: AuthUser[]) {
+  for (let i = 0; i < users.length; i += IN_LIST_CHUNK) {
+    await trx('users')
+      .where(tenantKey)
+      .whereIn('user_name', users.slice(i, i + IN_LIST_CHUNK).map((u) => u.userName))
+      .andWhere('deleted', 1)
+      .whereExists(function () {
+        this.select(trx.raw('1'))
+          .from('user_apps')
+          .whereRaw('user_apps.instance_id = users.instance_id')
+          .andWhereRaw('user_apps.tenant_id = users.tenant_id')
+          .andWhereRaw('user_apps.user_name = users.user_name')
+          .andWhereNot('user_apps.state', 'deleted');
+      })
+      .update({ deleted: 0 });
+  }
+}

@@ -1,0 +1,124 @@
+import type { Db } from '../store/db.js';
+import { pathsOf } from './orgTree.js';
+
+/** Read side of the tenant directory, for the merchant's application. Never returns secrets. */
+
+export interface Page {
+  page: number;
+  pageSize: number;
+}
+
+const bool = (v: unknown) => v === 1 || v === true || v === '1';
+
+export async function listTenants(db: Db, { page, pageSize }: Page, instanceId?: string) {
+  const q = db('tenants').where('deleted', 0);
+  if (instanceId !== undefined) q.andWhere('instance_id', instanceId);
+  const [{ total }] = await q.clone().count({ total: '*' });
+  const rows = await q.orderBy([{ column: 'tenant_id' }, { column: 'instance_id' }]).limit(pageSize).offset((page - 1) * pageSize);
+  return { items: rows.map(tenantView), page, pageSize, total: Number(total) };
+}
+
+/** The tenant row under the given instance, or, when a tenant has several, the most recently synced. */
+export async function findTenant(db: Db, tenantId: string, instanceId?: string) {
+  const q = db('tenants').where({ tenant_id: tenantId, deleted: 0 });
+  if (instanceId !== undefined) q.andWhere('instance_id', instanceId);
+  return q.orderBy('source_ts', 'desc').first();
+}
+
+export async function tenantDetail(db: Db, tenant: Record<string, unknown>) {
+  const apps = await db('apps')
+    .where({ instance_id: tenant.instance_id, tenant_id: tenant.tenant_id, deleted: 0 })
+    .orderBy('app_id')
+    .select('app_id', 'client_id', 'client_secret', 'test_flag', 'source_ts');
+  const instances = await db('tenants').where({ tenant_id: tenant.tenant_id, deleted: 0 }).orderBy('instance_id').pluck('instance_id');
+  return {
+    ...tenantView(tenant),
+    instances,
+    apps: apps.map((a) => ({
+      appId: a.app_id,
+      clientId: a.client_id,
+      hasClientSecret: a.client_secret != null,
+      testFlag: bool(a.test_flag),
+      syncedAt: a.source_ts,
+    })),
+  };
+}
+
+function tenantView(t: Record<string, unknown>) {
+  return {
+    instanceId: t.instance_id,
+    tenantId: t.tenant_id,
+    tenantCode: t.tenant_code,
+    name: t.name,
+    domainName: t.domain_name,
+    testFlag: bool(t.test_flag),
+    syncedAt: t.source_ts,
+  };
+}
+
+type TenantKey = { instance_id: string; tenant_id: string };
+
+export async function listDepartments(db: Db, key: TenantKey) {
+  const rows = await db('departments').where({ ...key, deleted: 0 }).orderBy('org_code').select('org_code', 'org_name', 'parent_code', 'source_ts');
+  const paths = pathsOf(new Map(rows.map((r) => [r.org_code, r.parent_code])));
+  return rows.map((r) => ({ orgCode: r.org_code, orgName: r.org_name, parentCode: r.parent_code, path: paths.get(r.org_code), syncedAt: r.source_ts }));
+}
+
+export interface UserFilter extends Page {
+  appId?: string;
+  orgCode?: string;
+}
+
+export async function listUsers(db: Db, key: TenantKey, filter: UserFilter) {
+  const q = db('users').where({ 'users.instance_id': key.instance_id, 'users.tenant_id': key.tenant_id, 'users.deleted': 0 });
+  if (filter.orgCode !== undefined) q.andWhere('users.org_code', filter.orgCode);
+  if (filter.appId !== undefined) {
+    q.whereExists(function () {
+      this.select(db.raw('1'))
+        .from('user_apps')
+        .whereRaw('user_apps.instance_id = users.instance_id and user_apps.tenant_id = users.tenant_id and user_apps.user_name = users.user_name')
+        .andWhere('user_apps.app_id', filter.appId!);
+    });
+  }
+  const [{ total }] = await q.clone().count({ total: '*' });
+  const rows = await q.orderBy('users.user_name').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).select('users.*');
+  const apps = await authorizationsOf(db, key, rows.map((r) => r.user_name));
+  return { items: rows.map((r) => userView(r, apps.get(r.user_name) ?? [])), page: filter.page, pageSize: filter.pageSize, total: Number(total) };
+}
+
+export async function findUser(db: Db, key: TenantKey, userName: string) {
+  const row = await db('users').where({ ...key, user_name: userName, deleted: 0 }).first();
+  if (!row) return undefined;
+  const apps = await authorizationsOf(db, key, [userName]);
+  return userView(row, apps.get(userName) ?? []);
+}
+
+async function authorizationsOf(db: Db, key: TenantKey, userNames: string[]) {
+  const byUser = new Map<string, object[]>();
+  if (userNames.length === 0) return byUser;
+  const rows = await db('user_apps').where(key).whereIn('user_name', userNames).orderBy('app_id');
+  for (const r of rows) {
+    const list = byUser.get(r.user_name) ?? [];
+    list.push({ appId: r.app_id, role: r.role, enabled: bool(r.enabled), state: r.state, authorized: r.state === 'authorized' && bool(r.enabled), syncedAt: r.source_ts });
+    byUser.set(r.user_name, list);
+  }
+  return byUser;
+}
+
+function userView(r: Record<string, unknown>, apps: object[]) {
+  return {
+    userName: r.user_name,
+    name: r.name,
+    orgCode: r.org_code,
+    position: r.position,
+    employeeCode: r.employee_code,
+    employeeType: r.employee_type,
+    mobile: r.mobile,
+    email: r.email,
+    workPlace: r.work_place,
+    entryDate: r.entry_date,
+    testFlag: bool(r.test_flag),
+    syncedAt: r.source_ts,
+    apps,
+  };
+}

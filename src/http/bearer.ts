@@ -1,0 +1,19 @@
+import type { Middleware } from 'koa';
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Bearer-token guard for the merchant-facing API; compares digests so timing tells nothing. */
+export function requireBearer(token: string): Middleware {
+  const expected = digest(token);
+  return async (ctx, next) => {
+    const m = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
+    if (!m || !timingSafeEqual(digest(m[1]!.trim()), expected)) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Bearer');
+      ctx.body = { error: 'unauthorized', message: 'a valid API_TOKEN bearer token is required' };
+      return;
+    }
+    await next();
+  };
+}

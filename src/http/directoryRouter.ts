@@ -1,0 +1,59 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Runtime } from '../runtime.js';
+import { findTenant, findUser, listDepartments, listTenants, listUsers, tenantDetail } from '../directory/queries.js';
+import { fieldPath } from '../marketplace/validation.js';
+import { requireBearer } from './bearer.js';
+
+const pageQuery = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(1000).default(100),
+  instanceId: z.string().max(64).optional(),
+  appId: z.string().max(64).optional(),
+  orgCode: z.string().max(64).optional(),
+});
+
+function query(ctx: Context) {
+  const parsed = pageQuery.safeParse(ctx.query);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  ctx.throw(400, `${fieldPath(issue.path)}: ${issue.message}`);
+}
+
+/** The tenant directory, read-only, for the merchant's own application (bearer API_TOKEN). */
+export function directoryRouter(rt: Runtime): Router {
+  const { db } = rt;
+  const router = new Router({ prefix: '/api/v1' });
+  router.use(requireBearer(rt.config.apiToken));
+
+  const tenantOr404 = async (ctx: Context) => {
+    const tenant = await findTenant(db, ctx.params.tenantId!, query(ctx).instanceId);
+    if (!tenant) ctx.throw(404, `tenant ${ctx.params.tenantId} is not in the directory`);
+    return tenant as { instance_id: string; tenant_id: string } & Record<string, unknown>;
+  };
+  const keyOf = (t: { instance_id: string; tenant_id: string }) => ({ instance_id: t.instance_id, tenant_id: t.tenant_id });
+
+  router.get('/tenants', async (ctx) => {
+    const q = query(ctx);
+    ctx.body = await listTenants(db, q, q.instanceId);
+  });
+  router.get('/tenants/:tenantId', async (ctx) => {
+    ctx.body = await tenantDetail(db, await tenantOr404(ctx));
+  });
+  router.get('/tenants/:tenantId/departments', async (ctx) => {
+    const t = await tenantOr404(ctx);
+    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, items: await listDepartments(db, keyOf(t)) };
+  });
+  router.get('/tenants/:tenantId/users', async (ctx) => {
+    const t = await tenantOr404(ctx);
+    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...(await listUsers(db, keyOf(t), query(ctx))) };
+  });
+  router.get('/tenants/:tenantId/users/:userName', async (ctx) => {
+    const t = await tenantOr404(ctx);
+    const user = await findUser(db, keyOf(t), ctx.params.userName!);
+    if (!user) ctx.throw(404, `user ${ctx.params.userName} is not in tenant ${t.tenant_id}`);
+    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...user };
+  });
+  return router;
+}

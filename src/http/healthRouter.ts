@@ -1,0 +1,25 @@
+import Router from '@koa/router';
+import type { Runtime } from '../runtime.js';
+import { migrationsCurrent } from '../store/migrate.js';
+import { describe } from './signedCall.js';
+
+export function healthRouter(rt: Runtime): Router {
+  const router = new Router();
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  /** Ready = the database answers and every migration is applied. */
+  router.get('/readyz', async (ctx) => {
+    try {
+      await rt.db.raw('select 1');
+      const current = await migrationsCurrent(rt.db);
+      ctx.status = current ? 200 : 503;
+      ctx.body = { status: current ? 'ready' : 'migrations pending', database: 'ok' };
+    } catch (err) {
+      rt.log.warn({ err: describe(err) }, 'readiness check failed');
+      ctx.status = 503;
+      ctx.body = { status: 'database unreachable' };
+    }
+  });
+  return router;
+}

@@ -1,0 +1,30 @@
+import Router from '@koa/router';
+import type { Runtime } from '../runtime.js';
+import { kitActions } from '../marketplace/kitActions.js';
+import { kitSignature } from '../marketplace/signing.js';
+import { invalidParam } from '../marketplace/resultCodes.js';
+import { signedCall } from './signedCall.js';
+
+/** POST {base}/produceAPI/v2/{call}: signed with x-sign / x-timestamp / x-nonce (spec §3.3). */
+export function kitRouter(rt: Runtime): Router {
+  const actions = kitActions(rt);
+  const key = rt.config.kitAccessKey;
+  const router = new Router({ prefix: `${rt.config.marketplaceBasePath}/produceAPI/v2` });
+  router.post(
+    '/:call',
+    signedCall(rt, {
+      channel: 'kit',
+      names: { sign: 'x-sign', timestamp: 'x-timestamp', nonce: 'x-nonce' },
+      credentials: (ctx) => ({ sign: ctx.get('x-sign'), timestamp: ctx.get('x-timestamp'), nonce: ctx.get('x-nonce') }),
+      signature: (nonce, timestamp, payload) => kitSignature(key, nonce, timestamp, payload),
+      nameOf: (ctx) => String(ctx.params.call).slice(0, 32),
+      dispatch: (ctx) => {
+        const name = String(ctx.params.call);
+        const found = Object.hasOwn(actions, name) ? actions[name] : undefined;
+        if (!found) throw invalidParam(`unknown kit interface "${name.slice(0, 40)}"; expected one of ${Object.keys(actions).join(', ')}`);
+        return { name, action: found };
+      },
+    }),
+  );
+  return router;
+}

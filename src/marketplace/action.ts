@@ -1,0 +1,26 @@
+import type { z } from 'zod';
+import type { Trx } from '../store/db.js';
+import type { DirectoryChange } from '../directory/changes.js';
+
+export interface CallResult {
+  /** stale: the directory holds newer data for everything this call would change. */
+  outcome: 'applied' | 'stale';
+  instanceId?: string;
+  tenantId?: string;
+  testFlag: boolean;
+  /** Counts and flags for the audit record; never secrets. */
+  detail: Record<string, unknown>;
+  changes: DirectoryChange[];
+  /** Extra fields of the answer besides resultCode/resultMsg (e.g. newInstance's instanceId). */
+  response?: Record<string, unknown>;
+}
+
+/** One marketplace interface: how its body is validated and what it does in its transaction. */
+export interface MarketplaceAction<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  execute(trx: Trx, body: z.output<S>): Promise<CallResult>;
+}
+
+export function action<S extends z.ZodType>(schema: S, execute: (trx: Trx, body: z.output<S>) => Promise<CallResult>): MarketplaceAction {
+  return { schema, execute } as MarketplaceAction;
+}

@@ -1,0 +1,64 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** Which form of the body a signature was computed over (spec §3.4, open question 1). */
+export type PayloadForm = 'raw' | 'canonical';
+
+export interface Payload {
+  form: PayloadForm;
+  text: string;
+}
+
+function hmacHex(key: string, message: string): string {
+  return createHmac('sha256', key).update(message, 'utf8').digest('hex');
+}
+
+/** Kit x-sign (spec §3.3): HMAC over key + nonce + timestamp + payload, key = kit accessKey. */
+export function kitSignature(key: string, nonce: string, timestamp: string, payload: string): string {
+  return hmacHex(key, key + nonce + timestamp + payload);
+}
+
+/** Basic signature (spec §3.2): as kit, but over the hex HMAC of the payload instead of the payload. */
+export function basicSignature(key: string, nonce: string, timestamp: string, payload: string): string {
+  return hmacHex(key, key + nonce + timestamp + hmacHex(key, payload));
+}
+
+/**
+ * The Java demo's form: top-level keys sorted (UTF-16 order, as TreeMap), top-level nulls dropped,
+ * compact, non-ASCII kept; nested values as received.
+ */
+export function canonicalPayload(body: Record<string, unknown>): string {
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(body).sort()) {
+    if (body[key] !== null && body[key] !== undefined) sorted[key] = body[key];
+  }
+  return JSON.stringify(sorted);
+}
+
+export function payloadForms(raw: string, body: Record<string, unknown>, acceptCanonical: boolean): Payload[] {
+  const forms: Payload[] = [{ form: 'raw', text: raw }];
+  if (acceptCanonical) {
+    const canonical = canonicalPayload(body);
+    if (canonical !== raw) forms.push({ form: 'canonical', text: canonical });
+  }
+  return forms;
+}
+
+/** Constant-time, case-insensitive compare of a hex signature. */
+export function sameSignature(expectedHex: string, givenHex: string): boolean {
+  const a = Buffer.from(expectedHex.toLowerCase(), 'utf8');
+  const b = Buffer.from(givenHex.toLowerCase(), 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The form whose signature matches, or undefined. Every form is computed, so timing does not tell which. */
+export function matchingForm(
+  given: string,
+  forms: Payload[],
+  sign: (payload: string) => string,
+): PayloadForm | undefined {
+  let match: PayloadForm | undefined;
+  for (const p of forms) {
+    if (sameSignature(sign(p.text), given) && match === undefined) match = p.form;
+  }
+  return match;
+}

@@ -1,0 +1,35 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { Config } from './config/index.js';
+import { openDb, type Db } from './store/db.js';
+import { SecretBox } from './marketplace/secrets.js';
+import { ChangeFeed } from './directory/changes.js';
+import { createLogger, type Logger } from './log.js';
+
+/** The long-lived parts every module shares, built once per process. */
+export interface Runtime {
+  config: Config;
+  db: Db;
+  log: Logger;
+  changes: ChangeFeed;
+  rsaPrivateKey: KeyObject;
+  box: SecretBox;
+}
+
+export function createRuntime(config: Config, overrides: Partial<Pick<Runtime, 'db' | 'log'>> = {}): Runtime {
+  const db =
+    overrides.db ??
+    openDb({
+      databaseUrl: config.databaseUrl,
+      sqliteFile: join(resolve(config.dataDir), 'koobridge.sqlite'),
+      mysqlPoolMax: config.mysqlPoolMax,
+    });
+  return {
+    config,
+    db,
+    log: overrides.log ?? createLogger(config.logLevel),
+    changes: new ChangeFeed(),
+    rsaPrivateKey: createPrivateKey(config.rsaPrivateKeyPem),
+    box: new SecretBox(config.dataEncryptionKey),
+  };
+}
