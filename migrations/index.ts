@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as directory from './20261121_001_directory.js';
+import * as instances from './20261121_002_instances.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -7,6 +8,7 @@ import * as directory from './20261121_001_directory.js';
  */
 const migrations: Record<string, Knex.Migration> = {
   '20261121_001_directory': directory,
+  '20261121_002_instances': instances,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

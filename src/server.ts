@@ -5,6 +5,7 @@ import type { Config } from './config/index.js';
 import { migrateLatest } from './store/migrate.js';
 import { createApp } from './http/app.js';
 import { startJobs } from './jobs/index.js';
+import { features } from './features.js';
 
 export interface RunningServer {
   rt: Runtime;
@@ -18,13 +19,14 @@ export interface RunningServer {
 export async function startServer(config: Config, options: { jobs?: boolean; rt?: Runtime } = {}): Promise<RunningServer> {
   const rt = options.rt ?? createRuntime(config);
   await migrateLatest(rt.db);
-  const app = createApp(rt);
+  for (const f of features) f.setup?.(rt);
+  const app = createApp(rt, features.flatMap((f) => f.routers ?? []));
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
-  const tasks = options.jobs === false ? [] : startJobs(rt);
+  const tasks = options.jobs === false ? [] : startJobs(rt, features.flatMap((f) => f.jobs ?? []));
   const port = (server.address() as AddressInfo).port;
   return {
     rt,

@@ -1,0 +1,16 @@
+import type { Runtime } from './runtime.js';
+import type { RouterFactory } from './http/app.js';
+import type { Job } from './jobs/index.js';
+
+/**
+ * What each feature adds to the server beside the kit calls and the directory API: routers,
+ * node-cron jobs, and set-up steps (e.g. subscribing to directory changes). One place to register.
+ */
+export interface Feature {
+  name: string;
+  routers?: RouterFactory[];
+  jobs?: Job[];
+  setup?(rt: Runtime): void;
+}
+
+export const features: Feature[] = [];

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../src/config/index.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { kitSignature, basicSignature } from '../../src/marketplace/signing.js';
+import { freshStore, type Store } from './stores.js';
+import { TEST_KEYS, testRsa } from './keys.js';
+
+export interface MarketplaceAnswer {
+  resultCode: string;
+  resultMsg: string;
+  [k: string]: unknown;
+}
+
+export interface SignOptions {
+  timestamp?: string;
+  nonce?: string;
+  key?: string;
+  /** Sign this text instead of the body sent (to test the canonical form). */
+  signedPayload?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestServer extends RunningServer {
+  store: Store;
+  /** POST a kit call signed as the marketplace would; the raw body is sent as given when a string. */
+  kit(call: string, body: unknown, opts?: SignOptions): Promise<MarketplaceAnswer>;
+  /** POST a basic (lifecycle) call signed in the query string. */
+  basic(body: unknown, opts?: SignOptions): Promise<MarketplaceAnswer>;
+  /** GET the directory API with the bearer token. */
+  api(path: string, token?: string): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export const nonce = () => randomBytes(32).toString('hex').toUpperCase();
+
+export async function startTestServer(store: Store, env: Record<string, string> = {}): Promise<TestServer> {
+  const ts = await freshStore(store);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: ts.dataDir,
+    DATABASE_URL: ts.databaseUrl,
+    LOG_LEVEL: 'silent',
+    KIT_ACCESS_KEY: TEST_KEYS.kit,
+    BASIC_ACCESS_KEY: TEST_KEYS.basic,
+    API_TOKEN: TEST_KEYS.apiToken,
+    DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
+    RSA_PRIVATE_KEY: testRsa().privatePem,
+    ...env,
+  });
+  const running = await startServer(config, { jobs: false });
+  const base = `${running.url}${config.marketplaceBasePath}`;
+
+  const post = async (url: string, raw: string, headers: Record<string, string>) => {
+    const res = await fetch(url, { method: 'POST', headers, body: raw });
+    if (res.status !== 200) throw new Error(`marketplace call answered HTTP ${res.status}: ${await res.text()}`);
+    if (!res.headers.get('content-type')?.startsWith('application/json')) throw new Error('answer is not application/json');
+    return (await res.json()) as MarketplaceAnswer;
+  };
+
+  return {
+    ...running,
+    store,
+    async kit(call, body, opts = {}) {
+      const raw = typeof body === 'string' ? body : JSON.stringify(body);
+      const timestamp = opts.timestamp ?? String(Date.now());
+      const n = opts.nonce ?? nonce();
+      const sign = kitSignature(opts.key ?? TEST_KEYS.kit, n, timestamp, opts.signedPayload ?? raw).toUpperCase();
+      return post(`${base}/produceAPI/v2/${call}`, raw, {
+        'content-type': opts.contentType ?? 'application/json;charset=utf8',
+        'x-sign': sign,
+        'x-timestamp': timestamp,
+        'x-nonce': n,
+        ...opts.headers,
+      });
+    },
+    async basic(body, opts = {}) {
+      const raw = typeof body === 'string' ? body : JSON.stringify(body);
+      const timestamp = opts.timestamp ?? String(Date.now());
+      const n = opts.nonce ?? nonce();
+      const signature = basicSignature(opts.key ?? TEST_KEYS.basic, n, timestamp, opts.signedPayload ?? raw).toUpperCase();
+      const q = new URLSearchParams({ signature, timestamp, nonce: n });
+      return post(`${base}?${q}`, raw, { 'content-type': opts.contentType ?? 'application/json;charset=utf8', ...opts.headers });
+    },
+    async api(path, token = TEST_KEYS.apiToken) {
+      const res = await fetch(`${running.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, body: await res.json().catch(() => undefined) };
+    },
+    async stop() {
+      await running.close();
+      await ts.drop();
+    },
+  };
+}
