@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { kitSignature, basicSignature } from '../../src/marketplace/signing.js';
-import { freshStore, type Store } from './stores.js';
+import { freshStore, type Store } from './database.js';
 import { TEST_KEYS, testRsa } from './keys.js';
 
 export interface MarketplaceAnswer {
@@ -34,8 +34,9 @@ export interface TestServer extends RunningServer {
 
 export const nonce = () => randomBytes(32).toString('hex').toUpperCase();
 
-export async function startTestServer(store: Store, env: Record<string, string> = {}): Promise<TestServer> {
-  const ts = await freshStore(store);
+/** A koobridge server on a fresh database, with clients that sign like the marketplace. Used by tests and benchmarks. */
+export async function startTestServer(store: Store, env: Record<string, string> = {}, mysqlUrl?: string): Promise<TestServer> {
+  const ts = await freshStore(store, mysqlUrl);
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
