@@ -1,0 +1,110 @@
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { stores } from '../helpers/stores.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { TENANT, allOrgSync, dept, later, singleOrgSync, tenantSync } from '../helpers/fixtures.js';
+import { directorySnapshot, lastAudit } from '../helpers/snapshot.js';
+
+describe.each(stores)('department sync on %s', (store) => {
+  let s: TestServer | undefined;
+  beforeEach(async () => {
+    await s?.stop();
+    s = await startTestServer(store);
+    await s.kit('tenantSync', tenantSync());
+  });
+  afterAll(() => s?.stop());
+
+  const tree = async () => {
+    const { items } = (await s!.api(`/api/v1/tenants/${TENANT}/departments`)).body;
+    return Object.fromEntries(items.map((d: { orgCode: string; path: string }) => [d.orgCode, d.path]));
+  };
+
+  it('singleOrgSync adds, renames, moves and deletes', async () => {
+    await s!.kit('singleOrgSync', singleOrgSync('root', null));
+    await s!.kit('singleOrgSync', singleOrgSync('a', 'root'));
+    await s!.kit('singleOrgSync', singleOrgSync('b', 'root'));
+    await s!.kit('singleOrgSync', singleOrgSync('a1', 'a'));
+    expect(await tree()).toEqual({ root: '/root', a: '/root/a', b: '/root/b', a1: '/root/a/a1' });
+
+    await s!.kit('singleOrgSync', singleOrgSync('a', 'b', { flag: 2, orgName: 'A moved' }));
+    expect(await tree()).toEqual({ root: '/root', a: '/root/b/a', b: '/root/b', a1: '/root/b/a/a1' });
+    const { items } = (await s!.api(`/api/v1/tenants/${TENANT}/departments`)).body;
+    expect(items.find((d: { orgCode: string }) => d.orgCode === 'a')).toMatchObject({ orgName: 'A moved', parentCode: 'b' });
+
+    await s!.kit('singleOrgSync', singleOrgSync('b', 'root', { flag: 0 }));
+    expect(Object.keys(await tree()).sort()).toEqual(['a', 'a1', 'root']);
+    expect((await s!.kit('singleOrgSync', singleOrgSync('b', 'root', { flag: 0 }))).resultCode).toBe('000000');
+  });
+
+  it('a child may arrive before its parent', async () => {
+    await s!.kit('singleOrgSync', singleOrgSync('leaf', 'mid'));
+    expect(await tree()).toEqual({ leaf: '/leaf' });
+    await s!.kit('singleOrgSync', singleOrgSync('mid', 'top'));
+    await s!.kit('singleOrgSync', singleOrgSync('top', null));
+    expect(await tree()).toEqual({ top: '/top', mid: '/top/mid', leaf: '/top/mid/leaf' });
+  });
+
+  it('a move that would close a parent cycle is refused and changes nothing', async () => {
+    await s!.kit('singleOrgSync', singleOrgSync('x', null));
+    await s!.kit('singleOrgSync', singleOrgSync('y', 'x'));
+    await s!.kit('singleOrgSync', singleOrgSync('z', 'y'));
+    const before = await directorySnapshot(s!.rt.db);
+    const answer = await s!.kit('singleOrgSync', singleOrgSync('x', 'z', { flag: 2 }));
+    expect(answer).toMatchObject({ resultCode: '000002', resultMsg: 'parentCode: departments form a parent cycle (x > z > y > x)' });
+    expect(await directorySnapshot(s!.rt.db)).toEqual(before);
+    expect((await s!.kit('singleOrgSync', singleOrgSync('x', 'x', { flag: 2 }))).resultCode).toBe('000002');
+  });
+
+  it('allOrgSync takes an array, children before parents, and builds the paths', async () => {
+    const answer = await s!.kit('allOrgSync', allOrgSync([dept('c', 'b'), dept('b', 'a'), dept('a')]));
+    expect(answer.resultCode).toBe('000000');
+    expect(await tree()).toEqual({ a: '/a', b: '/a/b', c: '/a/b/c' });
+  });
+
+  it('allOrgSync takes orgInfoList as a JSON string, ignoring a stray flag', async () => {
+    const list = JSON.stringify([{ ...dept('a'), flag: 1 }, dept('b', 'a')]);
+    expect((await s!.kit('allOrgSync', allOrgSync(list))).resultCode).toBe('000000');
+    expect(await tree()).toEqual({ a: '/a', b: '/a/b' });
+  });
+
+  it('allOrgSync takes the V1 form orgInfo with name', async () => {
+    const { orgInfoList: _, ...body } = allOrgSync([]);
+    const v1 = { ...body, orgInfo: JSON.stringify([{ orgCode: 'v1', name: 'V1 dept', parentCode: '' }]) };
+    expect((await s!.kit('allOrgSync', v1)).resultCode).toBe('000000');
+    expect((await s!.api(`/api/v1/tenants/${TENANT}/departments`)).body.items).toEqual([expect.objectContaining({ orgCode: 'v1', orgName: 'V1 dept', path: '/v1' })]);
+  });
+
+  it('a full sync is a snapshot: unlisted departments are deleted, except those written by a newer call', async () => {
+    await s!.kit('allOrgSync', allOrgSync([dept('keep'), dept('gone'), dept('child', 'keep')]));
+    const fullTs = later();
+    const newerTs = later();
+    await s!.kit('singleOrgSync', singleOrgSync('newer', 'keep', { timeStamp: newerTs }));
+    await s!.kit('allOrgSync', allOrgSync([dept('keep'), dept('child', 'keep')], { timeStamp: fullTs }));
+    expect(await tree()).toEqual({ keep: '/keep', child: '/keep/child', newer: '/keep/newer' });
+  });
+
+  it('a full sync with a parent cycle is refused and changes nothing', async () => {
+    await s!.kit('allOrgSync', allOrgSync([dept('a')]));
+    const before = await directorySnapshot(s!.rt.db);
+    const answer = await s!.kit('allOrgSync', allOrgSync([dept('p', 'q'), dept('q', 'r'), dept('r', 'p'), dept('ok')]));
+    expect(answer.resultCode).toBe('000002');
+    expect(answer.resultMsg).toMatch(/^orgInfoList: departments form a parent cycle \((p > q > r > p|q > r > p > q|r > p > q > r)\)$/);
+    expect(await directorySnapshot(s!.rt.db)).toEqual(before);
+  });
+
+  it('an older singleOrgSync arriving after a newer one changes nothing and is audited stale', async () => {
+    const older = singleOrgSync('d', null, { orgName: 'old' });
+    const newer = singleOrgSync('d', null, { orgName: 'new' });
+    await s!.kit('singleOrgSync', newer);
+    expect((await s!.kit('singleOrgSync', older)).resultCode).toBe('000000');
+    expect((await s!.api(`/api/v1/tenants/${TENANT}/departments`)).body.items[0].orgName).toBe('new');
+    expect(await lastAudit(s!.rt.db)).toMatchObject({ outcome: 'stale' });
+  });
+
+  it('a delete that overtook the add keeps the department deleted', async () => {
+    const add = singleOrgSync('late', null);
+    const del = singleOrgSync('late', null, { flag: 0 });
+    await s!.kit('singleOrgSync', del);
+    await s!.kit('singleOrgSync', add);
+    expect(await tree()).toEqual({});
+  });
+});
