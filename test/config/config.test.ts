@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/index.js';
+import { TEST_KEYS, testRsa } from '../helpers/keys.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'koobridge-config-'));
+
+describe('configuration', () => {
+  it('in production, refuses to start without keys and names every missing variable', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: tmp() })).toThrow(
+      /KIT_ACCESS_KEY, BASIC_ACCESS_KEY, RSA_PRIVATE_KEY_FILE or RSA_PRIVATE_KEY, DATA_ENCRYPTION_KEY, API_TOKEN/,
+    );
+  });
+
+  it('in development, generates missing keys once, keeps them under data/ and reuses them', () => {
+    const dir = tmp();
+    const first = loadConfig({ DATA_DIR: dir });
+    expect(first.generatedKeys.map((k) => k.variable).sort()).toEqual(
+      ['API_TOKEN', 'BASIC_ACCESS_KEY', 'DATA_ENCRYPTION_KEY', 'KIT_ACCESS_KEY', 'RSA_PRIVATE_KEY_FILE'].sort(),
+    );
+    expect(first.generatedKeys.find((k) => k.variable === 'RSA_PRIVATE_KEY_FILE')!.display).toMatch(/^public key for the seller centre: MII[A-Za-z0-9+/=]+$/);
+    expect(statSync(join(dir, 'dev-keys.json')).mode & 0o077).toBe(0);
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(second.generatedKeys).toEqual([]);
+    expect(second.kitAccessKey).toBe(first.kitAccessKey);
+    expect(second.rsaPrivateKeyPem).toBe(first.rsaPrivateKeyPem);
+    expect(JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8')).apiToken).toBe(first.apiToken);
+  });
+
+  it('refuses an RSA key shorter than 3072 bits', () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const env = {
+      NODE_ENV: 'production',
+      KIT_ACCESS_KEY: TEST_KEYS.kit,
+      BASIC_ACCESS_KEY: TEST_KEYS.basic,
+      API_TOKEN: TEST_KEYS.apiToken,
+      DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
+    };
+    expect(() => loadConfig({ ...env, RSA_PRIVATE_KEY: weak })).toThrow(/RSA_PRIVATE_KEY_FILE or RSA_PRIVATE_KEY: must be a PKCS#8 PEM RSA private key of at least 3072 bits/);
+    expect(loadConfig({ ...env, RSA_PRIVATE_KEY: testRsa().privatePem }).nodeEnv).toBe('production');
+  });
+
+  it('refuses a DATA_ENCRYPTION_KEY that is not 32 bytes', () => {
+    expect(() => loadConfig({ DATA_DIR: tmp(), DATA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/DATA_ENCRYPTION_KEY: must be 32 bytes/);
+  });
+});
