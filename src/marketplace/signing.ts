@@ -5,7 +5,7 @@ export type PayloadForm = 'raw' | 'canonical';
 
 export interface Payload {
   form: PayloadForm;
-  text: string;
+  text: () => string;
 }
 
 function hmacHex(key: string, message: string): string {
@@ -34,12 +34,13 @@ export function canonicalPayload(body: Record<string, unknown>): string {
   return JSON.stringify(sorted);
 }
 
+/**
+ * The payload forms a signature may cover, cheapest first: the raw body, then (when accepted) the
+ * canonical form, which is only serialised if the raw form did not match.
+ */
 export function payloadForms(raw: string, body: Record<string, unknown>, acceptCanonical: boolean): Payload[] {
-  const forms: Payload[] = [{ form: 'raw', text: raw }];
-  if (acceptCanonical) {
-    const canonical = canonicalPayload(body);
-    if (canonical !== raw) forms.push({ form: 'canonical', text: canonical });
-  }
+  const forms: Payload[] = [{ form: 'raw', text: () => raw }];
+  if (acceptCanonical) forms.push({ form: 'canonical', text: () => canonicalPayload(body) });
   return forms;
 }
 
@@ -50,15 +51,7 @@ export function sameSignature(expectedHex: string, givenHex: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The form whose signature matches, or undefined. Every form is computed, so timing does not tell which. */
-export function matchingForm(
-  given: string,
-  forms: Payload[],
-  sign: (payload: string) => string,
-): PayloadForm | undefined {
-  let match: PayloadForm | undefined;
-  for (const p of forms) {
-    if (sameSignature(sign(p.text), given) && match === undefined) match = p.form;
-  }
-  return match;
+/** The first form whose signature matches, or undefined. */
+export function matchingForm(given: string, forms: Payload[], sign: (payload: string) => string): PayloadForm | undefined {
+  return forms.find((p) => sameSignature(sign(p.text()), given))?.form;
 }
