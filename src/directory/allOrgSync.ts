@@ -2,7 +2,7 @@ import type { Trx } from '../store/db.js';
 import { upsertNewer } from '../store/upsertNewer.js';
 import type { AllOrgSyncBody } from '../marketplace/kitSchemas.js';
 import { findCycle, refuseCycle, type ParentMap } from './orgTree.js';
-import { now, type SyncResult } from './syncResult.js';
+import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 /**
  * allOrgSync (spec §5.5): a snapshot of the tenant's department tree. Every listed department is
@@ -18,15 +18,9 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody): Promise<SyncRe
   refuseCycle('orgInfoList', findCycle(treeAfterSync(snapshot, newer)));
 
   const newerCodes = new Set(newer.map((n) => n.org_code));
-  const result: SyncResult = {
-    outcome: snapshot.size > 0 && [...snapshot.keys()].every((c) => newerCodes.has(c)) ? 'stale' : 'applied',
-    instanceId: body.instanceId,
-    tenantId: body.tenantId,
-    testFlag: body.testFlag,
-    detail: { departments: snapshot.size, duplicates: body.departments.length - snapshot.size, stale: newer.length },
-    changes: [],
-  };
-  const base = { ...tenantKey, deleted: 0, test_flag: body.testFlag ? 1 : 0, source_ts: ts, created_at: now() };
+  const result = syncResult(body, { departments: snapshot.size, duplicates: body.departments.length - snapshot.size, stale: newer.length });
+  if (snapshot.size > 0 && [...snapshot.keys()].every((c) => newerCodes.has(c))) result.outcome = 'stale';
+  const base = { ...tenantKey, ...syncStamp(ts, body.testFlag, false) };
   await upsertNewer(
     trx,
     'departments',

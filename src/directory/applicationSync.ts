@@ -4,7 +4,7 @@ import { upsertNewer } from '../store/upsertNewer.js';
 import type { ApplicationSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
 import { decryptClientSecret, SecretDecryptionError, type SecretBox } from '../marketplace/secrets.js';
-import { now, type SyncResult } from './syncResult.js';
+import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 export interface AppSecrets {
   rsaPrivateKey: KeyObject;
@@ -24,14 +24,7 @@ export async function applicationSync(trx: Trx, body: ApplicationSyncBody, secre
   const plain = deleted ? undefined : decrypt(body, secrets.rsaPrivateKey);
   const key = { instance_id: body.instanceId, tenant_id: body.tenantId, app_id: body.appId };
   const context = clientSecretContext(body.instanceId, body.tenantId, body.appId);
-  const result: SyncResult = {
-    outcome: 'applied',
-    instanceId: body.instanceId,
-    tenantId: body.tenantId,
-    testFlag: body.testFlag,
-    detail: { flag: body.flag, appId: body.appId, ...(plain ? { oaep: plain.padding } : {}) },
-    changes: [],
-  };
+  const result = syncResult(body, { flag: body.flag, appId: body.appId, ...(plain ? { oaep: plain.padding } : {}) });
   const stored = await trx('apps').where(key).first('source_ts', 'client_secret');
   if (stored && stored.source_ts > body.timeStamp) return { ...result, outcome: 'stale' };
   // Sealing uses a fresh IV; keep the stored ciphertext when the secret is unchanged so a replay changes nothing.
@@ -50,10 +43,7 @@ export async function applicationSync(trx: Trx, body: ApplicationSyncBody, secre
         client_id: body.clientId || null,
         client_secret: sealed,
         secret_padding: plain?.padding ?? null,
-        deleted: deleted ? 1 : 0,
-        test_flag: body.testFlag ? 1 : 0,
-        source_ts: body.timeStamp,
-        created_at: now(),
+        ...syncStamp(body.timeStamp, body.testFlag, deleted),
       },
     ],
     ['instance_id', 'tenant_id', 'app_id'],

@@ -1,7 +1,7 @@
 import type { Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { AuthSyncBody, AuthUser } from '../marketplace/kitSchemas.js';
-import { now, type SyncResult } from './syncResult.js';
+import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 const STATE_BY_FLAG = { 0: 'deleted', 1: 'authorized', 2: 'authorized', 3: 'cancelled' } as const;
 const IN_LIST_CHUNK = 1_000;
@@ -17,17 +17,10 @@ export async function authSync(trx: Trx, body: AuthSyncBody): Promise<SyncResult
   const users = [...new Map(body.userList.map((u) => [u.userName, u])).values()];
   const newer = await newerAuthorizations(trx, { ...tenantKey, app_id: body.appId }, users, ts);
   const current = users.filter((u) => !newer.has(u.userName));
-  const result: SyncResult = {
-    outcome: users.length > 0 && current.length === 0 ? 'stale' : 'applied',
-    instanceId: body.instanceId,
-    tenantId: body.tenantId,
-    testFlag: body.testFlag,
-    detail: { flag: body.flag, appId: body.appId, users: users.length, stale: newer.size },
-    changes: [],
-  };
-  if (current.length === 0) return result;
+  const result: SyncResult = syncResult(body, { flag: body.flag, appId: body.appId, users: users.length, stale: newer.size });
+  if (current.length === 0) return users.length > 0 ? { ...result, outcome: 'stale' } : result;
 
-  const base = { ...tenantKey, test_flag: body.testFlag ? 1 : 0, source_ts: ts, created_at: now() };
+  const base = { ...tenantKey, ...syncStamp(ts, body.testFlag) };
   await upsertNewer(trx, 'users', current.map((u) => profileRow(u, base, body.flag === 0)), ['instance_id', 'tenant_id', 'user_name']);
   const state = STATE_BY_FLAG[body.flag];
   await upsertNewer(

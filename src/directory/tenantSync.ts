@@ -1,19 +1,12 @@
 import type { Trx } from '../store/db.js';
 import { upsertNewer } from '../store/upsertNewer.js';
 import type { TenantSyncBody } from '../marketplace/kitSchemas.js';
-import { isStale, now, type SyncResult } from './syncResult.js';
+import { isStale, syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 /** tenantSync (spec §5.1): flag 1 add, 2 modify, 0 delete; idempotent by instance + tenant. */
 export async function tenantSync(trx: Trx, body: TenantSyncBody): Promise<SyncResult> {
   const key = { instance_id: body.instanceId, tenant_id: body.tenantId };
-  const result: SyncResult = {
-    outcome: 'applied',
-    instanceId: body.instanceId,
-    tenantId: body.tenantId,
-    testFlag: body.testFlag,
-    detail: { flag: body.flag },
-    changes: [],
-  };
+  const result = syncResult(body, { flag: body.flag });
   if (await isStale(trx, 'tenants', key, body.timeStamp)) return { ...result, outcome: 'stale' };
 
   const deleted = body.flag === 0;
@@ -26,10 +19,7 @@ export async function tenantSync(trx: Trx, body: TenantSyncBody): Promise<SyncRe
         tenant_code: body.tenantCode,
         name: body.name,
         domain_name: body.domainName,
-        deleted: deleted ? 1 : 0,
-        test_flag: body.testFlag ? 1 : 0,
-        source_ts: body.timeStamp,
-        created_at: now(),
+        ...syncStamp(body.timeStamp, body.testFlag, deleted),
       },
     ],
     ['instance_id', 'tenant_id'],
