@@ -1,6 +1,8 @@
 import type { Runtime } from './runtime.js';
 import type { RouterFactory } from './http/app.js';
 import type { Job } from './jobs/index.js';
+import { basicRouter } from './http/basicRouter.js';
+import { instanceApiRouter } from './http/instanceApiRouter.js';
 
 /**
  * What each feature adds to the server beside the kit calls and the directory API: routers,
@@ -13,4 +15,6 @@ export interface Feature {
   setup?(rt: Runtime): void;
 }
 
-export const features: Feature[] = [];
+export const features: Feature[] = [
+  { name: 'instance lifecycle', routers: [basicRouter, instanceApiRouter] },
+];

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { validate as validCron } from 'node-cron';
 import defaults from '../../config/default.json' with { type: 'json' };
 import { loadDevelopmentKeys, type GeneratedKey } from './devKeys.js';
 
@@ -9,6 +10,15 @@ const base64Key32 = z
   .string()
   .transform((s) => Buffer.from(s, 'base64'))
   .refine((b) => b.length === 32, 'must be 32 bytes, base64-encoded');
+
+/** queryInstance's appInfo URLs: absolute, or a path resolved against PUBLIC_URL; {instanceId} is filled in. */
+const urlTemplate = z
+  .string()
+  .max(400)
+  .regex(/^(https?:\/\/|\/)/, 'must be an http(s) URL or a path starting with /');
+
+const envFlag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const emptyOrOrigin = z.union([z.literal(''), z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin)]);
 
 const schema = z.object({
   nodeEnv: z.string().default('development'),
@@ -21,7 +31,7 @@ const schema = z.object({
     .string()
     .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be empty or like /koogallery (no trailing slash)'),
   signatureWindowSeconds: z.coerce.number().int().positive(),
-  acceptCanonicalPayload: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+  acceptCanonicalPayload: envFlag,
   bodyLimitBytes: z.coerce.number().int().positive(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   mysqlPoolMax: z.coerce.number().int().positive(),
@@ -30,6 +40,27 @@ const schema = z.object({
   rsaPrivateKeyPem: z.string().refine(isStrongRsaKey, 'must be a PKCS#8 PEM RSA private key of at least 3072 bits'),
   dataEncryptionKey: base64Key32,
   apiToken: z.string().min(24, 'must be at least 24 characters'),
+  frontEndUrl: urlTemplate,
+  adminUrl: urlTemplate,
+  // Escaped as \uXXXX in the answer (spec §7.2): 160 CJK characters stay within String(1024).
+  instanceMemo: z.string().max(160),
+  // Single sign-on (spec §6)
+  ssoAllowHttp: envFlag,
+  appOrigin: emptyOrOrigin,
+  ssoDefaultReturnTo: z.string().max(2048),
+  ssoLogoutLanding: z.string().max(2048),
+  ssoCookieName: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -'),
+  ssoSessionIdleMinutes: z.coerce.number().int().min(1),
+  ssoSessionAbsoluteHours: z.coerce.number().int().min(1).max(720, "at most 720 (30 days, the refresh token's lifetime)"),
+  ssoRenewMarginSeconds: z.coerce.number().int().min(10).max(3600),
+  ssoPkce: envFlag,
+  ssoRenewSchedule: z.string().refine(validCron, 'must be a cron expression'),
+  ssoRenewConcurrency: z.coerce.number().int().min(1).max(256),
+  ssoRenewActiveMinutes: z.coerce.number().int().min(1),
+  ssoAppId: z.string().max(64),
+  ssoHttpTimeoutSeconds: z.coerce.number().positive().max(120),
+  ssoLoginStateTtlSeconds: z.coerce.number().int().min(30).max(3600),
+  ssoScope: z.string().min(1).max(255),
 });
 
 export type Config = z.infer<typeof schema> & {
@@ -58,6 +89,25 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   RSA_PRIVATE_KEY: 'rsaPrivateKeyPem',
   DATA_ENCRYPTION_KEY: 'dataEncryptionKey',
   API_TOKEN: 'apiToken',
+  FRONT_END_URL: 'frontEndUrl',
+  ADMIN_URL: 'adminUrl',
+  INSTANCE_MEMO: 'instanceMemo',
+  SSO_ALLOW_HTTP: 'ssoAllowHttp',
+  APP_ORIGIN: 'appOrigin',
+  SSO_DEFAULT_RETURN_TO: 'ssoDefaultReturnTo',
+  SSO_LOGOUT_LANDING: 'ssoLogoutLanding',
+  SSO_COOKIE_NAME: 'ssoCookieName',
+  SSO_SESSION_IDLE_MINUTES: 'ssoSessionIdleMinutes',
+  SSO_SESSION_ABSOLUTE_HOURS: 'ssoSessionAbsoluteHours',
+  SSO_RENEW_MARGIN_SECONDS: 'ssoRenewMarginSeconds',
+  SSO_PKCE: 'ssoPkce',
+  SSO_RENEW_SCHEDULE: 'ssoRenewSchedule',
+  SSO_RENEW_CONCURRENCY: 'ssoRenewConcurrency',
+  SSO_RENEW_ACTIVE_MINUTES: 'ssoRenewActiveMinutes',
+  SSO_APP_ID: 'ssoAppId',
+  SSO_HTTP_TIMEOUT_SECONDS: 'ssoHttpTimeoutSeconds',
+  SSO_LOGIN_STATE_TTL_SECONDS: 'ssoLoginStateTtlSeconds',
+  SSO_SCOPE: 'ssoScope',
 };
 
 const SECRET_FIELDS = ['kitAccessKey', 'basicAccessKey', 'rsaPrivateKeyPem', 'dataEncryptionKey', 'apiToken'] as const;

@@ -5,7 +5,8 @@ import { describe } from '../http/signedCall.js';
 
 export interface Job {
   name: string;
-  schedule: string;
+  /** A cron expression, or one taken from the configuration. */
+  schedule: string | ((rt: Runtime) => string);
   run(rt: Runtime): Promise<unknown>;
 }
 
@@ -15,7 +16,7 @@ const coreJobs: Job[] = [{ name: 'purge-nonces', schedule: '*/5 * * * *', run: (
 export function startJobs(rt: Runtime, extra: Job[] = []): ScheduledTask[] {
   return [...coreJobs, ...extra].map((job) =>
     cron.schedule(
-      job.schedule,
+      typeof job.schedule === 'function' ? job.schedule(rt) : job.schedule,
       async () => {
         try {
           const result = await job.run(rt);

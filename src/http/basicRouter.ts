@@ -1,0 +1,51 @@
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type { Runtime } from '../runtime.js';
+import { basicActions } from '../marketplace/basicActions.js';
+import { basicSignature } from '../marketplace/signing.js';
+import { invalidParam } from '../marketplace/resultCodes.js';
+import { signedCall } from './signedCall.js';
+
+/** A query parameter given once; a repeated one counts as absent. */
+const param = (ctx: Context, name: string) => {
+  const v = ctx.query[name];
+  return typeof v === 'string' ? v : undefined;
+};
+
+/**
+ * Basic answers carry non-ASCII as \uXXXX escapes, as the spec asks of appInfo.memo (§7.2); the
+ * JSON means the same to any parser, and Node's JSON.stringify never escapes by itself.
+ */
+const asciiJson: Middleware = async (ctx, next) => {
+  await next();
+  if (ctx.body === null || typeof ctx.body !== 'object') return;
+  ctx.body = JSON.stringify(ctx.body).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  ctx.type = 'application/json';
+};
+
+/** POST {base}: the basic lifecycle calls, signed with signature / timestamp / nonce in the query (spec §3.2). */
+export function basicRouter(rt: Runtime): Router {
+  const actions = basicActions(rt);
+  const key = rt.config.basicAccessKey;
+  const router = new Router();
+  router.post(
+    rt.config.marketplaceBasePath || '/',
+    asciiJson,
+    signedCall(rt, {
+      channel: 'basic',
+      names: { sign: 'signature', timestamp: 'timestamp', nonce: 'nonce' },
+      credentials: (ctx) => ({ sign: param(ctx, 'signature'), timestamp: param(ctx, 'timestamp'), nonce: param(ctx, 'nonce') }),
+      signature: (nonce, timestamp, payload) => basicSignature(key, nonce, timestamp, payload),
+      nameOf: (_ctx, body) => (typeof body?.activity === 'string' && body.activity ? body.activity.slice(0, 32) : 'basic'),
+      dispatch: (_ctx, body) => {
+        const name = body.activity;
+        if (name === undefined || name === null || name === '') throw invalidParam('activity: is required');
+        if (typeof name !== 'string') throw invalidParam('activity: must be a string');
+        const found = Object.hasOwn(actions, name) ? actions[name] : undefined;
+        if (!found) throw invalidParam(`activity: unknown activity "${name.slice(0, 40)}"; expected one of ${Object.keys(actions).join(', ')}`);
+        return { name, action: found };
+      },
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,35 @@
+import type { Trx } from '../store/db.js';
+import type { CallResult } from '../marketplace/action.js';
+import { MarketplaceError, ResultCode } from '../marketplace/resultCodes.js';
+import { lockedInstance, type InstanceRow } from './store.js';
+
+/** What every lifecycle call is about. */
+export interface InstanceCall {
+  instanceId: string;
+  testFlag: boolean;
+}
+
+export const instanceNotFound = (message: string) => new MarketplaceError(ResultCode.instanceNotFound, message);
+
+export function resultFor(call: InstanceCall, detail: Record<string, unknown> = {}): CallResult {
+  return { outcome: 'applied', instanceId: call.instanceId, testFlag: call.testFlag, detail, changes: [] };
+}
+
+/** The call changed nothing (a replay, or nothing to do); audited as 'stale' with the reason. */
+export function unchanged(result: CallResult, why: Record<string, unknown>): CallResult {
+  return { ...result, outcome: 'stale', detail: { ...result.detail, ...why }, changes: [] };
+}
+
+/**
+ * The instance a refresh, status change or upgrade acts on, locked for the call. An instance never
+ * created, or released, does not exist: 000003 (spec §2.1). Except for a debug request (testFlag
+ * "1"): the seller centre replays its saved cases twice a day forever, in any order and with any
+ * instanceId the seller typed (spec §7.8, §8.3), so such a request answers success and changes nothing.
+ */
+export async function liveInstance(trx: Trx, call: InstanceCall): Promise<{ row: InstanceRow } | { noop: CallResult }> {
+  const row = await lockedInstance(trx, call.instanceId, 'update');
+  if (row && row.status !== 'released') return { row };
+  const state = row ? 'released' : 'never created';
+  if (call.testFlag) return { noop: unchanged(resultFor(call), { debugRequest: `instance ${state}; answered without change` }) };
+  throw instanceNotFound(`instanceId: instance ${call.instanceId} does not exist (${state})`);
+}

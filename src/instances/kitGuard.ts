@@ -1,0 +1,36 @@
+import type { MarketplaceAction } from '../marketplace/action.js';
+import { lockedInstance } from './store.js';
+
+interface KitBody {
+  instanceId: string;
+  tenantId: string;
+  testFlag: boolean;
+}
+
+/**
+ * Kit calls for a released instance answer success and change nothing, so a late or retried kit
+ * call cannot bring a released instance's directory back. The shared lock makes a concurrent
+ * release wait until this call has committed (and then delete what it wrote).
+ */
+export function unlessReleased(actions: Record<string, MarketplaceAction>): Record<string, MarketplaceAction> {
+  return Object.fromEntries(
+    Object.entries(actions).map(([name, a]) => [
+      name,
+      {
+        schema: a.schema,
+        async execute(trx, body: KitBody) {
+          const instance = body.instanceId === '' ? undefined : await lockedInstance(trx, body.instanceId, 'share');
+          if (instance?.status !== 'released') return a.execute(trx, body);
+          return {
+            outcome: 'stale',
+            instanceId: body.instanceId,
+            tenantId: body.tenantId,
+            testFlag: body.testFlag,
+            detail: { instanceReleased: true, note: 'instance is released; nothing changed' },
+            changes: [],
+          };
+        },
+      } satisfies MarketplaceAction,
+    ]),
+  );
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { Trx } from '../store/db.js';
+import type { CallResult } from '../marketplace/action.js';
+import type { NewInstanceBody } from '../marketplace/basicSchemas.js';
+import { insertOnce, recordOrder } from './store.js';
+
+/**
+ * newInstance (spec §7.1): one instance per orderId + orderLineId, named by the businessId of the
+ * first request. Duplicates, concurrent or late, find the order's row and answer its instanceId.
+ * Provisioning is immediate (a row), so the answer is 000000, never 000004.
+ */
+export async function newInstance(trx: Trx, body: NewInstanceBody): Promise<CallResult> {
+  const order = { order_id: body.orderId, order_line_id: body.orderLineId };
+  const now = Date.now();
+  const create = (instanceId: string) =>
+    insertOnce(trx, 'instances', { instance_id: instanceId, status: 'active', ...order, test_flag: body.testFlag ? 1 : 0, created_at: now, updated_at: now });
+
+  let created = await create(body.businessId);
+  let row = created ? { instance_id: body.businessId, status: 'active' } : await orderInstance(trx, order);
+  if (!row) {
+    // The businessId already names another order's instance (or a released one's tombstone): this order gets its own id.
+    created = await create(randomUUID());
+    row = await orderInstance(trx, order);
+    if (!row) throw new Error(`newInstance: no instance row for order ${body.orderId}/${body.orderLineId} after insert`);
+  }
+  await recordOrder(trx, { instanceId: row.instance_id, kind: 'new', orderId: body.orderId, orderLineId: body.orderLineId, testFlag: body.testFlag });
+  const detail = { orderId: body.orderId, orderLineId: body.orderLineId, created, status: row.status, ...(row.instance_id === body.businessId ? {} : { businessIdIgnored: true }) };
+  return { outcome: created ? 'applied' : 'stale', instanceId: row.instance_id, testFlag: body.testFlag, detail, changes: [], response: { instanceId: row.instance_id } };
+}
+
+/** A locking read sees the twin's committed row even where this transaction's snapshot predates it (MySQL). */
+function orderInstance(trx: Trx, order: { order_id: string; order_line_id: string }): Promise<{ instance_id: string; status: string } | undefined> {
+  return trx('instances').where(order).forShare().first('instance_id', 'status');
+}

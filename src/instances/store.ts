@@ -1,0 +1,62 @@
+import { dialectOf, type Trx } from '../store/db.js';
+
+export type InstanceStatus = 'active' | 'frozen' | 'released';
+
+export interface InstanceRow {
+  instance_id: string;
+  status: InstanceStatus;
+  order_id: string | null;
+  order_line_id: string | null;
+  product_id: string | null;
+  expire_time: string | null;
+  test_flag: number | boolean;
+  created_at: number;
+  updated_at: number;
+}
+
+/**
+ * The instance row, locked until the call commits: 'update' for the lifecycle call that changes it,
+ * 'share' for a kit call that only needs it not to be released meanwhile. (SQLite runs one
+ * transaction at a time, so the locks are MySQL's only.)
+ */
+export async function lockedInstance(trx: Trx, instanceId: string, mode: 'update' | 'share'): Promise<InstanceRow | undefined> {
+  const q = trx('instances').where({ instance_id: instanceId });
+  return (mode === 'update' ? q.forUpdate() : q.forShare()).first();
+}
+
+/**
+ * Inserts the row unless its unique key is taken; true when this call inserted it. A concurrent
+ * twin waits on the key's lock until the first commits, then finds the key taken.
+ */
+export async function insertOnce(trx: Trx, table: string, row: Record<string, string | number | null>): Promise<boolean> {
+  const { sql, bindings } = trx(table).insert(row).onConflict().ignore().toSQL();
+  const result = await trx.raw(sql, bindings);
+  // The affected-row count is in the driver's answer: mysql2 [ResultSetHeader, …], better-sqlite3 { changes }.
+  return dialectOf(trx) === 'mysql' ? result[0].affectedRows === 1 : result.changes === 1;
+}
+
+export interface Order {
+  instanceId: string;
+  kind: 'new' | 'refresh' | 'upgrade' | 'release';
+  orderId: string;
+  orderLineId: string;
+  scene?: string;
+  productId?: string | null;
+  expireTime?: string;
+  testFlag: boolean;
+}
+
+/** Records an order against its instance once; false when the same order was recorded before (a replay). */
+export function recordOrder(trx: Trx, o: Order): Promise<boolean> {
+  return insertOnce(trx, 'instance_orders', {
+    instance_id: o.instanceId,
+    kind: o.kind,
+    order_id: o.orderId,
+    order_line_id: o.orderLineId,
+    scene: o.scene ?? null,
+    product_id: o.productId ?? null,
+    expire_time: o.expireTime ?? null,
+    test_flag: o.testFlag ? 1 : 0,
+    created_at: Date.now(),
+  });
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { optionalId, requiredId } from './validation.js';
+
+/**
+ * Bodies of the basic lifecycle calls (spec §7). Every value is a JSON string (the Java demo reads
+ * the body as Map<String,String>), so a number where a string belongs is refused as mistyped.
+ * `activity` selects the call and is checked by the router before these schemas run.
+ */
+
+/** A string from a fixed set: a missing value reads "is required", a number "must be a string". */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.string().pipe(z.enum(values));
+
+/** testFlag "1" = the seller centre's debug data; production calls omit it (older pages: "0"). */
+const testFlag = oneOf(['0', '1', ''])
+  .nullish()
+  .transform((v) => v === '1');
+
+const MAX_QUERY_IDS = 100;
+
+/** A comma-separated list of at most 100 instance ids (spec §7.2); blanks and empty entries are ignored. */
+const instanceIdList = z
+  .string()
+  .min(1)
+  .transform((v, ctx) => {
+    const ids = [...new Set(v.split(',').map((s) => s.trim()))].filter((id) => id !== '');
+    if (ids.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one instance id' });
+    else if (ids.length > MAX_QUERY_IDS) ctx.addIssue({ code: 'custom', message: `must list at most ${MAX_QUERY_IDS} instance ids, got ${ids.length}` });
+    else if (ids.some((id) => id.length > 64)) ctx.addIssue({ code: 'custom', message: 'each id must be at most 64 characters' });
+    else return ids;
+    return z.NEVER;
+  });
+
+/**
+ * expireTime: yyyyMMddHHmmss in UTC per the table, 17 digits (with ms) in the example; stored as
+ * 17 digits so string order is time order. A date that does not exist (month 13) is refused.
+ */
+const expireTime = z
+  .string()
+  .regex(/^\d{14}(\d{3})?$/, 'must be yyyyMMddHHmmss or yyyyMMddHHmmssSSS (UTC)')
+  .refine(isCalendarTime, 'is not a valid UTC date and time')
+  .transform((s) => s.padEnd(17, '0'));
+
+function isCalendarTime(s: string): boolean {
+  const part = (from: number, to: number) => Number(s.slice(from, to));
+  const [year, month, day, hour, minute, second] = [part(0, 4), part(4, 6), part(6, 8), part(8, 10), part(10, 12), part(12, 14)];
+  // Date.UTC rolls over out-of-range parts (Feb 30 → Mar 2); a real date reads back unchanged.
+  const t = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    t.getUTCFullYear() === year &&
+    t.getUTCMonth() === month - 1 &&
+    t.getUTCDate() === day &&
+    t.getUTCHours() === hour &&
+    t.getUTCMinutes() === minute &&
+    t.getUTCSeconds() === second
+  );
+}
+
+export const newInstanceBody = z.object({
+  orderId: requiredId,
+  orderLineId: requiredId,
+  businessId: requiredId,
+  testFlag,
+});
+
+export const queryInstanceBody = z.object({
+  instanceId: instanceIdList,
+  testFlag,
+});
+
+export const REFRESH_SCENES = ['TRIAL_TO_FORMAL', 'RENEWAL', 'UNSUBSCRIBE_RENEWAL_PERIOD', 'RENEWAL_CHANGE'] as const;
+
+export const refreshInstanceBody = z.object({
+  instanceId: requiredId,
+  orderId: requiredId,
+  orderLineId: requiredId,
+  scene: oneOf(REFRESH_SCENES),
+  productId: z
+    .string()
+    .max(64)
+    .nullish()
+    .transform((v) => v || null),
+  expireTime,
+  testFlag,
+});
+
+export const updateInstanceStatusBody = z.object({
+  instanceId: requiredId,
+  status: oneOf(['FREEZE', 'UNFREEZE']),
+  testFlag,
+});
+
+/** orderId / orderLineId: the unsubscribe (退订) order when the release comes from one. */
+export const releaseInstanceBody = z.object({
+  instanceId: requiredId,
+  orderId: optionalId,
+  orderLineId: optionalId,
+  testFlag,
+});
+
+export const upgradeInstanceBody = z.object({
+  instanceId: requiredId,
+  orderId: requiredId,
+  orderLineId: requiredId,
+  testFlag,
+});
+
+export type NewInstanceBody = z.output<typeof newInstanceBody>;
+export type QueryInstanceBody = z.output<typeof queryInstanceBody>;
+export type RefreshInstanceBody = z.output<typeof refreshInstanceBody>;
+export type UpdateInstanceStatusBody = z.output<typeof updateInstanceStatusBody>;
+export type ReleaseInstanceBody = z.output<typeof releaseInstanceBody>;
+export type UpgradeInstanceBody = z.output<typeof upgradeInstanceBody>;
