@@ -2,7 +2,7 @@ import type { Context, Middleware } from 'koa';
 import type { Runtime } from '../runtime.js';
 import type { MarketplaceAction, CallResult } from '../marketplace/action.js';
 import { MarketplaceError, ResultCode, authFailed, invalidParam, resultMsg, type ResultCodeValue } from '../marketplace/resultCodes.js';
-import { matchingForm, payloadForms, type PayloadForm } from '../marketplace/signing.js';
+import { matchingForm, payloadForms } from '../marketplace/signing.js';
 import { parseBody } from '../marketplace/validation.js';
 import { claimNonce } from '../store/nonces.js';
 import { writeAudit, type AuditRecord } from '../store/audit.js';
@@ -49,11 +49,15 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       audit.callName = spec.nameOf(ctx, body);
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
       audit.tenantId = typeof body.tenantId === 'string' ? body.tenantId : null;
-      audit.signForm = await verify(rt, spec, ctx, raw, body, audit);
+      const signed = verify(rt, spec, ctx, raw, body, audit);
       const { name, action } = spec.dispatch(ctx, body);
       audit.callName = name;
       const parsed = parseBody(action.schema, body);
       const result = await inTransaction(rt.db, async (trx) => {
+        // One commit per call: the nonce is spent together with what the call wrote.
+        if (!(await claimNonce(trx, spec.channel, signed.nonce, signed.expiresAt))) {
+          throw authFailed(`${spec.names.nonce}: already used; replayed request refused`);
+        }
         const r = await action.execute(trx, parsed);
         await rt.changes.applyInTransaction(trx, r.changes);
         await writeAudit(trx, withResult(audit, r));
@@ -83,14 +87,15 @@ function withResult(audit: AuditRecord, r: CallResult): AuditRecord {
   return audit;
 }
 
-async function verify(
+/** Checks the credentials; the nonce is claimed later, inside the call's transaction. */
+function verify(
   rt: Runtime,
   spec: SignedCallSpec,
   ctx: Context,
   raw: string,
   body: Record<string, unknown>,
   audit: AuditRecord,
-): Promise<PayloadForm> {
+): { nonce: string; expiresAt: number } {
   const { sign, timestamp, nonce } = spec.credentials(ctx);
   const n = spec.names;
   if (!timestamp) throw invalidParam(`${n.timestamp}: is required`);
@@ -106,11 +111,9 @@ async function verify(
   if (!sign) throw authFailed(`${n.sign}: is required`);
   const form = matchingForm(sign, payloadForms(raw, body, rt.config.acceptCanonicalPayload), (p) => spec.signature(nonce, timestamp, p));
   if (!form) throw authFailed(`${n.sign}: signature does not match`);
+  audit.signForm = form;
   // Kept until the timestamp could no longer pass the window, so every replay is caught.
-  if (!(await claimNonce(rt.db, spec.channel, nonce, sentAt + windowMs + 1000))) {
-    throw authFailed(`${n.nonce}: already used; replayed request refused`);
-  }
-  return form;
+  return { nonce, expiresAt: sentAt + windowMs + 1000 };
 }
 
 /** 13-digit milliseconds, or 10-digit seconds as older pages describe (spec §3.4). */
