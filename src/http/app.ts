@@ -5,12 +5,14 @@ import { describe } from './signedCall.js';
 import { healthRouter } from './healthRouter.js';
 import { kitRouter } from './kitRouter.js';
 import { directoryRouter } from './directoryRouter.js';
+import { Metrics, metricsRouter } from './metrics.js';
 
 /** Routers a feature adds (the lifecycle calls, SSO) beside the kit calls and the directory API. */
 export type RouterFactory = (rt: Runtime) => Router;
 
 export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): Koa {
   const app = new Koa({ proxy: process.env.TRUST_PROXY === 'true' });
+  const metrics = new Metrics();
   app.use(async (ctx, next) => {
     const started = performance.now();
     try {
@@ -34,7 +36,8 @@ export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): Koa 
       );
     }
   });
-  for (const make of [healthRouter, kitRouter, directoryRouter, ...extraRouters]) {
+  app.use(metrics.middleware());
+  for (const make of [healthRouter, metricsRouter(metrics), kitRouter, directoryRouter, ...extraRouters]) {
     const router = make(rt);
     app.use(router.routes()).use(router.allowedMethods());
   }

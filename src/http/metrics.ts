@@ -1,0 +1,57 @@
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Runtime } from '../runtime.js';
+import { requireBearer } from './bearer.js';
+
+/** Prometheus metrics: process defaults plus one counter and one histogram of marketplace calls. */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly calls = new Counter({
+    name: 'koobridge_marketplace_calls_total',
+    help: 'Marketplace calls answered, by channel, call, resultCode and outcome',
+    labelNames: ['channel', 'call', 'result_code', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly seconds = new Histogram({
+    name: 'koobridge_marketplace_call_seconds',
+    help: 'Time to answer a marketplace call',
+    labelNames: ['channel', 'call'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts every call the signed-call pipeline audited (its record is on ctx.state.audit). */
+  middleware(): Middleware {
+    return async (ctx, next) => {
+      const started = performance.now();
+      try {
+        await next();
+      } finally {
+        const audit = ctx.state.audit as { channel: string; callName: string; resultCode: string; outcome: string } | undefined;
+        if (audit) {
+          // Unknown call names are bounded by the 32-character slice, but keep label cardinality small.
+          const call = audit.resultCode === '000002' && audit.outcome === 'rejected' && !/^[A-Za-z]{1,32}$/.test(audit.callName) ? 'invalid' : audit.callName;
+          this.calls.inc({ channel: audit.channel, call, result_code: audit.resultCode, outcome: audit.outcome });
+          this.seconds.observe({ channel: audit.channel, call }, (performance.now() - started) / 1000);
+        }
+      }
+    };
+  }
+}
+
+/** GET /metrics behind the API token: call counts leak which tenants are active, so not public. */
+export function metricsRouter(metrics: Metrics) {
+  return (rt: Runtime): Router => {
+    const router = new Router();
+    router.get('/metrics', requireBearer(rt.config.apiToken), async (ctx) => {
+      ctx.type = metrics.registry.contentType;
+      ctx.body = await metrics.registry.metrics();
+    });
+    return router;
+  };
+}
