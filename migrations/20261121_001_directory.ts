@@ -73,8 +73,8 @@ export async function up(knex: Knex): Promise<void> {
     t.boolean('enabled').notNullable();
     t.string('state', 16).notNullable(); // authorized | cancelled | deleted
     syncColumns(t);
-    t.unique(['instance_id', 'tenant_id', 'app_id', 'user_name'], { indexName: 'user_apps_key' });
-    t.index(['instance_id', 'tenant_id', 'user_name'], 'user_apps_user');
+    // user_name before app_id: the one index serves both an app's batch (authSync) and a user's apps.
+    t.unique(['instance_id', 'tenant_id', 'user_name', 'app_id'], { indexName: 'user_apps_key' });
   });
 
   await knex.schema.createTable('departments', (t) => {

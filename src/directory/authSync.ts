@@ -27,7 +27,7 @@ export async function authSync(trx: Trx, body: AuthSyncBody): Promise<SyncResult
     trx,
     'user_apps',
     current.map((u) => ({ ...base, app_id: body.appId, user_name: u.userName, role: u.role, enabled: u.enable ? 1 : 0, state })),
-    ['instance_id', 'tenant_id', 'app_id', 'user_name'],
+    ['instance_id', 'tenant_id', 'user_name', 'app_id'],
   );
   if (body.flag === 0) await keepUsersOtherAppsStillAuthorize(trx, tenantKey, current);
 
