@@ -1,0 +1,60 @@
+/**
+ * The basic lifecycle calls on MySQL through real signed HTTP (issue 3): newInstance (a new order
+ * each call, so every call writes) and queryInstance (the marketplace's polling after newInstance)
+ * at concurrency 32, each against the bare koa route measured in the same run.
+ */
+import { randomUUID } from 'node:crypto';
+import { bareKoaBaseline, expectSuccess, load, startKoobridgeProcess, type LoadResult } from './lib.js';
+import type { BenchModule, BenchRow } from './types.js';
+
+const CONCURRENCY = 32;
+/** The share of the bare route the kit calls are held to (bench/kit.bench.ts). */
+const SHARE = 0.25;
+
+const row = (scenario: string, r: LoadResult, bare: number): BenchRow => ({
+  scenario: `${scenario}, concurrency ${CONCURRENCY}`,
+  unit: 'req/s',
+  value: r.rps,
+  baseline: { name: 'bare koa route', value: bare },
+  target: `>= ${SHARE * 100}% of baseline`,
+  pass: r.rps >= SHARE * bare,
+  note: `p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, ${r.count} calls`,
+});
+
+const lifecycle: BenchModule = {
+  name: 'lifecycle',
+  async run({ mysqlUrl, quick }) {
+    const durationMs = quick ? 2_000 : 10_000;
+    const kb = await startKoobridgeProcess(mysqlUrl);
+    try {
+      const created: string[] = [];
+      const newInstance = await load({
+        concurrency: CONCURRENCY,
+        durationMs,
+        warmupMs: Math.min(2000, durationMs / 2),
+        fire: async () => {
+          const orderId = `CS${randomUUID().replaceAll('-', '').slice(0, 20).toUpperCase()}`;
+          const answer = expectSuccess(await kb.basic({ activity: 'newInstance', orderId, orderLineId: `${orderId}-000001`, businessId: randomUUID() }));
+          created.push(answer.instanceId as string);
+        },
+      });
+      if (newInstance.errors) throw new Error(`newInstance: ${newInstance.errors} calls failed (${newInstance.firstError})`);
+
+      let i = 0;
+      const queryInstance = await load({
+        concurrency: CONCURRENCY,
+        durationMs,
+        warmupMs: Math.min(2000, durationMs / 2),
+        fire: async () => expectSuccess(await kb.basic({ activity: 'queryInstance', instanceId: created[i++ % created.length] })),
+      });
+      if (queryInstance.errors) throw new Error(`queryInstance: ${queryInstance.errors} calls failed (${queryInstance.firstError})`);
+
+      const bare = await bareKoaBaseline(CONCURRENCY, durationMs);
+      return [row('newInstance (new order each call)', newInstance, bare), row('queryInstance (one id)', queryInstance, bare)];
+    } finally {
+      await kb.stop();
+    }
+  },
+};
+
+export default lifecycle;
