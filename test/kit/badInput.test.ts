@@ -99,6 +99,6 @@ describe.each(stores)('kit bad input on %s', (store) => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect((await res.json()).resultCode).toBe('000002');
+    expect(((await res.json()) as { resultCode: string }).resultCode).toBe('000002');
   });
 });
