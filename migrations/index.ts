@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as directory from './20261121_001_directory.js';
 import * as instances from './20261121_002_instances.js';
 import * as lifecycle from './20261121_003_lifecycle.js';
+import * as sso from './20261121_004_sso.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -11,6 +12,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121_001_directory': directory,
   '20261121_002_instances': instances,
   '20261121_003_lifecycle': lifecycle,
+  '20261121_004_sso': sso,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

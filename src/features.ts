@@ -3,6 +3,7 @@ import type { RouterFactory } from './http/app.js';
 import type { Job } from './jobs/index.js';
 import { basicRouter } from './http/basicRouter.js';
 import { instanceApiRouter } from './http/instanceApiRouter.js';
+import { ssoFeature } from './sso/feature.js';
 
 /**
  * What each feature adds to the server beside the kit calls and the directory API: routers,
@@ -17,4 +18,5 @@ export interface Feature {
 
 export const features: Feature[] = [
   { name: 'instance lifecycle', routers: [basicRouter, instanceApiRouter] },
+  ssoFeature,
 ];

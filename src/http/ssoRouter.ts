@@ -1,0 +1,132 @@
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import type { Runtime } from '../runtime.js';
+import { fieldPath } from '../marketplace/validation.js';
+import { MarketplaceError } from '../marketplace/resultCodes.js';
+import { completeLogin } from '../sso/callback.js';
+import { startLogin } from '../sso/login.js';
+import { endSession } from '../sso/logout.js';
+import { currentSession } from '../sso/sessionCheck.js';
+import { sessionEnd, sessionView } from '../sso/sessions.js';
+import { SsoRefusal } from '../sso/refusal.js';
+import { refusalJson, refusalPage } from '../sso/refusalPage.js';
+import { auditRefusal } from '../sso/audit.js';
+import { requireBearer } from './bearer.js';
+import { readJsonObject } from './jsonBody.js';
+import { describe } from './signedCall.js';
+
+const param = (max: number) => z.string().max(max).optional();
+const callbackQuery = z.object({
+  code: param(2048),
+  tenant: param(64),
+  state: param(256),
+  iss: param(512),
+  error: param(256),
+  error_description: param(1024),
+});
+const loginQuery = z.object({ tenant: param(64), instanceId: param(64), appId: param(64), returnTo: param(2048) });
+const introspectBody = z.object({ session: z.string().min(1).max(256) });
+
+/** This server's origin as the browser addressed it (koa 3's ctx.origin is the Origin header). */
+const originOf = (ctx: Context) => `${ctx.protocol}://${ctx.host}`;
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new SsoRefusal('invalid_request', `${fieldPath(issue.path)}: ${issue.message}`);
+}
+
+/**
+ * Single sign-on (spec §6): login (marketplace- and app-initiated), logout, and the session as the
+ * merchant's application sees it. Use-cases live in src/sso; this layer maps HTTP to them.
+ */
+export function ssoRouter(rt: Runtime): Router {
+  const { config } = rt;
+  const router = new Router();
+  const secure = !['development', 'test'].includes(config.nodeEnv);
+  const cookie = (value: string, maxAgeSeconds: number) =>
+    `${config.ssoCookieName}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+
+  /** A refused login: a page for browsers, JSON for `Accept: application/json`, and an audit record. */
+  const refusing =
+    (callName: string, handler: Middleware): Middleware =>
+    async (ctx, next) => {
+      const startedAt = Date.now();
+      try {
+        await handler(ctx, next);
+      } catch (err) {
+        if (!(err instanceof SsoRefusal)) throw err;
+        await auditRefusal(rt.db, callName, err, startedAt).catch((e) => rt.log.error({ err: describe(e) }, 'audit write failed'));
+        rt.log.info({ call: callName, reason: err.reason, tenantId: err.subject.tenantId, userName: err.subject.userName }, 'sso refused');
+        ctx.status = err.status;
+        ctx.set('Cache-Control', 'no-store');
+        if (ctx.accepts('html', 'json') === 'json') {
+          ctx.body = refusalJson(err);
+        } else {
+          ctx.type = 'html';
+          ctx.body = refusalPage(err);
+        }
+      }
+    };
+
+  router.get(
+    '/sso/login',
+    refusing('loginStart', async (ctx) => {
+      ctx.redirect((await startLogin(rt, parse(loginQuery, ctx.query), originOf(ctx))).href);
+    }),
+  );
+
+  router.get(
+    '/sso/callback',
+    refusing('login', async (ctx) => {
+      const login = await completeLogin(rt, parse(callbackQuery, ctx.query), originOf(ctx));
+      ctx.append('Set-Cookie', cookie(login.sessionId, Math.floor((login.record.expiresAt - Date.now()) / 1000)));
+      ctx.set('Cache-Control', 'no-store');
+      ctx.redirect(login.returnTo);
+    }),
+  );
+
+  router.post('/sso/logout', async (ctx) => {
+    const logoutUrl = await endSession(rt, ctx.cookies.get(config.ssoCookieName), originOf(ctx));
+    ctx.append('Set-Cookie', cookie('', 0));
+    ctx.set('Cache-Control', 'no-store');
+    if (ctx.accepts('html', 'json') === 'json') {
+      ctx.body = { logoutUrl };
+    } else {
+      ctx.status = 303;
+      ctx.redirect(logoutUrl);
+    }
+  });
+
+  router.get('/sso/session', async (ctx) => {
+    const id = ctx.cookies.get(config.ssoCookieName);
+    const rec = id ? await currentSession(rt, id) : undefined;
+    ctx.set('Cache-Control', 'no-store');
+    if (!rec) {
+      ctx.status = 401;
+      ctx.body = { error: 'no_session', message: 'not signed in: no session cookie, or the session ended' };
+      return;
+    }
+    ctx.body = sessionView(rec, config);
+  });
+
+  router.post('/api/v1/sessions/introspect', requireBearer(config.apiToken), async (ctx: Context) => {
+    let session: string;
+    try {
+      session = parse(introspectBody, (await readJsonObject(ctx, 16_384)).body).session;
+    } catch (err) {
+      if (!(err instanceof SsoRefusal || err instanceof MarketplaceError)) throw err;
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', message: err.message };
+      return;
+    }
+    const rec = await currentSession(rt, session);
+    ctx.set('Cache-Control', 'no-store');
+    // RFC 7662 spirit: an unknown, ended or revoked session is simply not active.
+    ctx.body = rec ? { active: true, ...sessionView(rec, config), exp: Math.floor(sessionEnd(rec, config) / 1000) } : { active: false };
+  });
+
+  return router;
+}

@@ -1,0 +1,34 @@
+import type { Db, Trx } from '../store/db.js';
+import { writeAudit } from '../store/audit.js';
+import type { SsoRefusal, RefusalSubject } from './refusal.js';
+
+/** Audit records of the SSO channel: resultCode is the HTTP status shown to the browser. */
+
+export function auditLogin(db: Db | Trx, callName: 'login' | 'logout', who: RefusalSubject, startedAt: number): Promise<void> {
+  return writeAudit(db, {
+    channel: 'sso',
+    callName,
+    instanceId: who.instanceId,
+    tenantId: who.tenantId,
+    resultCode: '200',
+    resultMsg: callName === 'login' ? 'signed in' : 'signed out',
+    outcome: 'applied',
+    detail: { appId: who.appId, userName: who.userName },
+    startedAt,
+  });
+}
+
+export function auditRefusal(db: Db, callName: string, refusal: SsoRefusal, startedAt: number): Promise<void> {
+  const who = refusal.subject;
+  return writeAudit(db, {
+    channel: 'sso',
+    callName,
+    instanceId: who.instanceId,
+    tenantId: who.tenantId,
+    resultCode: String(refusal.status),
+    resultMsg: `${refusal.reason}: ${refusal.message}`,
+    outcome: 'rejected',
+    detail: { reason: refusal.reason, appId: who.appId, userName: who.userName },
+    startedAt,
+  });
+}

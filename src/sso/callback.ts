@@ -1,0 +1,113 @@
+import { authorizationCodeGrant, type Configuration } from 'openid-client';
+import type { Runtime } from '../runtime.js';
+import { inTransaction } from '../store/db.js';
+import { assertInstanceActive, assertMayLogin } from './access.js';
+import { chooseApp } from './appChoice.js';
+import { auditLogin } from './audit.js';
+import { ssoState } from './context.js';
+import { classifyIdpError } from './idpErrors.js';
+import { consumeLoginState, type PendingLogin } from './loginStates.js';
+import { SsoRefusal } from './refusal.js';
+import { insertSession, type IssuedTokens, type SessionRecord } from './sessions.js';
+import { findSyncedApp, type SyncedApp } from './syncedApps.js';
+import { fetchUserinfo } from './userinfo.js';
+import { callbackUrl, resolveReturnTo } from './urls.js';
+
+export interface CallbackParams {
+  code?: string;
+  /** tenantId, sent by the marketplace's unified login page (spec §6.2 step 2). */
+  tenant?: string;
+  /** Present when the login started at /sso/login. */
+  state?: string;
+  iss?: string;
+  error?: string;
+  error_description?: string;
+}
+
+export interface Login {
+  sessionId: string;
+  record: SessionRecord;
+  returnTo: string;
+}
+
+/**
+ * GET /sso/callback (spec §6.2 steps 3-5): find the tenant's synced app, exchange the code with its
+ * credentials, read userinfo, check the user may log in, store the session. Marketplace-initiated
+ * logins carry code + tenant and no state; app-initiated ones carry the state we issued.
+ */
+export async function completeLogin(rt: Runtime, params: CallbackParams, requestOrigin: string): Promise<Login> {
+  const startedAt = Date.now();
+  const pending = await pendingLogin(rt, params);
+  const tenantId = pending?.tenantId ?? params.tenant;
+  if (!tenantId) throw new SsoRefusal('invalid_request', 'tenant: missing; the callback needs ?code=…&tenant=… (or the state of a login started at /sso/login)');
+  if (params.error) {
+    const description = params.error_description ? ` (${params.error_description.slice(0, 200)})` : '';
+    throw new SsoRefusal('idp_error', `the identity provider answered ${params.error.slice(0, 64)}${description}`, { tenantId });
+  }
+  if (!params.code) throw new SsoRefusal('invalid_request', 'code: missing; the identity provider sends ?code=… back to this address', { tenantId });
+
+  const app = pending ? await pendingApp(rt, pending) : await chooseApp(rt, { tenantId });
+  await assertInstanceActive(rt.db, app);
+  const config = ssoState(rt).clients.configFor(app);
+  const tokens = await exchangeCode(rt, config, app, params, callbackUrl(rt.config, requestOrigin), pending);
+  const info = await fetchUserinfo(config, tokens.access_token).catch((err) => {
+    throw err instanceof SsoRefusal ? err.about(app) : err;
+  });
+  const who = { ...app, userName: info.userName };
+  // Without `tenant` the answer still came from this tenant's IdP for this tenant's client.
+  if (info.tenant !== undefined && info.tenant !== app.tenantId) {
+    throw new SsoRefusal('tenant_mismatch', `the identity provider signed in ${info.userName} of tenant ${info.tenant}, but this login is for tenant ${app.tenantId}`, who);
+  }
+
+  const { id, record } = await inTransaction(rt.db, async (trx) => {
+    const known = await assertMayLogin(trx, app, info.userName);
+    // The directory's name and department, else the IdP's; the role is the directory's.
+    const session = { app, userName: info.userName, name: known.name ?? info.name, role: known.role, orgCode: known.orgCode ?? info.organizationCode, tokens };
+    const created = await insertSession(trx, rt.box, rt.config, session, Date.now());
+    await auditLogin(trx, 'login', who, startedAt);
+    return created;
+  });
+  return { sessionId: id, record, returnTo: pending?.returnTo ?? resolveReturnTo(rt.config, requestOrigin) };
+}
+
+async function pendingLogin(rt: Runtime, params: CallbackParams): Promise<PendingLogin | undefined> {
+  if (params.state === undefined) return undefined;
+  const pending = await consumeLoginState(rt, params.state);
+  if (!pending) {
+    throw new SsoRefusal('invalid_state', 'state: unknown, expired or already used; start the login again', { tenantId: params.tenant });
+  }
+  if (params.tenant !== undefined && params.tenant !== pending.tenantId) {
+    throw new SsoRefusal('tenant_mismatch', `tenant ${params.tenant} in the callback differs from tenant ${pending.tenantId} the login started for`, pending);
+  }
+  return pending;
+}
+
+async function pendingApp(rt: Runtime, pending: PendingLogin): Promise<SyncedApp> {
+  const app = await findSyncedApp(rt.db, pending);
+  if (!app) throw new SsoRefusal('app_not_synced', `app ${pending.appId} of tenant ${pending.tenantId} is no longer in the directory`, pending);
+  return app;
+}
+
+async function exchangeCode(
+  rt: Runtime,
+  config: Configuration,
+  app: SyncedApp,
+  params: CallbackParams,
+  redirectUri: string,
+  pending: PendingLogin | undefined,
+): Promise<IssuedTokens> {
+  // Only the authorization response's own parameters; redirect_uri is our registered callback.
+  const response = new URL(redirectUri);
+  for (const name of ['code', 'state', 'iss'] as const) if (params[name] !== undefined) response.searchParams.set(name, params[name]!);
+  try {
+    return await authorizationCodeGrant(config, response, { expectedState: params.state, pkceCodeVerifier: pending?.codeVerifier });
+  } catch (err) {
+    const failure = classifyIdpError(err, rt.config.ssoHttpTimeoutSeconds);
+    const at = `token endpoint at ${new URL(config.serverMetadata().token_endpoint!).origin}`;
+    if (failure.kind === 'invalid_grant' || failure.kind === 'refused') {
+      throw new SsoRefusal('code_rejected', `the ${at} refused the authorization code: ${failure.message}; codes are single-use and short-lived, start the login again`, app);
+    }
+    if (failure.kind === 'unavailable') throw new SsoRefusal('idp_unavailable', `the ${at}: ${failure.message}; no session was created, try again`, app);
+    throw new SsoRefusal('idp_bad_response', `the ${at}: ${failure.message}`, app);
+  }
+}

@@ -1,0 +1,39 @@
+import DataLoader from 'dataloader';
+import type { Runtime } from '../runtime.js';
+import { IdpClients } from './clients.js';
+import { readSessions, type SessionRecord } from './sessions.js';
+
+export type RenewOutcome = 'renewed' | 'ended' | 'kept' | 'busy';
+
+/** What SSO keeps per runtime (per process in production): the IdP clients, the renewals in flight, the session reads. */
+export interface SsoState {
+  clients: IdpClients;
+  renewals: Map<string, Promise<RenewOutcome>>;
+  /**
+   * Session checks arriving in the same event-loop turn share one query (by id hash, no caching:
+   * each check still reads the database after it arrived, so a revocation is seen at once).
+   */
+  sessions: DataLoader<string, SessionRecord | undefined>;
+}
+
+const byRuntime = new WeakMap<Runtime, SsoState>();
+
+export function ssoState(rt: Runtime): SsoState {
+  let state = byRuntime.get(rt);
+  if (!state) {
+    state = { clients: new IdpClients(rt), renewals: new Map(), sessions: sessionLoader(rt) };
+    byRuntime.set(rt, state);
+  }
+  return state;
+}
+
+function sessionLoader(rt: Runtime): DataLoader<string, SessionRecord | undefined> {
+  return new DataLoader(
+    async (idHashes) => {
+      const found = new Map((await readSessions(rt.db, [...idHashes])).map((r) => [r.idHash, r]));
+      return idHashes.map((h) => found.get(h));
+    },
+    // After the I/O phase, so requests read off the sockets in one turn are batched together.
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+  );
+}

@@ -1,0 +1,56 @@
+import type { Runtime } from '../runtime.js';
+import type { Job } from '../jobs/index.js';
+import { describe } from '../http/signedCall.js';
+import type { RenewOutcome } from './context.js';
+import { purgeExpiredLoginStates } from './loginStates.js';
+import { renewSession } from './renewal.js';
+import { purgeEndedSessions } from './sessions.js';
+
+/** One run renews at most this many sessions; the rest are due again on the next run. */
+const MAX_PER_RUN = 100_000;
+
+/**
+ * Renews the sessions used in the last SSO_RENEW_ACTIVE_MINUTES whose access tokens lapse within
+ * the margin, SSO_RENEW_CONCURRENCY at a time, so active users rarely wait for a renewal. Sessions
+ * nobody uses are left to lapse; their next use renews them if the refresh token still can.
+ */
+export async function renewDueSessions(rt: Runtime): Promise<Record<RenewOutcome | 'due' | 'failed', number>> {
+  const { config } = rt;
+  const now = Date.now();
+  const due: string[] = await rt
+    .db('sso_sessions')
+    .where('access_expires_at', '<=', now + config.ssoRenewMarginSeconds * 1000)
+    .andWhere('last_seen_at', '>=', now - config.ssoRenewActiveMinutes * 60_000)
+    .andWhere('expires_at', '>', now)
+    .andWhere((q) => q.whereNull('renew_lease_until').orWhere('renew_lease_until', '<', now))
+    .orderBy('access_expires_at')
+    .limit(MAX_PER_RUN)
+    .pluck('id_hash');
+  const counts = { due: due.length, renewed: 0, ended: 0, kept: 0, busy: 0, failed: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < due.length) {
+      const idHash = due[next++]!;
+      try {
+        counts[await renewSession(rt, idHash)]++;
+      } catch (err) {
+        counts.failed++;
+        rt.log.error({ err: describe(err) }, 'sso renewal failed');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(config.ssoRenewConcurrency, due.length) }, worker));
+  return counts;
+}
+
+export const ssoJobs: Job[] = [
+  { name: 'sso-renew', schedule: (rt) => rt.config.ssoRenewSchedule, run: renewDueSessions },
+  {
+    name: 'sso-purge',
+    schedule: '*/5 * * * *',
+    run: async (rt) => {
+      const now = Date.now();
+      return { sessions: await purgeEndedSessions(rt.db, rt.config, now), loginStates: await purgeExpiredLoginStates(rt.db, now) };
+    },
+  },
+];

@@ -1,0 +1,56 @@
+import { calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-client';
+import type { Runtime } from '../runtime.js';
+import type { Db } from '../store/db.js';
+import { inTransaction } from '../store/db.js';
+import { randomSecret, sha256 } from './sessions.js';
+import type { AppKey } from './syncedApps.js';
+
+/**
+ * Pending app-initiated logins (spec §6.3.1 `state`): single use, short-lived, stored server-side
+ * (hashed) so any replica can finish the login; with PKCE the verifier is kept sealed beside it.
+ */
+
+export interface PendingLogin extends AppKey {
+  returnTo: string;
+  codeVerifier?: string;
+}
+
+const verifierContext = (stateHash: string) => `ssoLoginState:${stateHash}`;
+
+export async function createLoginState(rt: Runtime, app: AppKey, returnTo: string): Promise<{ state: string; codeChallenge?: string }> {
+  const state = randomSecret();
+  const stateHash = sha256(state);
+  const codeVerifier = rt.config.ssoPkce ? randomPKCECodeVerifier() : undefined;
+  await rt.db('sso_login_states').insert({
+    state_hash: stateHash,
+    instance_id: app.instanceId,
+    tenant_id: app.tenantId,
+    app_id: app.appId,
+    code_verifier: codeVerifier ? rt.box.seal(codeVerifier, verifierContext(stateHash)) : null,
+    return_to: returnTo,
+    expires_at: Date.now() + rt.config.ssoLoginStateTtlSeconds * 1000,
+  });
+  return { state, codeChallenge: codeVerifier ? await calculatePKCECodeChallenge(codeVerifier) : undefined };
+}
+
+/** Takes the pending login for a state; only the first caller gets it, and only before it expires. */
+export async function consumeLoginState(rt: Runtime, state: string): Promise<PendingLogin | undefined> {
+  const stateHash = sha256(state);
+  return inTransaction(rt.db, async (trx) => {
+    const row = await trx('sso_login_states').where('state_hash', stateHash).forUpdate().first();
+    if (!row) return undefined;
+    await trx('sso_login_states').where('state_hash', stateHash).delete();
+    if (Number(row.expires_at) <= Date.now()) return undefined;
+    return {
+      instanceId: row.instance_id,
+      tenantId: row.tenant_id,
+      appId: row.app_id,
+      returnTo: row.return_to,
+      codeVerifier: row.code_verifier ? rt.box.open(row.code_verifier, verifierContext(stateHash)) : undefined,
+    };
+  });
+}
+
+export async function purgeExpiredLoginStates(db: Db, now: number): Promise<number> {
+  return db('sso_login_states').where('expires_at', '<=', now).delete();
+}

@@ -1,0 +1,31 @@
+import type { Runtime } from '../runtime.js';
+import { auditLogin } from './audit.js';
+import { ssoState } from './context.js';
+import { SsoRefusal } from './refusal.js';
+import { deleteSession, readSession, sha256 } from './sessions.js';
+import { findSyncedApp } from './syncedApps.js';
+import { logoutLanding } from './urls.js';
+
+/**
+ * POST /sso/logout (spec §6.3.5): ends our session, then sends the browser through the tenant's
+ * IdP logout (`redirect_url` = the landing page) so the IdP's session ends too. Returns that URL;
+ * without a session (or a usable IdP) straight to the landing page.
+ */
+export async function endSession(rt: Runtime, sessionId: string | undefined, requestOrigin: string): Promise<string> {
+  const startedAt = Date.now();
+  const landing = logoutLanding(rt.config, requestOrigin);
+  const rec = sessionId ? await readSession(rt.db, sha256(sessionId)) : undefined;
+  if (!rec) return landing;
+  await deleteSession(rt.db, rec.idHash);
+  await auditLogin(rt.db, 'logout', rec, startedAt);
+  const app = await findSyncedApp(rt.db, rec);
+  if (!app) return landing;
+  try {
+    const logout = new URL(ssoState(rt).clients.configFor(app).serverMetadata().end_session_endpoint!);
+    logout.searchParams.set('redirect_url', landing);
+    return logout.href;
+  } catch (err) {
+    if (err instanceof SsoRefusal) return landing;
+    throw err;
+  }
+}

@@ -1,0 +1,186 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Config } from '../config/index.js';
+import type { SecretBox } from '../marketplace/secrets.js';
+import type { Db, Trx } from '../store/db.js';
+import type { AppKey } from './syncedApps.js';
+
+/**
+ * Server-side sessions (any replica serves any request). The browser holds a random id; the table
+ * holds its SHA-256 only, and the tokens AES-GCM sealed to the row.
+ */
+
+/** Spec §6.4: refresh tokens live 30 days; access tokens 2 h unless the token answer says otherwise. */
+export const REFRESH_TOKEN_LIFETIME_MS = 30 * 86_400_000;
+const DEFAULT_ACCESS_TOKEN_SECONDS = 7200;
+/** last_seen_at is written at most this often, so a session check is one read. */
+const TOUCH_AFTER_MS = 60_000;
+
+export const sha256 = (secret: string) => createHash('sha256').update(secret).digest('hex');
+export const randomSecret = () => randomBytes(32).toString('base64url');
+
+export interface IssuedTokens {
+  access_token: string;
+  refresh_token?: string;
+  expires_in?: number;
+}
+
+export interface SessionRecord extends AppKey {
+  idHash: string;
+  userName: string;
+  name: string | null;
+  role: string | null;
+  orgCode: string | null;
+  accessExpiresAt: number;
+  refreshExpiresAt: number | null;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  version: number;
+  renewLeaseUntil: number | null;
+}
+
+export interface NewSession {
+  app: AppKey;
+  userName: string;
+  name?: string | null;
+  role: string;
+  orgCode?: string | null;
+  tokens: IssuedTokens;
+}
+
+const sealContext = (idHash: string, which: 'access' | 'refresh') => `ssoSession:${idHash}:${which}`;
+
+/** The token columns of a session row, sealed to that row. */
+export function tokenColumns(box: SecretBox, idHash: string, tokens: IssuedTokens, now: number) {
+  return {
+    access_token: box.seal(tokens.access_token, sealContext(idHash, 'access')),
+    access_expires_at: now + (tokens.expires_in ?? DEFAULT_ACCESS_TOKEN_SECONDS) * 1000,
+    ...(tokens.refresh_token ? { refresh_token: box.seal(tokens.refresh_token, sealContext(idHash, 'refresh')) } : {}),
+  };
+}
+
+export function openRefreshToken(box: SecretBox, idHash: string, sealed: string): string {
+  return box.open(sealed, sealContext(idHash, 'refresh'));
+}
+
+/** Stores a new session; returns the id for the cookie (the only place it exists in clear). */
+export async function insertSession(trx: Trx, box: SecretBox, config: Config, s: NewSession, now: number): Promise<{ id: string; record: SessionRecord }> {
+  const id = randomSecret();
+  const idHash = sha256(id);
+  const tokens = tokenColumns(box, idHash, s.tokens, now);
+  const refreshExpiresAt = s.tokens.refresh_token ? now + REFRESH_TOKEN_LIFETIME_MS : null;
+  // Never beyond what the refresh token can keep alive (or the access token, when there is none).
+  const expiresAt = Math.min(now + config.ssoSessionAbsoluteHours * 3_600_000, refreshExpiresAt ?? tokens.access_expires_at);
+  const row = {
+    id_hash: idHash,
+    instance_id: s.app.instanceId,
+    tenant_id: s.app.tenantId,
+    app_id: s.app.appId,
+    user_name: s.userName,
+    name: s.name?.slice(0, 64) ?? null,
+    role: s.role,
+    org_code: s.orgCode?.slice(0, 64) ?? null,
+    refresh_token: null,
+    ...tokens,
+    refresh_expires_at: refreshExpiresAt,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: expiresAt,
+  };
+  await trx('sso_sessions').insert(row);
+  return { id, record: toRecord({ ...row, version: 0, renew_lease_until: null }) };
+}
+
+/**
+ * The session, with the user's current role from the directory (a downgrade applies at once;
+ * name and department are as at login, which keeps this a one-join read).
+ */
+export async function readSession(db: Db | Trx, idHash: string): Promise<SessionRecord | undefined> {
+  return (await readSessions(db, [idHash]))[0];
+}
+
+export async function readSessions(db: Db | Trx, idHashes: string[]): Promise<SessionRecord[]> {
+  const rows = await db('sso_sessions as s')
+    .leftJoin('user_apps as ua', function () {
+      this.on('ua.instance_id', 's.instance_id').andOn('ua.tenant_id', 's.tenant_id').andOn('ua.app_id', 's.app_id').andOn('ua.user_name', 's.user_name');
+    })
+    .whereIn('s.id_hash', idHashes)
+    .select(
+      's.id_hash',
+      's.instance_id',
+      's.tenant_id',
+      's.app_id',
+      's.user_name',
+      's.name',
+      db.raw('coalesce(ua.role, s.role) as role'),
+      's.org_code',
+      's.access_expires_at',
+      's.refresh_expires_at',
+      's.created_at',
+      's.last_seen_at',
+      's.expires_at',
+      's.version',
+      's.renew_lease_until',
+    );
+  return rows.map(toRecord);
+}
+
+function toRecord(r: Record<string, any>): SessionRecord {
+  const num = (v: unknown) => (v == null ? null : Number(v));
+  return {
+    idHash: r.id_hash,
+    instanceId: r.instance_id,
+    tenantId: r.tenant_id,
+    appId: r.app_id,
+    userName: r.user_name,
+    name: r.name ?? null,
+    role: r.role ?? null,
+    orgCode: r.org_code ?? null,
+    accessExpiresAt: Number(r.access_expires_at),
+    refreshExpiresAt: num(r.refresh_expires_at),
+    createdAt: Number(r.created_at),
+    lastSeenAt: Number(r.last_seen_at),
+    expiresAt: Number(r.expires_at),
+    version: Number(r.version),
+    renewLeaseUntil: num(r.renew_lease_until),
+  };
+}
+
+/** When the session ends unless used again: the idle timeout, capped by the absolute one. */
+export function sessionEnd(rec: SessionRecord, config: Config): number {
+  return Math.min(rec.expiresAt, rec.lastSeenAt + config.ssoSessionIdleMinutes * 60_000);
+}
+
+export async function touchSession(db: Db, rec: SessionRecord, now: number): Promise<void> {
+  if (now - rec.lastSeenAt < TOUCH_AFTER_MS) return;
+  await db('sso_sessions').where('id_hash', rec.idHash).update({ last_seen_at: now });
+  rec.lastSeenAt = now;
+}
+
+export async function deleteSession(db: Db | Trx, idHash: string): Promise<boolean> {
+  return (await db('sso_sessions').where('id_hash', idHash).delete()) > 0;
+}
+
+/** Sessions past their absolute or idle end; their rows would otherwise stay until looked up. */
+export async function purgeEndedSessions(db: Db, config: Config, now: number): Promise<number> {
+  return db('sso_sessions')
+    .where('expires_at', '<=', now)
+    .orWhere('last_seen_at', '<=', now - config.ssoSessionIdleMinutes * 60_000)
+    .delete();
+}
+
+/** What the merchant's application learns about a session (GET /sso/session, introspection). */
+export function sessionView(rec: SessionRecord, config: Config) {
+  return {
+    user: {
+      userName: rec.userName,
+      name: rec.name,
+      role: rec.role,
+      orgCode: rec.orgCode,
+      tenantId: rec.tenantId,
+      instanceId: rec.instanceId,
+      appId: rec.appId,
+    },
+    expiresAt: new Date(sessionEnd(rec, config)).toISOString(),
+  };
+}

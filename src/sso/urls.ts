@@ -1,0 +1,30 @@
+import type { Config } from '../config/index.js';
+import { SsoRefusal } from './refusal.js';
+
+/** The merchant application's origin: APP_ORIGIN, else PUBLIC_URL's, else the request's. */
+export function appOrigin(config: Config, requestOrigin: string): string {
+  return config.appOrigin || (config.publicUrl ? new URL(config.publicUrl).origin : requestOrigin);
+}
+
+/** Our registered callback; the token request repeats it as redirect_uri (spec §6.3.2). */
+export function callbackUrl(config: Config, requestOrigin: string): string {
+  return `${config.publicUrl.replace(/\/+$/, '') || requestOrigin}/sso/callback`;
+}
+
+/** Where the browser goes after login: a path or URL on the application's origin only (no open redirect). */
+export function resolveReturnTo(config: Config, requestOrigin: string, returnTo?: string): string {
+  const origin = appOrigin(config, requestOrigin);
+  let target: URL;
+  try {
+    target = new URL(returnTo || config.ssoDefaultReturnTo || '/', `${origin}/`);
+  } catch {
+    throw new SsoRefusal('return_to_refused', 'returnTo: not a URL or path');
+  }
+  if (target.origin !== origin) throw new SsoRefusal('return_to_refused', `returnTo: must be on the application's origin ${origin} (APP_ORIGIN)`);
+  return target.href;
+}
+
+/** Where the IdP's logout sends the browser back to (SSO_LOGOUT_LANDING, else the application's home). */
+export function logoutLanding(config: Config, requestOrigin: string): string {
+  return config.ssoLogoutLanding || `${appOrigin(config, requestOrigin)}/`;
+}

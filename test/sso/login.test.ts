@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stores } from '../helpers/stores.js';
+import { APP, APP_ORIGIN, INSTANCE, TENANT, count, startWorld, type World } from './world.js';
+import { json } from './browser.js';
+
+describe.each(stores)('SSO login against a loopback OAuth2 server on %s', (store) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld(store);
+  });
+  afterAll(() => w.stop());
+
+  it('marketplace-initiated: ?code&tenant signs the user in, sets a safe cookie and lands on the application', async () => {
+    const { res, browser } = await w.marketplaceLogin('zhangsan');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`${APP_ORIGIN}/`);
+    const cookie = browser.lastSetCookie.find((c) => c.startsWith('koobridge_session='))!;
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+    expect(cookie).not.toMatch(/; Secure/); // NODE_ENV=test serves plain http
+    const id = browser.cookies.get('koobridge_session')!;
+    expect(id.length).toBeGreaterThanOrEqual(43);
+
+    const session = await w.session(browser);
+    expect(session.status).toBe(200);
+    expect(session.body.user).toEqual({ userName: 'zhangsan', name: 'Name zhangsan', role: 'admin', orgCode: 'D01', tenantId: TENANT, instanceId: INSTANCE, appId: APP });
+    expect(Date.parse(session.body.expiresAt)).toBeGreaterThan(Date.now());
+
+    // Stored hashed, tokens sealed: neither the id nor a token appears in clear.
+    const row = await w.s.rt.db('sso_sessions').where({ user_name: 'zhangsan' }).first();
+    expect(row.id_hash).not.toContain(id);
+    expect(row.access_token).toMatch(/^v1\./);
+    expect(row.refresh_token).toMatch(/^v1\./);
+    expect(Number(row.access_expires_at) - Date.now()).toBeGreaterThan(7100_000);
+    const audit = await w.s.rt.db('audit_log').where({ channel: 'sso', call_name: 'login', outcome: 'applied' }).orderBy('id', 'desc').first();
+    expect(audit).toMatchObject({ tenant_id: TENANT, instance_id: INSTANCE, result_code: '200' });
+  });
+
+  it('app-initiated: /sso/login?tenant&returnTo goes to the tenant authorize endpoint with a state and comes back to returnTo', async () => {
+    const browser = w.browser();
+    const start = await browser.get(`/sso/login?tenant=${TENANT}&returnTo=${encodeURIComponent('/reports?year=2026')}`);
+    expect(start.status).toBe(302);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.origin + authorize.pathname).toBe(`${w.idp.url}/api/v1/oauth2/authorize`);
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({ client_id: w.client.clientId, response_type: 'code', redirect_uri: `${w.s.url}/sso/callback`, scope: 'get_user_info' });
+    expect(authorize.searchParams.get('state')!.length).toBeGreaterThanOrEqual(43);
+    expect(authorize.searchParams.has('code_challenge')).toBe(false); // SSO_PKCE defaults to off
+
+    w.idp.loginAs = 'lisi';
+    const back = await w.idp.follow(authorize.href);
+    const res = await browser.get(back.href);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`${APP_ORIGIN}/reports?year=2026`);
+    expect((await w.session(browser)).body.user).toMatchObject({ userName: 'lisi', role: 'user' });
+
+    // The state is single-use: the same callback again is refused and creates nothing.
+    const sessions = await count(w.s, 'sso_sessions');
+    const again = await w.browser().get(back.href, { accept: 'application/json' });
+    expect(again.status).toBe(400);
+    expect(await json(again)).toMatchObject({ error: 'invalid_state' });
+    expect(await count(w.s, 'sso_sessions')).toBe(sessions);
+  });
+
+  it('app-initiated by instanceId alone (the frontEndUrl queryInstance hands out) finds the tenant and app', async () => {
+    const { res, browser } = await w.appLogin('zhangsan', `instanceId=${INSTANCE}`);
+    expect(res.status).toBe(302);
+    expect((await w.session(browser)).body.user).toMatchObject({ userName: 'zhangsan', tenantId: TENANT, instanceId: INSTANCE, appId: APP });
+  });
+
+  it('a tampered state is refused with a page naming the problem, an audit record and no session', async () => {
+    const browser = w.browser();
+    const start = await browser.get(`/sso/login?tenant=${TENANT}`);
+    w.idp.loginAs = 'lisi';
+    const back = await w.idp.follow(start.headers.get('location')!);
+    back.searchParams.set('state', back.searchParams.get('state')!.slice(0, -2) + 'xx');
+    const sessions = await count(w.s, 'sso_sessions');
+    const res = await browser.get(back.href);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const page = await res.text();
+    expect(page).toContain('This login link has expired or was already used');
+    expect(page).toContain('invalid_state');
+    expect(await count(w.s, 'sso_sessions')).toBe(sessions);
+    expect(browser.cookies.has('koobridge_session')).toBe(false);
+    const audit = await w.s.rt.db('audit_log').where({ channel: 'sso', outcome: 'rejected' }).orderBy('id', 'desc').first();
+    expect(audit).toMatchObject({ call_name: 'login', result_code: '400' });
+    expect(audit.result_msg).toMatch(/^invalid_state: state: unknown, expired or already used/);
+  });
+
+  it('a reused authorization code is refused (the IdP says invalid_grant) and creates no second session', async () => {
+    const callback = await w.marketplaceCallback('lisi');
+    expect((await w.browser().get(callback)).status).toBe(302);
+    const sessions = await count(w.s, 'sso_sessions');
+    const again = await w.browser().get(callback, { accept: 'application/json' });
+    expect(again.status).toBe(401);
+    const body = await json(again);
+    expect(body.error).toBe('code_rejected');
+    expect(body.message).toMatch(/invalid_grant/);
+    expect(await count(w.s, 'sso_sessions')).toBe(sessions);
+  });
+
+  it('refuses a user whose IdP account belongs to another tenant', async () => {
+    w.idp.accounts.set('lisi', { userName: 'lisi', name: '李四', tenant: 'some-other-tenant' });
+    try {
+      const { res } = await w.marketplaceLogin('lisi');
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('the identity provider signed in lisi of tenant some-other-tenant, but this login is for tenant ' + TENANT);
+    } finally {
+      w.idp.accounts.set('lisi', { userName: 'lisi', name: '李四', tenant: TENANT });
+    }
+  });
+
+  it('refuses a callback whose tenant differs from the tenant its state was issued for', async () => {
+    const browser = w.browser();
+    const start = await browser.get(`/sso/login?tenant=${TENANT}`);
+    w.idp.loginAs = 'lisi';
+    const back = await w.idp.follow(start.headers.get('location')!);
+    back.searchParams.set('tenant', 'another-tenant');
+    const res = await browser.get(back.href, { accept: 'application/json' });
+    expect(res.status).toBe(403);
+    expect(await json(res)).toMatchObject({ error: 'tenant_mismatch' });
+  });
+
+  it('refuses a user the enterprise never authorized for the app', async () => {
+    const { res } = await w.marketplaceLogin('wangwu');
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('user wangwu is not authorized for app');
+    const audit = await w.s.rt.db('audit_log').where({ channel: 'sso', outcome: 'rejected' }).orderBy('id', 'desc').first();
+    expect(JSON.parse(audit.detail)).toMatchObject({ reason: 'user_not_authorized', userName: 'wangwu', appId: APP });
+  });
+
+  it('refuses a returnTo outside the application origin before anything is sent to the IdP', async () => {
+    for (const returnTo of ['https://evil.example/x', '//evil.example/x', 'javascript:alert(1)']) {
+      const res = await w.browser().get(`/sso/login?tenant=${TENANT}&returnTo=${encodeURIComponent(returnTo)}`, { accept: 'application/json' });
+      expect(res.status).toBe(400);
+      expect(await json(res)).toMatchObject({ error: 'return_to_refused' });
+    }
+  });
+
+  it('refuses a callback without a tenant or code, naming what is missing', async () => {
+    const noTenant = await w.browser().get('/sso/callback?code=abc', { accept: 'application/json' });
+    expect(noTenant.status).toBe(400);
+    expect((await json(noTenant)).message).toMatch(/^tenant: missing/);
+    const noCode = await w.browser().get(`/sso/callback?tenant=${TENANT}`, { accept: 'application/json' });
+    expect((await json(noCode)).message).toMatch(/^code: missing/);
+    const unknown = await w.browser().get('/sso/callback?code=abc&tenant=nobody', { accept: 'application/json' });
+    expect(unknown.status).toBe(403);
+    expect(await json(unknown)).toMatchObject({ error: 'tenant_not_synced' });
+  });
+
+  it('GET /sso/session answers 401 without a cookie or with an unknown one', async () => {
+    const browser = w.browser();
+    expect((await w.session(browser)).status).toBe(401);
+    browser.cookies.set('koobridge_session', 'made-up-session-id');
+    expect((await w.session(browser)).body).toMatchObject({ error: 'no_session' });
+  });
+
+  it('logout ends the session and sends the browser through the IdP logout back to the landing page', async () => {
+    const { browser } = await w.marketplaceLogin('lisi');
+    const res = await browser.post('/sso/logout');
+    expect(res.status).toBe(303);
+    const logout = new URL(res.headers.get('location')!);
+    expect(logout.origin + logout.pathname).toBe(`${w.idp.url}/api/v1/logout`);
+    expect(logout.searchParams.get('redirect_url')).toBe(`${APP_ORIGIN}/`);
+    expect(browser.cookies.has('koobridge_session')).toBe(false);
+    expect(browser.lastSetCookie[0]).toMatch(/Max-Age=0/);
+
+    // The old cookie value is dead too, not just forgotten by the browser.
+    expect((await w.s.rt.db('audit_log').where({ channel: 'sso', call_name: 'logout' }).first())?.tenant_id).toBe(TENANT);
+    const asJson = await w.browser().post('/sso/logout', { accept: 'application/json' });
+    expect(await json(asJson)).toEqual({ logoutUrl: `${APP_ORIGIN}/` });
+  });
+
+  it('introspection tells a backend whether a session id is active, with the user', async () => {
+    const { browser } = await w.marketplaceLogin('zhangsan');
+    const id = browser.cookies.get('koobridge_session')!;
+    const introspect = (session: unknown, token = 'api-token-for-tests-0123456789abcdef') =>
+      fetch(`${w.s.url}/api/v1/sessions/introspect`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ session }),
+      });
+    const active = await introspect(id);
+    expect(active.status).toBe(200);
+    const body = await json(active);
+    expect(body).toMatchObject({ active: true, user: { userName: 'zhangsan', role: 'admin', tenantId: TENANT } });
+    expect(body.exp).toBe(Math.floor(Date.parse(body.expiresAt) / 1000));
+
+    expect((await introspect(id, 'wrong-token-wrong-token-wrong')).status).toBe(401);
+    const bad = await introspect(42);
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).message).toMatch(/^session: /);
+
+    await browser.post('/sso/logout');
+    expect(await (await introspect(id)).json()).toEqual({ active: false });
+  });
+});
+
+describe.each(stores)('SSO login with PKCE on %s', (store) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld(store, { env: { SSO_PKCE: 'true' } });
+  });
+  afterAll(() => w.stop());
+
+  it('sends an S256 challenge and proves it with the verifier at the token endpoint', async () => {
+    const browser = w.browser();
+    const start = await browser.get(`/sso/login?tenant=${TENANT}`);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    w.idp.loginAs = 'zhangsan';
+    const res = await browser.get((await w.idp.follow(authorize.href)).href);
+    expect(res.status).toBe(302);
+    expect((await w.session(browser)).status).toBe(200);
+    const row = await w.s.rt.db('sso_login_states').count({ n: '*' });
+    expect(Number(row[0]!.n)).toBe(0); // consumed
+  });
+});
+
+describe.each(stores)('SSO cookie in production on %s', (store) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld(store, { env: { NODE_ENV: 'production' } });
+  });
+  afterAll(() => w.stop());
+
+  it('marks the session cookie Secure outside development and test', async () => {
+    const { res, browser } = await w.marketplaceLogin('zhangsan');
+    expect(res.status).toBe(302);
+    expect(browser.lastSetCookie.find((c) => c.startsWith('koobridge_session='))).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+  });
+});

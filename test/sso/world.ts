@@ -1,0 +1,104 @@
+import { expect } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { encryptClientSecret } from '../helpers/keys.js';
+import * as kit from '../helpers/fixtures.js';
+import type { Store } from '../helpers/stores.js';
+import { Browser, json } from './browser.js';
+import { startLoopbackIdp, type IdpClient, type LoopbackIdp } from './idp.js';
+
+export const APP_ORIGIN = 'http://app.example.test';
+export const CLIENT_ID = 'NzZeWuiJa91dPSRdZQChMazIh13AW';
+export const CLIENT_SECRET = 'client-secret-of-tenant-app-7f3a';
+export const { TENANT, INSTANCE, APP } = kit;
+
+export interface World {
+  s: TestServer;
+  instanceId: string;
+  idp: LoopbackIdp;
+  client: IdpClient;
+  browser(): Browser;
+  /** The marketplace's unified login page: sign in at the IdP, hand back ?code&tenant. Returns our callback URL. */
+  marketplaceCallback(userName: string): Promise<string>;
+  /** Marketplace-initiated login to the end; the browser then holds the session cookie. */
+  marketplaceLogin(userName: string, browser?: Browser): Promise<{ res: Response; browser: Browser }>;
+  /** App-initiated login: /sso/login → IdP → our callback. */
+  appLogin(userName: string, query?: string, browser?: Browser): Promise<{ res: Response; browser: Browser }>;
+  session(browser: Browser, accept?: string): Promise<{ status: number; body: any }>;
+  sync(call: string, body: unknown): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A koobridge server, a loopback oidc-provider as the tenant's IdP, and a directory synced through
+ * the real kit calls: tenant (domainName = the IdP), app (clientSecret RSA-encrypted like the
+ * marketplace), users zhangsan (admin) and lisi (user).
+ */
+export interface WorldOptions {
+  env?: Record<string, string>;
+  idp?: { refreshTokenTtlSeconds?: number };
+  /** Sync the directory under an instance created by the basic newInstance call (else the fixtures' INSTANCE, no row). */
+  newInstance?: boolean;
+}
+
+export async function startWorld(store: Store, options: WorldOptions = {}): Promise<World> {
+  const s = await startTestServer(store, { SSO_ALLOW_HTTP: 'true', APP_ORIGIN, ...options.env });
+  const instanceId = options.newInstance ? await createdInstance(s) : INSTANCE;
+  const client = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: `${s.url}/sso/callback` };
+  const idp = await startLoopbackIdp([client], options.idp);
+  idp.accounts.set('zhangsan', { userName: 'zhangsan', name: '张三', tenant: TENANT, role: 'admin' });
+  idp.accounts.set('lisi', { userName: 'lisi', name: '李四', tenant: TENANT });
+  idp.accounts.set('wangwu', { userName: 'wangwu', name: '王五', tenant: TENANT });
+
+  const sync = async (call: string, body: unknown) => {
+    expect(await s.kit(call, body)).toMatchObject({ resultCode: '000000' });
+  };
+  await sync('tenantSync', kit.tenantSync({ instanceId, domainName: idp.url }));
+  await sync('applicationSync', kit.applicationSync(encryptClientSecret(CLIENT_SECRET), { instanceId, clientId: CLIENT_ID }));
+  await sync('authSync', kit.authSync([kit.user('zhangsan', { role: 'admin', orgCode: 'D01' }), kit.user('lisi')], { instanceId }));
+
+  const world: World = {
+    s,
+    instanceId,
+    idp,
+    client,
+    browser: () => new Browser(s.url),
+    async marketplaceCallback(userName) {
+      idp.loginAs = userName;
+      const back = await idp.authorize(client);
+      back.searchParams.set('tenant', TENANT);
+      return back.href;
+    },
+    async marketplaceLogin(userName, browser = world.browser()) {
+      const res = await browser.get(await world.marketplaceCallback(userName));
+      return { res, browser };
+    },
+    async appLogin(userName, query = `tenant=${TENANT}`, browser = world.browser()) {
+      const start = await browser.get(`/sso/login?${query}`);
+      expect(start.status, await start.clone().text()).toBe(302);
+      idp.loginAs = userName;
+      const back = await idp.follow(start.headers.get('location')!);
+      const res = await browser.get(back.href);
+      return { res, browser };
+    },
+    async session(browser, accept = 'application/json') {
+      const res = await browser.get('/sso/session', { accept });
+      return { status: res.status, body: await json(res).catch(() => undefined) };
+    },
+    sync,
+    async stop() {
+      await idp.stop();
+      await s.stop();
+    },
+  };
+  return world;
+}
+
+/** Rows of a table, for assertions on what was (not) stored. */
+export const count = async (s: TestServer, table: string, where: Record<string, unknown> = {}) =>
+  Number((await s.rt.db(table).where(where).count({ n: '*' }))[0]!.n);
+
+async function createdInstance(s: TestServer): Promise<string> {
+  const answer = await s.basic({ activity: 'newInstance', orderId: 'CS-SSO-ORDER', orderLineId: 'CS-SSO-ORDER-000001', businessId: 'sso-test-business-id' });
+  expect(answer).toMatchObject({ resultCode: '000000' });
+  return answer.instanceId as string;
+}
