@@ -7,13 +7,15 @@ async function main() {
   const running = await startServer(config);
   const { rt, port } = running;
   const base = productionAddress(config, port);
+  const origin = base.slice(0, base.length - config.marketplaceBasePath.length);
   const lines = [
     `koobridge listening on ${config.host}:${port} (store: ${config.databaseUrl ? 'MySQL' : `SQLite under ${config.dataDir}/`})`,
     `Register in the seller centre (生产地址管理):`,
     `  production address (basic interfaces): ${base}`,
     `  kit interfaces are called at:          ${base}/produceAPI/v2/{tenantSync,applicationSync,authSync,singleOrgSync,allOrgSync}`,
     `  RSA public key for the app credential: ${sellerCentrePublicKey(config.rsaPrivateKeyPem)}`,
-    `Directory API: ${base.replace(config.marketplaceBasePath, '')}/api/v1/tenants (Authorization: Bearer <API_TOKEN>)`,
+    `  callback URL of the app credential:    ${origin}/sso/callback`,
+    `Directory API: ${origin}/api/v1/tenants (Authorization: Bearer <API_TOKEN>)`,
   ];
   if (config.generatedKeys.length > 0) {
     lines.push(`Development keys generated now and kept in ${config.dataDir}/dev-keys.json (set them in the environment for production):`);
