@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { encryptClientSecret } from '../helpers/keys.js';
+import { encryptClientSecret, encryptClientSecretJavaSha256 } from '../helpers/keys.js';
 import { APP, INSTANCE, TENANT, applicationSync, tenantSync } from '../helpers/fixtures.js';
 import { directorySnapshot, lastAudit } from '../helpers/snapshot.js';
 import { clientSecretContext } from '../../src/directory/applicationSync.js';
@@ -34,6 +34,12 @@ describe.each(stores)('applicationSync on %s', (store) => {
     await s.kit('applicationSync', applicationSync(encryptClientSecret('s3cr3t-sha1', undefined, 'sha1'), { flag: 2 }));
     expect(await storedSecret()).toBe('s3cr3t-sha1');
     expect((await appRow()).secret_padding).toBe('sha1');
+  });
+
+  it("decrypts Java's OAEPWithSHA-256AndMGF1Padding (SHA-256 with MGF1-SHA-1)", async () => {
+    await s.kit('applicationSync', applicationSync(encryptClientSecretJavaSha256('s3cr3t-java'), { flag: 2 }));
+    expect(await storedSecret()).toBe('s3cr3t-java');
+    expect((await appRow()).secret_padding).toBe('sha256/mgf1-sha1');
   });
 
   it('never shows the secret in the audit table or the directory API', async () => {
