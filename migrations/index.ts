@@ -3,6 +3,7 @@ import * as directory from './20261121_001_directory.js';
 import * as instances from './20261121_002_instances.js';
 import * as lifecycle from './20261121_003_lifecycle.js';
 import * as sso from './20261121_004_sso.js';
+import * as jobLeases from './20261121_005_job_leases.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -13,6 +14,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121_002_instances': instances,
   '20261121_003_lifecycle': lifecycle,
   '20261121_004_sso': sso,
+  '20261121_005_job_leases': jobLeases,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,5 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
+import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime.js';
+import type { Db } from '../store/db.js';
 import { purgeExpiredNonces } from '../store/nonces.js';
 import { describe } from '../http/signedCall.js';
 
@@ -10,8 +12,33 @@ export interface Job {
   run(rt: Runtime): Promise<unknown>;
 }
 
-/** Every job is idempotent, so each replica may run it; noOverlap keeps one run at a time per process. */
 const coreJobs: Job[] = [{ name: 'purge-nonces', schedule: '*/5 * * * *', run: (rt) => purgeExpiredNonces(rt.db) }];
+
+/** This process, as a lease owner. */
+const processId = randomBytes(12).toString('hex');
+
+/**
+ * Every replica schedules the same jobs at the same moments; a lease in the database lets one of
+ * them run each tick and the others skip it (peers' lesson §1 row 14). The lease is kept after the
+ * run, so a replica whose timer fires a little later in the same tick still skips. Jobs are
+ * idempotent, so a lease that lapses during a very long run costs duplicate work, not harm.
+ */
+export async function takeJobLease(db: Db, name: string, owner: string, leaseMs: number, now = Date.now()): Promise<boolean> {
+  await db('job_leases').insert({ name, owner: '', lease_until: 0 }).onConflict('name').ignore();
+  const taken = await db('job_leases').where('name', name).andWhere('lease_until', '<=', now).update({ owner, lease_until: now + leaseMs });
+  return taken === 1;
+}
+
+/** Runs the job if this process wins the tick's lease; the answer says what happened. */
+export async function runJobOnce(rt: Runtime, job: Job, leaseMs: number, owner = processId): Promise<'ran' | 'skipped'> {
+  if (!(await takeJobLease(rt.db, job.name, owner, leaseMs))) return 'skipped';
+  const result = await job.run(rt);
+  rt.log.debug({ job: job.name, result }, 'job done');
+  return 'ran';
+}
+
+/** Held from the start of a run; shorter than the one-minute tick the most frequent schedule has. */
+const LEASE_MS = 50_000;
 
 export function startJobs(rt: Runtime, extra: Job[] = []): ScheduledTask[] {
   return [...coreJobs, ...extra].map((job) =>
@@ -19,8 +46,7 @@ export function startJobs(rt: Runtime, extra: Job[] = []): ScheduledTask[] {
       typeof job.schedule === 'function' ? job.schedule(rt) : job.schedule,
       async () => {
         try {
-          const result = await job.run(rt);
-          rt.log.debug({ job: job.name, result }, 'job done');
+          await runJobOnce(rt, job, LEASE_MS);
         } catch (err) {
           rt.log.error({ job: job.name, err: describe(err) }, 'job failed');
         }
