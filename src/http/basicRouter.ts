@@ -4,6 +4,7 @@ import type { Runtime } from '../runtime.js';
 import { basicActions } from '../marketplace/basicActions.js';
 import { basicSignature } from '../marketplace/signing.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
+import { findAction } from '../marketplace/action.js';
 import { signedCall } from './signedCall.js';
 
 /** A query parameter given once; a repeated one counts as absent. */
@@ -41,9 +42,7 @@ export function basicRouter(rt: Runtime): Router {
         const name = body.activity;
         if (name === undefined || name === null || name === '') throw invalidParam('activity: is required');
         if (typeof name !== 'string') throw invalidParam('activity: must be a string');
-        const found = Object.hasOwn(actions, name) ? actions[name] : undefined;
-        if (!found) throw invalidParam(`activity: unknown activity "${name.slice(0, 40)}"; expected one of ${Object.keys(actions).join(', ')}`);
-        return { name, action: found };
+        return { name, action: findAction(actions, name, 'activity: unknown activity') };
       },
     }),
   );

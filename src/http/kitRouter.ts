@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Runtime } from '../runtime.js';
 import { kitActions } from '../marketplace/kitActions.js';
 import { kitSignature } from '../marketplace/signing.js';
-import { invalidParam } from '../marketplace/resultCodes.js';
+import { findAction } from '../marketplace/action.js';
 import { signedCall } from './signedCall.js';
 
 /** POST {base}/produceAPI/v2/{call}: signed with x-sign / x-timestamp / x-nonce (spec §3.3). */
@@ -20,9 +20,7 @@ export function kitRouter(rt: Runtime): Router {
       nameOf: (ctx) => String(ctx.params.call).slice(0, 32),
       dispatch: (ctx) => {
         const name = String(ctx.params.call);
-        const found = Object.hasOwn(actions, name) ? actions[name] : undefined;
-        if (!found) throw invalidParam(`unknown kit interface "${name.slice(0, 40)}"; expected one of ${Object.keys(actions).join(', ')}`);
-        return { name, action: found };
+        return { name, action: findAction(actions, name, 'unknown kit interface') };
       },
     }),
   );

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Trx } from '../store/db.js';
 import type { DirectoryChange } from '../directory/changes.js';
+import { invalidParam } from './resultCodes.js';
 
 export interface CallResult {
   /** stale: the directory holds newer data for everything this call would change. */
@@ -23,4 +24,11 @@ export interface MarketplaceAction<S extends z.ZodType = z.ZodType> {
 
 export function action<S extends z.ZodType>(schema: S, execute: (trx: Trx, body: z.output<S>) => Promise<CallResult>): MarketplaceAction {
   return { schema, execute } as MarketplaceAction;
+}
+
+/** The action of that name, or a 000002 refusal that lists the names there are ("unknown activity …"). */
+export function findAction(actions: Record<string, MarketplaceAction>, name: string, what: string): MarketplaceAction {
+  const found = Object.hasOwn(actions, name) ? actions[name] : undefined;
+  if (!found) throw invalidParam(`${what} "${name.slice(0, 40)}"; expected one of ${Object.keys(actions).join(', ')}`);
+  return found;
 }
