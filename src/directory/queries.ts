@@ -29,7 +29,7 @@ export async function tenantDetail(db: Db, tenant: Record<string, unknown>) {
   const apps = await db('apps')
     .where({ instance_id: tenant.instance_id, tenant_id: tenant.tenant_id, deleted: 0 })
     .orderBy('app_id')
-    .select('app_id', 'client_id', 'client_secret', 'test_flag', 'source_ts');
+    .select('app_id', 'client_id', 'test_flag', 'source_ts', db.raw('client_secret IS NOT NULL AS has_secret'));
   const instances = await db('tenants').where({ tenant_id: tenant.tenant_id, deleted: 0 }).orderBy('instance_id').pluck('instance_id');
   return {
     ...tenantView(tenant),
@@ -37,7 +37,7 @@ export async function tenantDetail(db: Db, tenant: Record<string, unknown>) {
     apps: apps.map((a) => ({
       appId: a.app_id,
       clientId: a.client_id,
-      hasClientSecret: a.client_secret != null,
+      hasClientSecret: bool(a.has_secret),
       testFlag: bool(a.test_flag),
       syncedAt: a.source_ts,
     })),
