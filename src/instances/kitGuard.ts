@@ -1,4 +1,5 @@
 import type { MarketplaceAction } from '../marketplace/action.js';
+import { syncResult } from '../directory/syncResult.js';
 import { lockedInstance } from './store.js';
 
 interface KitBody {
@@ -21,14 +22,7 @@ export function unlessReleased(actions: Record<string, MarketplaceAction>): Reco
         async execute(trx, body: KitBody) {
           const instance = body.instanceId === '' ? undefined : await lockedInstance(trx, body.instanceId, 'share');
           if (instance?.status !== 'released') return a.execute(trx, body);
-          return {
-            outcome: 'stale',
-            instanceId: body.instanceId,
-            tenantId: body.tenantId,
-            testFlag: body.testFlag,
-            detail: { instanceReleased: true, note: 'instance is released; nothing changed' },
-            changes: [],
-          };
+          return { ...syncResult(body, { instanceReleased: true, note: 'instance is released; nothing changed' }), outcome: 'stale' };
         },
       } satisfies MarketplaceAction,
     ]),

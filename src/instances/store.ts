@@ -1,6 +1,7 @@
 import { dialectOf, type Trx } from '../store/db.js';
+import type { InstanceStatus } from '../directory/changes.js';
 
-export type InstanceStatus = 'active' | 'frozen' | 'released';
+export type { InstanceStatus };
 
 export interface InstanceRow {
   instance_id: string;
