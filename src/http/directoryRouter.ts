@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
 import { findTenant, findUser, listDepartments, listTenants, listUsers, tenantDetail } from '../directory/queries.js';
-import { fieldPath } from '../marketplace/validation.js';
+import { validate } from '../marketplace/validation.js';
 import { requireBearer } from './bearer.js';
 
 const pageQuery = z.object({
@@ -15,10 +15,9 @@ const pageQuery = z.object({
 });
 
 function query(ctx: Context) {
-  const parsed = pageQuery.safeParse(ctx.query);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  ctx.throw(400, `${fieldPath(issue.path)}: ${issue.message}`);
+  const result = validate(pageQuery, ctx.query);
+  if ('message' in result) return ctx.throw(400, result.message);
+  return result.data;
 }
 
 /** The tenant directory, read-only, for the merchant's own application (bearer API_TOKEN). */

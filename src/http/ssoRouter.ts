@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
-import { fieldPath } from '../marketplace/validation.js';
+import { validate } from '../marketplace/validation.js';
 import { MarketplaceError } from '../marketplace/resultCodes.js';
 import { completeLogin } from '../sso/callback.js';
 import { startLogin } from '../sso/login.js';
@@ -32,10 +32,9 @@ const introspectBody = z.object({ session: z.string().min(1).max(256) });
 const originOf = (ctx: Context) => `${ctx.protocol}://${ctx.host}`;
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new SsoRefusal('invalid_request', `${fieldPath(issue.path)}: ${issue.message}`);
+  const result = validate(schema, value);
+  if ('message' in result) throw new SsoRefusal('invalid_request', result.message);
+  return result.data;
 }
 
 /**

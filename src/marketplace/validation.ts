@@ -26,13 +26,20 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
 }
 
-/** Validates a parsed marketplace body; a failure names the first offending field. */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body, { error: messages });
-  if (result.success) return result.data;
+/** Validates any input (body, query); a failure is a message naming the first offending field. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown): { data: z.output<S> } | { message: string } {
+  const result = schema.safeParse(value, { error: messages });
+  if (result.success) return { data: result.data };
   const issue = result.error.issues[0]!;
   const where = fieldPath(issue.path);
-  throw invalidParam(where ? `${where}: ${issue.message}` : issue.message);
+  return { message: where ? `${where}: ${issue.message}` : issue.message };
+}
+
+/** Validates a parsed marketplace body; a failure is a 000002 naming the field. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = validate(schema, body);
+  if ('message' in result) throw invalidParam(result.message);
+  return result.data;
 }
 
 /** An integer sent as a JSON number or a numeric string ("flag":1 or "flag":"1"). */

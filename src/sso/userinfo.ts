@@ -1,6 +1,6 @@
 import { fetchProtectedResource, type Configuration } from 'openid-client';
 import { z } from 'zod';
-import { fieldPath } from '../marketplace/validation.js';
+import { validate } from '../marketplace/validation.js';
 import { classifyIdpError } from './idpErrors.js';
 import { SsoRefusal } from './refusal.js';
 
@@ -37,10 +37,7 @@ export async function fetchUserinfo(config: Configuration, accessToken: string):
   } catch {
     throw new SsoRefusal('idp_bad_response', `userinfo at ${endpoint.origin} did not answer JSON`);
   }
-  const parsed = userinfoSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new SsoRefusal('idp_bad_response', `userinfo at ${endpoint.origin}: ${fieldPath(issue.path)}: ${issue.message}`);
-  }
+  const parsed = validate(userinfoSchema, body);
+  if ('message' in parsed) throw new SsoRefusal('idp_bad_response', `userinfo at ${endpoint.origin}: ${parsed.message}`);
   return parsed.data;
 }
