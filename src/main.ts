@@ -6,8 +6,8 @@ async function main() {
   const config = loadConfig();
   const running = await startServer(config);
   const { rt, port } = running;
-  const base = productionAddress(config, port);
-  const origin = base.slice(0, base.length - config.marketplaceBasePath.length);
+  const base = productionAddress(config);
+  const origin = config.publicUrl;
   const lines = [
     `koobridge listening on ${config.host}:${port} (store: ${config.databaseUrl ? 'MySQL' : `SQLite under ${config.dataDir}/`})`,
     `Register in the seller centre (生产地址管理):`,

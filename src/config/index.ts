@@ -24,7 +24,9 @@ const schema = z.object({
   nodeEnv: z.string().default('development'),
   port: z.coerce.number().int().min(0).max(65535),
   host: z.string(),
-  publicUrl: z.string(),
+  // Filled in by loadConfig (or, for an ephemeral port, by startServer): never from a request.
+  publicUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''))]),
+  trustProxy: envFlag,
   dataDir: z.string(),
   databaseUrl: z.string().regex(/^mysql2?:\/\//, 'must be a mysql:// URL').optional(),
   marketplaceBasePath: z
@@ -76,6 +78,7 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   PORT: 'port',
   HOST: 'host',
   PUBLIC_URL: 'publicUrl',
+  TRUST_PROXY: 'trustProxy',
   DATA_DIR: 'dataDir',
   DATABASE_URL: 'databaseUrl',
   MARKETPLACE_BASE_PATH: 'marketplaceBasePath',
@@ -143,7 +146,19 @@ export function loadConfig(env: Env = process.env): Config {
     const lines = parsed.error.issues.map((i) => `${variableOf(String(i.path[0]))}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  return { ...parsed.data, generatedKeys };
+  const config = { ...parsed.data, generatedKeys };
+  if (production && !/^https:\/\/[^/]/.test(config.publicUrl)) {
+    // Links, redirects and the SSO callback are built from it, never from a request's Host header.
+    throw new ConfigError('NODE_ENV=production needs PUBLIC_URL, the absolute https:// address the marketplace and browsers reach');
+  }
+  if (!config.publicUrl && config.port !== 0) config.publicUrl = defaultPublicUrl(config.host, config.port);
+  return config;
+}
+
+/** Outside production, the server's own address: localhost when listening on every interface. */
+export function defaultPublicUrl(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}`;
 }
 
 function variableOf(field: string): string {
@@ -161,7 +176,6 @@ function isStrongRsaKey(pem: string): boolean {
 }
 
 /** The production address to register in the seller centre. */
-export function productionAddress(config: Config, listeningPort: number): string {
-  const origin = config.publicUrl.replace(/\/+$/, '') || `http://localhost:${listeningPort}`;
-  return origin + config.marketplaceBasePath;
+export function productionAddress(config: Config): string {
+  return config.publicUrl + config.marketplaceBasePath;
 }

@@ -1,7 +1,10 @@
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
+import helmet from 'koa-helmet';
 import type Router from '@koa/router';
 import type { Runtime } from '../runtime.js';
+import { appOrigin } from '../sso/urls.js';
 import { describe } from './signedCall.js';
+import { requireCredential } from './access.js';
 import { healthRouter } from './healthRouter.js';
 import { kitRouter } from './kitRouter.js';
 import { directoryRouter } from './directoryRouter.js';
@@ -10,8 +13,36 @@ import { Metrics, metricsRouter } from './metrics.js';
 /** Routers a feature adds (the lifecycle calls, SSO) beside the kit calls and the directory API. */
 export type RouterFactory = (rt: Runtime) => Router;
 
-export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): Koa {
-  const app = new Koa({ proxy: process.env.TRUST_PROXY === 'true' });
+/** A route as registered, for the tests that walk every route. */
+export interface RouteInfo {
+  methods: string[];
+  path: string;
+}
+
+export type BridgeApp = Koa & { routes: RouteInfo[] };
+
+/** host[:port] with a port in range, or an IPv6 literal in brackets; anything else is a malformed Host. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::(\d{1,5}))?$/;
+
+const validHost: Middleware = async (ctx, next) => {
+  const host = ctx.host;
+  const m = host === '' ? null : HOST.exec(host);
+  if (host !== '' && (!m || (m[1] !== undefined && Number(m[1]) > 65535))) {
+    ctx.status = 400;
+    ctx.body = { error: 'bad_request', message: 'Host header: malformed' };
+    return;
+  }
+  await next();
+};
+
+/** Nothing koobridge answers (directory data, sessions, login redirects) may sit in a shared cache. */
+const noStore: Middleware = async (ctx, next) => {
+  await next();
+  ctx.set('Cache-Control', 'no-store');
+};
+
+export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): BridgeApp {
+  const app = new Koa({ proxy: rt.config.trustProxy });
   const metrics = new Metrics();
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -23,7 +54,7 @@ export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): Koa 
         ctx.status = status;
         ctx.body = { error: ctx.status === 404 ? 'not_found' : 'bad_request', message: (err as Error).message };
       } else {
-        rt.log.error({ err: describe(err), path: ctx.path }, 'request failed');
+        rt.log.error({ err: describe(err), path: ctx.path.slice(0, 200) }, 'request failed');
         ctx.status = 500;
         ctx.body = { error: 'internal_error' };
       }
@@ -31,15 +62,36 @@ export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): Koa 
       const audit = ctx.state.audit as { callName?: string; resultCode?: string } | undefined;
       // Marketplace calls are rare and worth a line each; reads of the directory API only at debug.
       rt.log[audit ? 'info' : 'debug'](
-        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), call: audit?.callName, resultCode: audit?.resultCode },
+        { method: ctx.method, path: ctx.path.slice(0, 200), status: ctx.status, ms: Math.round(performance.now() - started), call: audit?.callName, resultCode: audit?.resultCode },
         'request',
       );
     }
   });
+  app.use(validHost);
+  app.use(noStore);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          styleSrc: ["'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          // The confirmation page posts to us, and its answer redirects to the application.
+          formAction: ["'self'", appOrigin(rt.config)],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+        },
+      },
+    }),
+  );
   app.use(metrics.middleware());
+  app.use(requireCredential(rt.config));
+  const routes: RouteInfo[] = [];
   for (const make of [healthRouter, metricsRouter(metrics), kitRouter, directoryRouter, ...extraRouters]) {
     const router = make(rt);
+    for (const layer of router.stack) routes.push({ methods: layer.methods, path: String(layer.path) });
     app.use(router.routes()).use(router.allowedMethods());
   }
-  return app;
+  return Object.assign(app, { routes });
 }

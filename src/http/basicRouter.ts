@@ -1,4 +1,5 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { exactRouter } from './access.js';
 import type { Context, Middleware } from 'koa';
 import type { Runtime } from '../runtime.js';
 import { basicActions } from '../marketplace/basicActions.js';
@@ -28,7 +29,7 @@ const asciiJson: Middleware = async (ctx, next) => {
 export function basicRouter(rt: Runtime): Router {
   const actions = basicActions(rt);
   const key = rt.config.basicAccessKey;
-  const router = new Router();
+  const router = exactRouter();
   router.post(
     rt.config.marketplaceBasePath || '/',
     asciiJson,

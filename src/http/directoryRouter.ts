@@ -1,10 +1,10 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { exactRouter } from './access.js';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
 import { findTenant, findUser, listDepartments, listTenants, listUsers, tenantDetail } from '../directory/queries.js';
 import { validate } from '../marketplace/validation.js';
-import { requireBearer } from './bearer.js';
 
 const pageQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),
@@ -23,8 +23,7 @@ function query(ctx: Context) {
 /** The tenant directory, read-only, for the merchant's own application (bearer API_TOKEN). */
 export function directoryRouter(rt: Runtime): Router {
   const { db } = rt;
-  const router = new Router({ prefix: '/api/v1' });
-  router.use(requireBearer(rt.config.apiToken));
+  const router = exactRouter({ prefix: '/api/v1' });
 
   const tenantOr404 = async (ctx: Context) => {
     const tenant = await findTenant(db, ctx.params.tenantId!, query(ctx).instanceId);

@@ -1,10 +1,11 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { exactRouter } from './access.js';
 import type { Runtime } from '../runtime.js';
 import { migrationsCurrent } from '../store/migrate.js';
 import { describe } from './signedCall.js';
 
 export function healthRouter(rt: Runtime): Router {
-  const router = new Router();
+  const router = exactRouter();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

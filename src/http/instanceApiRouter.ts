@@ -1,12 +1,11 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { exactRouter } from './access.js';
 import type { Runtime } from '../runtime.js';
 import { instanceView } from '../instances/instanceView.js';
-import { requireBearer } from './bearer.js';
 
 /** GET /api/v1/instances/{instanceId}: lifecycle status, expiry, orders and tenants (bearer API_TOKEN). */
 export function instanceApiRouter(rt: Runtime): Router {
-  const router = new Router({ prefix: '/api/v1/instances' });
-  router.use(requireBearer(rt.config.apiToken));
+  const router = exactRouter({ prefix: '/api/v1/instances' });
   router.get('/:instanceId', async (ctx) => {
     const view = await instanceView(rt.db, ctx.params.instanceId!);
     if (!view) ctx.throw(404, `instance ${ctx.params.instanceId} is unknown`);

@@ -1,4 +1,5 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { exactRouter } from './access.js';
 import type { Runtime } from '../runtime.js';
 import { kitActions } from '../marketplace/kitActions.js';
 import { kitSignature } from '../marketplace/signing.js';
@@ -9,7 +10,7 @@ import { signedCall } from './signedCall.js';
 export function kitRouter(rt: Runtime): Router {
   const actions = kitActions(rt);
   const key = rt.config.kitAccessKey;
-  const router = new Router({ prefix: `${rt.config.marketplaceBasePath}/produceAPI/v2` });
+  const router = exactRouter({ prefix: `${rt.config.marketplaceBasePath}/produceAPI/v2` });
   router.post(
     '/:call',
     signedCall(rt, {

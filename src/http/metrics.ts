@@ -1,8 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { exactRouter } from './access.js';
 import type { Middleware } from 'koa';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Runtime } from '../runtime.js';
-import { requireBearer } from './bearer.js';
 
 /** Prometheus metrics: process defaults plus one counter and one histogram of marketplace calls. */
 export class Metrics {
@@ -46,9 +45,9 @@ export class Metrics {
 
 /** GET /metrics behind the API token: call counts leak which tenants are active, so not public. */
 export function metricsRouter(metrics: Metrics) {
-  return (rt: Runtime): Router => {
-    const router = new Router();
-    router.get('/metrics', requireBearer(rt.config.apiToken), async (ctx) => {
+  return (): Router => {
+    const router = exactRouter();
+    router.get('/metrics', async (ctx) => {
       ctx.type = metrics.registry.contentType;
       ctx.body = await metrics.registry.metrics();
     });

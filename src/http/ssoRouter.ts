@@ -1,4 +1,5 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { exactRouter } from './access.js';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
@@ -12,7 +13,6 @@ import { sessionEnd, sessionView } from '../sso/sessions.js';
 import { SsoRefusal } from '../sso/refusal.js';
 import { refusalJson, refusalPage } from '../sso/refusalPage.js';
 import { auditRefusal } from '../sso/audit.js';
-import { requireBearer } from './bearer.js';
 import { readJsonObject } from './jsonBody.js';
 import { describe } from './signedCall.js';
 
@@ -28,9 +28,6 @@ const callbackQuery = z.object({
 const loginQuery = z.object({ tenant: param(64), instanceId: param(64), appId: param(64), returnTo: param(2048) });
 const introspectBody = z.object({ session: z.string().min(1).max(256) });
 
-/** This server's origin as the browser addressed it (koa 3's ctx.origin is the Origin header). */
-const originOf = (ctx: Context) => `${ctx.protocol}://${ctx.host}`;
-
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = validate(schema, value);
   if ('message' in result) throw new SsoRefusal('invalid_request', result.message);
@@ -43,7 +40,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
  */
 export function ssoRouter(rt: Runtime): Router {
   const { config } = rt;
-  const router = new Router();
+  const router = exactRouter();
   const secure = !['development', 'test'].includes(config.nodeEnv);
   const cookie = (value: string, maxAgeSeconds: number) =>
     `${config.ssoCookieName}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
@@ -73,14 +70,14 @@ export function ssoRouter(rt: Runtime): Router {
   router.get(
     '/sso/login',
     refusing('loginStart', async (ctx) => {
-      ctx.redirect((await startLogin(rt, parse(loginQuery, ctx.query), originOf(ctx))).href);
+      ctx.redirect((await startLogin(rt, parse(loginQuery, ctx.query))).href);
     }),
   );
 
   router.get(
     '/sso/callback',
     refusing('login', async (ctx) => {
-      const login = await completeLogin(rt, parse(callbackQuery, ctx.query), originOf(ctx));
+      const login = await completeLogin(rt, parse(callbackQuery, ctx.query));
       ctx.append('Set-Cookie', cookie(login.sessionId, Math.floor((login.record.expiresAt - Date.now()) / 1000)));
       ctx.set('Cache-Control', 'no-store');
       ctx.redirect(login.returnTo);
@@ -88,7 +85,7 @@ export function ssoRouter(rt: Runtime): Router {
   );
 
   router.post('/sso/logout', async (ctx) => {
-    const logoutUrl = await endSession(rt, ctx.cookies.get(config.ssoCookieName), originOf(ctx));
+    const logoutUrl = await endSession(rt, ctx.cookies.get(config.ssoCookieName));
     ctx.append('Set-Cookie', cookie('', 0));
     ctx.set('Cache-Control', 'no-store');
     if (ctx.accepts('html', 'json') === 'json') {
@@ -111,7 +108,7 @@ export function ssoRouter(rt: Runtime): Router {
     ctx.body = sessionView(rec, config);
   });
 
-  router.post('/api/v1/sessions/introspect', requireBearer(config.apiToken), async (ctx: Context) => {
+  router.post('/api/v1/sessions/introspect', async (ctx: Context) => {
     let session: string;
     try {
       session = parse(introspectBody, (await readJsonObject(ctx, 16_384)).body).session;

@@ -35,7 +35,7 @@ export interface Login {
  * credentials, read userinfo, check the user may log in, store the session. Marketplace-initiated
  * logins carry code + tenant and no state; app-initiated ones carry the state we issued.
  */
-export async function completeLogin(rt: Runtime, params: CallbackParams, requestOrigin: string): Promise<Login> {
+export async function completeLogin(rt: Runtime, params: CallbackParams): Promise<Login> {
   const startedAt = Date.now();
   const pending = await pendingLogin(rt, params);
   const tenantId = pending?.tenantId ?? params.tenant;
@@ -49,7 +49,7 @@ export async function completeLogin(rt: Runtime, params: CallbackParams, request
   const app = pending ? await pendingApp(rt, pending) : await chooseApp(rt, { tenantId });
   await assertInstanceActive(rt.db, app);
   const config = ssoState(rt).clients.configFor(app);
-  const tokens = await exchangeCode(rt, config, app, params, callbackUrl(rt.config, requestOrigin), pending);
+  const tokens = await exchangeCode(rt, config, app, params, callbackUrl(rt.config), pending);
   const info = await fetchUserinfo(config, tokens.access_token).catch((err) => {
     throw err instanceof SsoRefusal ? err.about(app) : err;
   });
@@ -67,7 +67,7 @@ export async function completeLogin(rt: Runtime, params: CallbackParams, request
     await auditLogin(trx, 'login', who, startedAt);
     return created;
   });
-  return { sessionId: id, record, returnTo: pending?.returnTo ?? resolveReturnTo(rt.config, requestOrigin) };
+  return { sessionId: id, record, returnTo: pending?.returnTo ?? resolveReturnTo(rt.config) };
 }
 
 async function pendingLogin(rt: Runtime, params: CallbackParams): Promise<PendingLogin | undefined> {

@@ -19,17 +19,17 @@ export interface LoginRequest {
  * return (the application's origin only) under a single-use state, and sends the browser to the
  * tenant's authorize endpoint.
  */
-export async function startLogin(rt: Runtime, req: LoginRequest, requestOrigin: string): Promise<URL> {
+export async function startLogin(rt: Runtime, req: LoginRequest): Promise<URL> {
   if (req.tenant === undefined && req.instanceId === undefined) {
     throw new SsoRefusal('invalid_request', 'tenant: missing; use /sso/login?tenant=<tenantId> (or ?instanceId=…)');
   }
-  const returnTo = resolveReturnTo(rt.config, requestOrigin, req.returnTo);
+  const returnTo = resolveReturnTo(rt.config, req.returnTo);
   const app = await chooseApp(rt, { tenantId: req.tenant, instanceId: req.instanceId, appId: req.appId });
   await assertInstanceActive(rt.db, app);
   const config = ssoState(rt).clients.configFor(app);
   const { state, codeChallenge } = await createLoginState(rt, app, returnTo);
   return buildAuthorizationUrl(config, {
-    redirect_uri: callbackUrl(rt.config, requestOrigin),
+    redirect_uri: callbackUrl(rt.config),
     scope: rt.config.ssoScope,
     state,
     ...(codeChallenge ? { code_challenge: codeChallenge, code_challenge_method: 'S256' } : {}),

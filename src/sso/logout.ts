@@ -11,9 +11,9 @@ import { logoutLanding } from './urls.js';
  * IdP logout (`redirect_url` = the landing page) so the IdP's session ends too. Returns that URL;
  * without a session (or a usable IdP) straight to the landing page.
  */
-export async function endSession(rt: Runtime, sessionId: string | undefined, requestOrigin: string): Promise<string> {
+export async function endSession(rt: Runtime, sessionId: string | undefined): Promise<string> {
   const startedAt = Date.now();
-  const landing = logoutLanding(rt.config, requestOrigin);
+  const landing = logoutLanding(rt.config);
   const rec = sessionId ? await readSession(rt.db, sha256(sessionId)) : undefined;
   if (!rec) return landing;
   await deleteSession(rt.db, rec.idHash);

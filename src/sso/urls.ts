@@ -1,19 +1,19 @@
 import type { Config } from '../config/index.js';
 import { SsoRefusal } from './refusal.js';
 
-/** The merchant application's origin: APP_ORIGIN, else PUBLIC_URL's, else the request's. */
-export function appOrigin(config: Config, requestOrigin: string): string {
-  return config.appOrigin || (config.publicUrl ? new URL(config.publicUrl).origin : requestOrigin);
+/** The merchant application's origin: APP_ORIGIN, else PUBLIC_URL's; never the request's Host. */
+export function appOrigin(config: Config): string {
+  return config.appOrigin || new URL(config.publicUrl).origin;
 }
 
 /** Our registered callback; the token request repeats it as redirect_uri (spec §6.3.2). */
-export function callbackUrl(config: Config, requestOrigin: string): string {
-  return `${config.publicUrl.replace(/\/+$/, '') || requestOrigin}/sso/callback`;
+export function callbackUrl(config: Config): string {
+  return `${config.publicUrl}/sso/callback`;
 }
 
 /** Where the browser goes after login: a path or URL on the application's origin only (no open redirect). */
-export function resolveReturnTo(config: Config, requestOrigin: string, returnTo?: string): string {
-  const origin = appOrigin(config, requestOrigin);
+export function resolveReturnTo(config: Config, returnTo?: string): string {
+  const origin = appOrigin(config);
   let target: URL;
   try {
     target = new URL(returnTo || config.ssoDefaultReturnTo || '/', `${origin}/`);
@@ -25,6 +25,6 @@ export function resolveReturnTo(config: Config, requestOrigin: string, returnTo?
 }
 
 /** Where the IdP's logout sends the browser back to (SSO_LOGOUT_LANDING, else the application's home). */
-export function logoutLanding(config: Config, requestOrigin: string): string {
-  return config.ssoLogoutLanding || `${appOrigin(config, requestOrigin)}/`;
+export function logoutLanding(config: Config): string {
+  return config.ssoLogoutLanding || `${appOrigin(config)}/`;
 }

@@ -38,9 +38,27 @@ describe('configuration', () => {
       BASIC_ACCESS_KEY: TEST_KEYS.basic,
       API_TOKEN: TEST_KEYS.apiToken,
       DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
+      PUBLIC_URL: 'https://bridge.example.com',
     };
     expect(() => loadConfig({ ...env, RSA_PRIVATE_KEY: weak })).toThrow(/RSA_PRIVATE_KEY_FILE or RSA_PRIVATE_KEY: must be a PKCS#8 PEM RSA private key of at least 3072 bits/);
     expect(loadConfig({ ...env, RSA_PRIVATE_KEY: testRsa().privatePem }).nodeEnv).toBe('production');
+  });
+
+  it('in production, needs PUBLIC_URL as an absolute https:// URL; elsewhere it defaults to localhost', () => {
+    const env = {
+      NODE_ENV: 'production',
+      KIT_ACCESS_KEY: TEST_KEYS.kit,
+      BASIC_ACCESS_KEY: TEST_KEYS.basic,
+      API_TOKEN: TEST_KEYS.apiToken,
+      DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
+      RSA_PRIVATE_KEY: testRsa().privatePem,
+    };
+    expect(() => loadConfig(env)).toThrow(/needs PUBLIC_URL/);
+    expect(() => loadConfig({ ...env, PUBLIC_URL: 'http://bridge.example.com' })).toThrow(/needs PUBLIC_URL/);
+    expect(() => loadConfig({ ...env, PUBLIC_URL: 'bridge.example.com' })).toThrow(/PUBLIC_URL/);
+    expect(loadConfig({ ...env, PUBLIC_URL: 'https://bridge.example.com/' }).publicUrl).toBe('https://bridge.example.com');
+    expect(loadConfig({ DATA_DIR: tmp(), PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(() => loadConfig({ DATA_DIR: tmp(), TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY/);
   });
 
   it('refuses a DATA_ENCRYPTION_KEY that is not 32 bytes', () => {

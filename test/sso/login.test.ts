@@ -44,7 +44,8 @@ describe.each(stores)('SSO login against a loopback OAuth2 server on %s', (store
     expect(authorize.origin + authorize.pathname).toBe(`${w.idp.url}/api/v1/oauth2/authorize`);
     expect(Object.fromEntries(authorize.searchParams)).toMatchObject({ client_id: w.client.clientId, response_type: 'code', redirect_uri: `${w.s.url}/sso/callback`, scope: 'get_user_info' });
     expect(authorize.searchParams.get('state')!.length).toBeGreaterThanOrEqual(43);
-    expect(authorize.searchParams.has('code_challenge')).toBe(false); // SSO_PKCE defaults to off
+    // SSO_PKCE defaults to on: an IdP without PKCE ignores the parameter (RFC 6749 §3.1).
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
 
     w.idp.loginAs = 'lisi';
     const back = await w.idp.follow(authorize.href);
@@ -221,7 +222,7 @@ describe.each(stores)('SSO login with PKCE on %s', (store) => {
 describe.each(stores)('SSO cookie in production on %s', (store) => {
   let w: World;
   beforeAll(async () => {
-    w = await startWorld(store, { env: { NODE_ENV: 'production' } });
+    w = await startWorld(store, { env: { NODE_ENV: 'production', PUBLIC_URL: 'https://bridge.example.test' } });
   });
   afterAll(() => w.stop());
 

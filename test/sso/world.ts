@@ -43,7 +43,9 @@ export interface WorldOptions {
 export async function startWorld(store: Store, options: WorldOptions = {}): Promise<World> {
   const s = await startTestServer(store, { SSO_ALLOW_HTTP: 'true', APP_ORIGIN, ...options.env });
   const instanceId = options.newInstance ? await createdInstance(s) : INSTANCE;
-  const client = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: `${s.url}/sso/callback` };
+  // Registered at PUBLIC_URL; the browser reaches it on the test server's address, as through a proxy.
+  const client = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: `${s.rt.config.publicUrl}/sso/callback` };
+  const onTestServer = (back: URL) => new URL(back.pathname + back.search, s.url);
   const idp = await startLoopbackIdp([client], options.idp);
   idp.accounts.set('zhangsan', { userName: 'zhangsan', name: '张三', tenant: TENANT, role: 'admin' });
   idp.accounts.set('lisi', { userName: 'lisi', name: '李四', tenant: TENANT });
@@ -64,7 +66,7 @@ export async function startWorld(store: Store, options: WorldOptions = {}): Prom
     browser: () => new Browser(s.url),
     async marketplaceCallback(userName) {
       idp.loginAs = userName;
-      const back = await idp.authorize(client);
+      const back = onTestServer(await idp.authorize(client));
       back.searchParams.set('tenant', TENANT);
       return back.href;
     },
@@ -76,7 +78,7 @@ export async function startWorld(store: Store, options: WorldOptions = {}): Prom
       const start = await browser.get(`/sso/login?${query}`);
       expect(start.status, await start.clone().text()).toBe(302);
       idp.loginAs = userName;
-      const back = await idp.follow(start.headers.get('location')!);
+      const back = onTestServer(await idp.follow(start.headers.get('location')!));
       const res = await browser.get(back.href);
       return { res, browser };
     },
