@@ -4,6 +4,7 @@ import * as instances from './20261121_002_instances.js';
 import * as lifecycle from './20261121_003_lifecycle.js';
 import * as sso from './20261121_004_sso.js';
 import * as jobLeases from './20261121_005_job_leases.js';
+import * as auditRepeats from './20261201_007_audit_repeats.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -15,6 +16,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121_003_lifecycle': lifecycle,
   '20261121_004_sso': sso,
   '20261121_005_job_leases': jobLeases,
+  '20261201_007_audit_repeats': auditRepeats,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -38,12 +38,13 @@ export function basicRouter(rt: Runtime): Router {
       names: { sign: 'signature', timestamp: 'timestamp', nonce: 'nonce' },
       credentials: (ctx) => ({ sign: param(ctx, 'signature'), timestamp: param(ctx, 'timestamp'), nonce: param(ctx, 'nonce') }),
       signature: (nonce, timestamp, payload) => basicSignature(key, nonce, timestamp, payload),
-      nameOf: (_ctx, body) => (typeof body?.activity === 'string' && body.activity ? body.activity.slice(0, 32) : 'basic'),
+      actions,
+      nameOf: (_ctx, body) => (typeof body?.activity === 'string' ? body.activity : 'basic'),
       dispatch: (_ctx, body) => {
         const name = body.activity;
         if (name === undefined || name === null || name === '') throw invalidParam('activity: is required');
         if (typeof name !== 'string') throw invalidParam('activity: must be a string');
-        return { name, action: findAction(actions, name, 'activity: unknown activity') };
+        return findAction(actions, name, 'activity: unknown activity');
       },
     }),
   );

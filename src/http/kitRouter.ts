@@ -18,11 +18,9 @@ export function kitRouter(rt: Runtime): Router {
       names: { sign: 'x-sign', timestamp: 'x-timestamp', nonce: 'x-nonce' },
       credentials: (ctx) => ({ sign: ctx.get('x-sign'), timestamp: ctx.get('x-timestamp'), nonce: ctx.get('x-nonce') }),
       signature: (nonce, timestamp, payload) => kitSignature(key, nonce, timestamp, payload),
-      nameOf: (ctx) => String(ctx.params.call).slice(0, 32),
-      dispatch: (ctx) => {
-        const name = String(ctx.params.call);
-        return { name, action: findAction(actions, name, 'unknown kit interface') };
-      },
+      actions,
+      nameOf: (ctx) => String(ctx.params.call),
+      dispatch: (ctx) => findAction(actions, String(ctx.params.call), 'unknown kit interface'),
     }),
   );
   return router;

@@ -33,8 +33,8 @@ export class Metrics {
       } finally {
         const audit = ctx.state.audit as { channel: string; callName: string; resultCode: string; outcome: string } | undefined;
         if (audit) {
-          // Unknown call names are bounded by the 32-character slice, but keep label cardinality small.
-          const call = audit.resultCode === '000002' && audit.outcome === 'rejected' && !/^[A-Za-z]{1,32}$/.test(audit.callName) ? 'invalid' : audit.callName;
+          // Every label comes from a closed set: the pipeline records unknown call names as "unknown".
+          const call = audit.callName;
           this.calls.inc({ channel: audit.channel, call, result_code: audit.resultCode, outcome: audit.outcome });
           this.seconds.observe({ channel: audit.channel, call }, (performance.now() - started) / 1000);
         }

@@ -2,12 +2,13 @@ import type { Context, Middleware } from 'koa';
 import type { Runtime } from '../runtime.js';
 import type { MarketplaceAction, CallResult } from '../marketplace/action.js';
 import { MarketplaceError, ResultCode, authFailed, invalidParam, resultMsg, type ResultCodeValue } from '../marketplace/resultCodes.js';
-import { matchingForm, payloadForms } from '../marketplace/signing.js';
+import { canonicalPayload, sameSignature, type PayloadForm, type SignedPayload } from '../marketplace/signing.js';
 import { parseBody } from '../marketplace/validation.js';
 import { claimNonce } from '../store/nonces.js';
-import { writeAudit, type AuditRecord } from '../store/audit.js';
+import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
 import { inTransaction } from '../store/db.js';
-import { readJsonObject } from './jsonBody.js';
+import { BodyGate } from './bodyGate.js';
+import { parseJsonObject, readBody } from './jsonBody.js';
 
 export interface Credentials {
   sign?: string;
@@ -21,44 +22,67 @@ export interface SignedCallSpec {
   credentials(ctx: Context): Credentials;
   /** Names of the credentials in the request, for messages ("x-sign" or "signature"). */
   names: { sign: string; timestamp: string; nonce: string };
-  signature(nonce: string, timestamp: string, payload: string): string;
-  /** The call's name and action, chosen from the path or the body once the signature holds. */
-  dispatch(ctx: Context, body: Record<string, unknown>): { name: string; action: MarketplaceAction };
-  /** The call's name before dispatch, for the audit of refused requests. */
+  signature(nonce: string, timestamp: string, payload: SignedPayload): string;
+  /** The calls there are: any other name is recorded (audit, metrics) as "unknown". */
+  actions: Record<string, MarketplaceAction>;
+  /** The call's name as requested, from the path or (once parsed) the body. */
   nameOf(ctx: Context, body?: Record<string, unknown>): string;
+  /** The call's action, chosen once the signature holds (a refusal names what was asked). */
+  dispatch(ctx: Context, body: Record<string, unknown>): MarketplaceAction;
 }
 
+/** A request whose signature held: its nonce is spent whatever the outcome. */
+interface Signed {
+  nonce: string;
+  expiresAt: number;
+}
+
+/** One gate per process for all marketplace calls (kit and basic share the memory it protects). */
+const gates = new WeakMap<Runtime, BodyGate>();
+const gateOf = (rt: Runtime) => {
+  if (!gates.has(rt)) gates.set(rt, new BodyGate(rt.config.largeBodyBytes, rt.config.largeBodyConcurrency));
+  return gates.get(rt)!;
+};
+
 /**
- * The pipeline every marketplace call goes through: read → verify signature → claim nonce →
- * validate → one transaction (use-case, revocations, audit) → answer HTTP 200 with a resultCode.
- * A refusal is audited outside the (rolled back) transaction; nothing escapes as a 500.
+ * The pipeline every marketplace call goes through: credentials present and fresh (before any
+ * byte of the body is read) → a turn for a large body → read the bytes → signature over them →
+ * parse → validate → one transaction (nonce, use-case, revocations, audit) → HTTP 200 with a
+ * resultCode. Nothing escapes as a 500.
  */
 export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
+  const knownName = (name: string) => (Object.hasOwn(spec.actions, name) ? name : 'unknown');
   return async (ctx) => {
     const audit: AuditRecord = {
       channel: spec.channel,
-      callName: spec.nameOf(ctx),
+      callName: knownName(spec.nameOf(ctx)),
       resultCode: ResultCode.success,
       resultMsg: 'Success',
       outcome: 'applied',
       startedAt: Date.now(),
     };
     ctx.state.audit = audit;
+    let signed: Signed | undefined;
+    let leave = () => {};
     try {
-      const { raw, body } = await readJsonObject(ctx, rt.config.bodyLimitBytes);
-      audit.callName = spec.nameOf(ctx, body);
+      const credentials = freshCredentials(rt, spec, ctx, audit);
+      leave = await gateOf(rt).enter(ctx);
+      const raw = await readBody(ctx, rt.config.bodyLimitBytes);
+      const { form, body: parsed } = verifySignature(rt, spec, credentials, raw);
+      signed = credentials;
+      audit.signForm = form;
+      const body = parsed ?? parseJsonObject(raw);
+      audit.callName = knownName(spec.nameOf(ctx, body));
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
       audit.tenantId = typeof body.tenantId === 'string' ? body.tenantId : null;
-      const signed = verify(rt, spec, ctx, raw, body, audit);
-      const { name, action } = spec.dispatch(ctx, body);
-      audit.callName = name;
-      const parsed = parseBody(action.schema, body);
+      const action = spec.dispatch(ctx, body);
+      const input = parseBody(action.schema, body);
       const result = await inTransaction(rt.db, async (trx) => {
         // One commit per call: the nonce is spent together with what the call wrote.
-        if (!(await claimNonce(trx, spec.channel, signed.nonce, signed.expiresAt))) {
+        if (!(await claimNonce(trx, spec.channel, credentials.nonce, credentials.expiresAt))) {
           throw authFailed(`${spec.names.nonce}: already used; replayed request refused`);
         }
-        const r = await action.execute(trx, parsed);
+        const r = await action.execute(trx, input);
         await rt.changes.applyInTransaction(trx, r.changes);
         await writeAudit(trx, withResult(audit, r));
         return r;
@@ -71,10 +95,27 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       audit.resultCode = refusal?.resultCode ?? ResultCode.internalError;
       audit.resultMsg = resultMsg(refusal?.message ?? 'internal error; the call changed nothing, please retry');
       audit.outcome = refusal ? 'rejected' : 'error';
-      await writeAudit(rt.db, audit).catch((e) => rt.log.error({ err: describe(e) }, 'audit write failed'));
+      await recordRefusal(rt, ctx, audit, signed).catch((e) => rt.log.error({ err: describe(e) }, 'audit write failed'));
+      // A body we refused unread is not drained over a kept-alive connection.
+      if (!ctx.req.readableEnded) ctx.set('Connection', 'close');
       answer(ctx, audit.resultCode as ResultCodeValue, audit.resultMsg);
+    } finally {
+      leave();
     }
   };
+}
+
+/**
+ * A refused call whose signature held spends its nonce (in its own transaction, the call's having
+ * rolled back), so the same request cannot succeed later once what it lacked exists. One that proved
+ * nothing is only counted.
+ */
+async function recordRefusal(rt: Runtime, ctx: Context, audit: AuditRecord, signed: Signed | undefined): Promise<void> {
+  if (!signed) return countAnonymousRefusal(rt.db, audit, ctx.ip || 'unknown');
+  await inTransaction(rt.db, async (trx) => {
+    await claimNonce(trx, audit.channel as 'kit' | 'basic', signed.nonce, signed.expiresAt);
+    await writeAudit(trx, audit);
+  });
 }
 
 function withResult(audit: AuditRecord, r: CallResult): AuditRecord {
@@ -87,15 +128,13 @@ function withResult(audit: AuditRecord, r: CallResult): AuditRecord {
   return audit;
 }
 
-/** Checks the credentials; the nonce is claimed later, inside the call's transaction. */
-function verify(
-  rt: Runtime,
-  spec: SignedCallSpec,
-  ctx: Context,
-  raw: string,
-  body: Record<string, unknown>,
-  audit: AuditRecord,
-): { nonce: string; expiresAt: number } {
+interface FreshCredentials extends Signed {
+  sign: string;
+  timestamp: string;
+}
+
+/** Checks what the headers (or query) alone can tell: present, well-formed, within the window. */
+function freshCredentials(rt: Runtime, spec: SignedCallSpec, ctx: Context, audit: AuditRecord): FreshCredentials {
   const { sign, timestamp, nonce } = spec.credentials(ctx);
   const n = spec.names;
   if (!timestamp) throw invalidParam(`${n.timestamp}: is required`);
@@ -109,11 +148,31 @@ function verify(
     throw invalidParam(`${n.timestamp}: more than ${rt.config.signatureWindowSeconds} s away from the server's clock`);
   }
   if (!sign) throw authFailed(`${n.sign}: is required`);
-  const form = matchingForm(sign, payloadForms(raw, body, rt.config.acceptCanonicalPayload), (p) => spec.signature(nonce, timestamp, p));
-  if (!form) throw authFailed(`${n.sign}: signature does not match`);
-  audit.signForm = form;
   // Kept until the timestamp could no longer pass the window, so every replay is caught.
-  return { nonce, expiresAt: sentAt + windowMs + 1000 };
+  return { sign, timestamp, nonce, expiresAt: sentAt + windowMs + 1000 };
+}
+
+/**
+ * The signature over the bytes as received; failing that (and when accepted, and the body is of a
+ * sane size) over the Java demo's re-serialised form, which needs the body parsed: returned then.
+ */
+function verifySignature(
+  rt: Runtime,
+  spec: SignedCallSpec,
+  c: FreshCredentials,
+  raw: Buffer,
+): { form: PayloadForm; body?: Record<string, unknown> } {
+  if (sameSignature(spec.signature(c.nonce, c.timestamp, raw), c.sign)) return { form: 'raw' };
+  const mismatch = authFailed(`${spec.names.sign}: signature does not match`);
+  if (!rt.config.acceptCanonicalPayload || raw.length > rt.config.canonicalPayloadMaxBytes) throw mismatch;
+  let body: Record<string, unknown>;
+  try {
+    body = parseJsonObject(raw);
+  } catch {
+    throw mismatch;
+  }
+  if (!sameSignature(spec.signature(c.nonce, c.timestamp, canonicalPayload(body)), c.sign)) throw mismatch;
+  return { form: 'canonical', body };
 }
 
 /** 13-digit milliseconds, or 10-digit seconds as older pages describe (spec §3.4). */
@@ -129,8 +188,17 @@ function answer(ctx: Context, code: ResultCodeValue, message: string, extra?: Re
   ctx.body = { resultCode: code, resultMsg: message, ...extra };
 }
 
-/** Error text for logs: message and code only; driver errors can carry bound values. */
+/** Quoted text in a driver message is data ("Duplicate entry 'x'"), unless it names a column, key or table. */
+const QUOTED_DATA = /(?<!(?:column|key|table|index|database|constraint) )'[^']*'/gi;
+
+/**
+ * Error text for logs: the driver's own message and code, never the SQL or its bound values. knex
+ * prefixes a failed query's SQL to the message ("insert into … - <driver message>"); only the part
+ * after it is kept, quoted data is masked, and the rest is capped.
+ */
 export function describe(err: unknown): { message: string; code?: string } {
   const e = err as { message?: string; code?: string; sqlMessage?: string };
-  return { message: e?.sqlMessage ?? e?.message ?? String(err), code: e?.code };
+  const text = e?.sqlMessage ?? e?.message ?? String(err);
+  const driverMessage = text.includes(' - ') ? text.slice(text.lastIndexOf(' - ') + 3) : text;
+  return { message: driverMessage.replace(QUOTED_DATA, "'…'").slice(0, 300), code: e?.code };
 }

@@ -111,7 +111,7 @@ export function ssoRouter(rt: Runtime): Router {
   router.post('/api/v1/sessions/introspect', async (ctx: Context) => {
     let session: string;
     try {
-      session = parse(introspectBody, (await readJsonObject(ctx, 16_384)).body).session;
+      session = parse(introspectBody, await readJsonObject(ctx, 16_384)).session;
     } catch (err) {
       if (!(err instanceof SsoRefusal || err instanceof MarketplaceError)) throw err;
       ctx.status = 400;

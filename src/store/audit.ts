@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db, Trx } from './db.js';
 
 export interface AuditRecord {
@@ -17,8 +18,37 @@ export interface AuditRecord {
 
 /** One row per marketplace call (and per refused login). Callers pass counts, never secrets. */
 export async function writeAudit(db: Db | Trx, r: AuditRecord): Promise<void> {
+  await db('audit_log').insert(auditRow(r, Date.now()));
+}
+
+/**
+ * A refusal of a request that proved no credential: anyone can send those, so they are counted per
+ * source, minute and kind of refusal (one row, `repeats` raised) instead of growing the table one
+ * row per request. Every field of the key must come from a small set (no attacker-chosen text).
+ */
+export async function countAnonymousRefusal(db: Db, r: AuditRecord, source: string): Promise<void> {
   const at = Date.now();
-  await db('audit_log').insert({
+  const kind = [Math.floor(at / 60_000), source, r.channel, r.callName, r.resultCode, r.resultMsg].join('|');
+  const row = { ...auditRow(r, at), source: source.slice(0, 64), aggregate_key: createHash('sha256').update(kind).digest('hex') };
+  await db('audit_log')
+    .insert(row)
+    .onConflict('aggregate_key')
+    .merge({ repeats: db.raw('?? + 1', ['audit_log.repeats']) });
+}
+
+/** Deletes audit records older than the retention, a batch at a time so no statement holds the table long. */
+export async function purgeOldAudit(db: Db, retentionDays: number, now = Date.now()): Promise<number> {
+  const cutoff = now - retentionDays * 86_400_000;
+  let deleted = 0;
+  for (;;) {
+    const ids = await db('audit_log').where('at', '<', cutoff).orderBy('id').limit(5000).pluck('id');
+    if (ids.length === 0) return deleted;
+    deleted += await db('audit_log').whereIn('id', ids).delete();
+  }
+}
+
+function auditRow(r: AuditRecord, at: number) {
+  return {
     at,
     channel: r.channel,
     call_name: r.callName.slice(0, 32),
@@ -32,5 +62,5 @@ export async function writeAudit(db: Db | Trx, r: AuditRecord): Promise<void> {
     detail: r.detail ? JSON.stringify(r.detail) : null,
     test_flag: r.testFlag == null ? null : r.testFlag ? 1 : 0,
     duration_ms: Math.max(0, at - r.startedAt),
-  });
+  };
 }

@@ -17,6 +17,8 @@ export function openDb(options: DbOptions): Db {
   if (options.databaseUrl) {
     return knex({
       client: 'mysql2',
+      // A failed query's error message carries its SQL with placeholders, never the bound values.
+      compileSqlOnError: false,
       connection: {
         uri: options.databaseUrl.replace(/^mysql2:/, 'mysql:'),
         charset: 'utf8mb4',
@@ -31,6 +33,7 @@ export function openDb(options: DbOptions): Db {
   if (options.sqliteFile !== ':memory:') mkdirSync(dirname(options.sqliteFile), { recursive: true });
   return knex({
     client: 'better-sqlite3',
+    compileSqlOnError: false,
     connection: { filename: options.sqliteFile },
     useNullAsDefault: true,
     pool: {
