@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime.js';
 import type { Db } from '../store/db.js';
 import { purgeExpiredNonces } from '../store/nonces.js';
+import { purgeOldAudit } from '../store/audit.js';
 import { describe } from '../http/signedCall.js';
 
 export interface Job {
@@ -12,7 +13,11 @@ export interface Job {
   run(rt: Runtime): Promise<unknown>;
 }
 
-const coreJobs: Job[] = [{ name: 'purge-nonces', schedule: '*/5 * * * *', run: (rt) => purgeExpiredNonces(rt.db) }];
+export const coreJobs: Job[] = [
+  { name: 'purge-nonces', schedule: '*/5 * * * *', run: (rt) => purgeExpiredNonces(rt.db) },
+  // Hourly: a day's records go in small batches rather than in one long delete at night.
+  { name: 'purge-audit', schedule: '17 * * * *', run: (rt) => purgeOldAudit(rt.db, rt.config.auditRetentionDays) },
+];
 
 /** This process, as a lease owner. */
 const processId = randomBytes(12).toString('hex');

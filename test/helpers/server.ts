@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { createRuntime } from '../../src/runtime.js';
+import { createLogger } from '../../src/log.js';
 import { kitSignature, basicSignature } from '../../src/marketplace/signing.js';
 import { freshStore, type Store } from './database.js';
 import { TEST_KEYS, testRsa } from './keys.js';
@@ -35,7 +37,12 @@ export interface TestServer extends RunningServer {
 export const nonce = () => randomBytes(32).toString('hex').toUpperCase();
 
 /** A koobridge server on a fresh database, with clients that sign like the marketplace. Used by tests and benchmarks. */
-export async function startTestServer(store: Store, env: Record<string, string> = {}, mysqlUrl?: string): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Every log line the server writes (JSON), for tests of what the logs hold. */
+  logLines?: string[];
+}
+
+export async function startTestServer(store: Store, env: Record<string, string> = {}, mysqlUrl?: string, options: TestServerOptions = {}): Promise<TestServer> {
   const ts = await freshStore(store, mysqlUrl);
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -51,7 +58,9 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     RSA_PRIVATE_KEY: testRsa().privatePem,
     ...env,
   });
-  const running = await startServer(config, { jobs: false });
+  const lines = options.logLines;
+  const log = lines ? createLogger(env.LOG_LEVEL ?? 'info', { write: (line: string) => void lines.push(line) }) : undefined;
+  const running = await startServer(config, { jobs: false, rt: createRuntime(config, { log }) });
   const base = `${running.url}${config.marketplaceBasePath}`;
 
   const post = async (url: string, raw: string, headers: Record<string, string>) => {
