@@ -4,6 +4,7 @@ import * as instances from './20261121_002_instances.js';
 import * as lifecycle from './20261121_003_lifecycle.js';
 import * as sso from './20261121_004_sso.js';
 import * as jobLeases from './20261121_005_job_leases.js';
+import * as loginBinding from './20261201_006_login_binding.js';
 import * as auditRepeats from './20261201_007_audit_repeats.js';
 
 /**
@@ -16,6 +17,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121_003_lifecycle': lifecycle,
   '20261121_004_sso': sso,
   '20261121_005_job_leases': jobLeases,
+  '20261201_006_login_binding': loginBinding,
   '20261201_007_audit_repeats': auditRepeats,
 };
 

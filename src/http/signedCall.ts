@@ -8,7 +8,7 @@ import { claimNonce } from '../store/nonces.js';
 import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
 import { inTransaction } from '../store/db.js';
 import { BodyGate } from './bodyGate.js';
-import { parseJsonObject, readBody } from './jsonBody.js';
+import { parseJsonObject, readBody } from './body.js';
 
 export interface Credentials {
   sign?: string;
@@ -111,7 +111,8 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
  * nothing is only counted.
  */
 async function recordRefusal(rt: Runtime, ctx: Context, audit: AuditRecord, signed: Signed | undefined): Promise<void> {
-  if (!signed) return countAnonymousRefusal(rt.db, audit, ctx.ip || 'unknown');
+  // Before the signature holds, every message is one of a few fixed texts: it names the kind.
+  if (!signed) return countAnonymousRefusal(rt.db, audit, ctx.ip || 'unknown', audit.resultMsg);
   await inTransaction(rt.db, async (trx) => {
     await claimNonce(trx, audit.channel as 'kit' | 'basic', signed.nonce, signed.expiresAt);
     await writeAudit(trx, audit);

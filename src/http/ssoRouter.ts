@@ -6,14 +6,20 @@ import type { Runtime } from '../runtime.js';
 import { validate } from '../marketplace/validation.js';
 import { MarketplaceError } from '../marketplace/resultCodes.js';
 import { completeLogin } from '../sso/callback.js';
+import { assertNotCrossSite } from '../sso/crossSite.js';
+import { bindingCookieName, browserBinding } from '../sso/loginBinding.js';
+import { hasPendingLogins } from '../sso/loginStates.js';
 import { startLogin } from '../sso/login.js';
 import { endSession } from '../sso/logout.js';
 import { currentSession } from '../sso/sessionCheck.js';
-import { sessionEnd, sessionView } from '../sso/sessions.js';
+import { sessionEnd, sessionView, sha256, type SessionRecord } from '../sso/sessions.js';
+import { answerSwitch } from '../sso/switch.js';
+import { switchJson, switchPage } from '../sso/switchPage.js';
 import { SsoRefusal } from '../sso/refusal.js';
 import { refusalJson, refusalPage } from '../sso/refusalPage.js';
 import { auditRefusal } from '../sso/audit.js';
-import { readJsonObject } from './jsonBody.js';
+import { switchUrl } from '../sso/urls.js';
+import { readForm, readJsonObject } from './body.js';
 import { describe } from './signedCall.js';
 
 const param = (max: number) => z.string().max(max).optional();
@@ -27,6 +33,9 @@ const callbackQuery = z.object({
 });
 const loginQuery = z.object({ tenant: param(64), instanceId: param(64), appId: param(64), returnTo: param(2048) });
 const introspectBody = z.object({ session: z.string().min(1).max(256) });
+const switchForm = z.object({ token: z.string().min(1).max(256), action: z.enum(['continue', 'cancel']) });
+/** The confirmation form holds a token and a button's value; anything much larger is not from it. */
+const SWITCH_FORM_LIMIT_BYTES = 4096;
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = validate(schema, value);
@@ -42,8 +51,11 @@ export function ssoRouter(rt: Runtime): Router {
   const { config } = rt;
   const router = exactRouter();
   const secure = !['development', 'test'].includes(config.nodeEnv);
-  const cookie = (value: string, maxAgeSeconds: number) =>
-    `${config.ssoCookieName}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  const cookie = (name: string, value: string, maxAgeSeconds: number, path = '/') =>
+    `${name}=${value}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  const sessionCookie = (id: string, record: SessionRecord) => cookie(config.ssoCookieName, id, Math.floor((record.expiresAt - Date.now()) / 1000));
+  const bindingName = bindingCookieName(config);
+  const wantsJson = (ctx: Context) => ctx.accepts('html', 'json') === 'json';
 
   /** A refused login: a page for browsers, JSON for `Accept: application/json`, and an audit record. */
   const refusing =
@@ -54,11 +66,11 @@ export function ssoRouter(rt: Runtime): Router {
         await handler(ctx, next);
       } catch (err) {
         if (!(err instanceof SsoRefusal)) throw err;
-        await auditRefusal(rt.db, callName, err, startedAt).catch((e) => rt.log.error({ err: describe(e) }, 'audit write failed'));
+        await auditRefusal(rt.db, callName, err, startedAt, ctx.ip || 'unknown').catch((e) => rt.log.error({ err: describe(e) }, 'audit write failed'));
         rt.log.info({ call: callName, reason: err.reason, tenantId: err.subject.tenantId, userName: err.subject.userName }, 'sso refused');
         ctx.status = err.status;
         ctx.set('Cache-Control', 'no-store');
-        if (ctx.accepts('html', 'json') === 'json') {
+        if (wantsJson(ctx)) {
           ctx.body = refusalJson(err);
         } else {
           ctx.type = 'html';
@@ -70,31 +82,70 @@ export function ssoRouter(rt: Runtime): Router {
   router.get(
     '/sso/login',
     refusing('loginStart', async (ctx) => {
-      ctx.redirect((await startLogin(rt, parse(loginQuery, ctx.query))).href);
+      const binding = browserBinding(ctx.cookies.get(bindingName));
+      const authorize = await startLogin(rt, parse(loginQuery, ctx.query), sha256(binding));
+      // Renewed with every login started, so it outlives each of this browser's pending states.
+      ctx.append('Set-Cookie', cookie(bindingName, binding, config.ssoLoginStateTtlSeconds, '/sso'));
+      ctx.redirect(authorize.href);
     }),
   );
 
   router.get(
     '/sso/callback',
     refusing('login', async (ctx) => {
-      const login = await completeLogin(rt, parse(callbackQuery, ctx.query));
-      ctx.append('Set-Cookie', cookie(login.sessionId, Math.floor((login.record.expiresAt - Date.now()) / 1000)));
-      ctx.set('Cache-Control', 'no-store');
-      ctx.redirect(login.returnTo);
+      const query = parse(callbackQuery, ctx.query);
+      const binding = ctx.cookies.get(bindingName);
+      try {
+        const outcome = await completeLogin(rt, query, { sessionId: ctx.cookies.get(config.ssoCookieName), binding });
+        ctx.set('Cache-Control', 'no-store');
+        if ('offer' in outcome) {
+          if (wantsJson(ctx)) {
+            ctx.status = 409;
+            ctx.body = switchJson(outcome.offer);
+          } else {
+            ctx.type = 'html';
+            ctx.body = switchPage(outcome.offer, switchUrl(config));
+          }
+          return;
+        }
+        ctx.append('Set-Cookie', sessionCookie(outcome.login.sessionId, outcome.login.record));
+        ctx.redirect(outcome.login.returnTo);
+      } finally {
+        // The login cookie goes with this browser's last pending login, whether it succeeded or not.
+        if (query.state !== undefined && binding !== undefined && !(await hasPendingLogins(rt.db, sha256(binding), Date.now()))) {
+          ctx.append('Set-Cookie', cookie(bindingName, '', 0, '/sso'));
+        }
+      }
     }),
   );
 
-  router.post('/sso/logout', async (ctx) => {
-    const logoutUrl = await endSession(rt, ctx.cookies.get(config.ssoCookieName));
-    ctx.append('Set-Cookie', cookie('', 0));
-    ctx.set('Cache-Control', 'no-store');
-    if (ctx.accepts('html', 'json') === 'json') {
-      ctx.body = { logoutUrl };
-    } else {
+  router.post(
+    '/sso/switch',
+    refusing('sessionSwitch', async (ctx) => {
+      assertNotCrossSite(config, ctx.get('origin'), ctx.get('sec-fetch-site'), 'this account switch');
+      const form = parse(switchForm, Object.fromEntries(await readForm(ctx, SWITCH_FORM_LIMIT_BYTES)));
+      const answer = await answerSwitch(rt, form.token, form.action, ctx.cookies.get(config.ssoCookieName));
+      if (answer.login) ctx.append('Set-Cookie', sessionCookie(answer.login.id, answer.login.record));
       ctx.status = 303;
-      ctx.redirect(logoutUrl);
-    }
-  });
+      ctx.redirect(answer.returnTo);
+    }),
+  );
+
+  router.post(
+    '/sso/logout',
+    refusing('logout', async (ctx) => {
+      assertNotCrossSite(config, ctx.get('origin'), ctx.get('sec-fetch-site'), 'this sign-out');
+      const logoutUrl = await endSession(rt, ctx.cookies.get(config.ssoCookieName));
+      ctx.append('Set-Cookie', cookie(config.ssoCookieName, '', 0));
+      ctx.set('Cache-Control', 'no-store');
+      if (wantsJson(ctx)) {
+        ctx.body = { logoutUrl };
+      } else {
+        ctx.status = 303;
+        ctx.redirect(logoutUrl);
+      }
+    }),
+  );
 
   router.get('/sso/session', async (ctx) => {
     const id = ctx.cookies.get(config.ssoCookieName);

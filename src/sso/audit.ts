@@ -1,5 +1,5 @@
 import type { Db, Trx } from '../store/db.js';
-import { writeAudit } from '../store/audit.js';
+import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
 import type { SsoRefusal, RefusalSubject } from './refusal.js';
 
 /** Audit records of the SSO channel: resultCode is the HTTP status shown to the browser. */
@@ -18,9 +18,14 @@ export function auditLogin(db: Db | Trx, callName: 'login' | 'logout', who: Refu
   });
 }
 
-export function auditRefusal(db: Db, callName: string, refusal: SsoRefusal, startedAt: number): Promise<void> {
+/**
+ * A refused login step. Until the identity provider has named the user, the request proved nothing
+ * (anyone can open /sso/login or /sso/callback), so such refusals are counted per source and minute
+ * by reason rather than stored one by one.
+ */
+export function auditRefusal(db: Db, callName: string, refusal: SsoRefusal, startedAt: number, source: string): Promise<void> {
   const who = refusal.subject;
-  return writeAudit(db, {
+  const record: AuditRecord = {
     channel: 'sso',
     callName,
     instanceId: who.instanceId,
@@ -30,5 +35,6 @@ export function auditRefusal(db: Db, callName: string, refusal: SsoRefusal, star
     outcome: 'rejected',
     detail: { reason: refusal.reason, appId: who.appId, userName: who.userName },
     startedAt,
-  });
+  };
+  return who.userName ? writeAudit(db, record) : countAnonymousRefusal(db, record, source, refusal.reason);
 }

@@ -1,15 +1,15 @@
 import { authorizationCodeGrant, type Configuration } from 'openid-client';
 import type { Runtime } from '../runtime.js';
-import { inTransaction } from '../store/db.js';
-import { assertInstanceActive, assertMayLogin } from './access.js';
+import { assertInstanceActive } from './access.js';
 import { chooseApp } from './appChoice.js';
-import { auditLogin } from './audit.js';
 import { ssoState } from './context.js';
 import { classifyIdpError } from './idpErrors.js';
 import { consumeLoginState, type PendingLogin } from './loginStates.js';
 import { SsoRefusal } from './refusal.js';
-import { insertSession, type IssuedTokens, type SessionRecord } from './sessions.js';
-import { findSyncedApp, type SyncedApp } from './syncedApps.js';
+import { sha256, type IssuedTokens, type SessionRecord } from './sessions.js';
+import { signIn, type Candidate } from './signIn.js';
+import { offerSwitch, otherUsersSession, type SwitchOffer } from './switch.js';
+import { appKeyOf, findSyncedApp, type SyncedApp } from './syncedApps.js';
 import { fetchUserinfo } from './userinfo.js';
 import { callbackUrl, resolveReturnTo } from './urls.js';
 
@@ -24,20 +24,30 @@ export interface CallbackParams {
   error_description?: string;
 }
 
+/** The cookies of the browser the callback reached. */
+export interface BrowserCookies {
+  sessionId?: string;
+  /** The login cookie set by /sso/login (see loginBinding.ts). */
+  binding?: string;
+}
+
 export interface Login {
   sessionId: string;
   record: SessionRecord;
   returnTo: string;
 }
 
+/** Signed in, or (a marketplace login into another user's session) waiting for the browser to confirm. */
+export type CallbackOutcome = { login: Login } | { offer: SwitchOffer };
+
 /**
  * GET /sso/callback (spec §6.2 steps 3-5): find the tenant's synced app, exchange the code with its
  * credentials, read userinfo, check the user may log in, store the session. Marketplace-initiated
- * logins carry code + tenant and no state; app-initiated ones carry the state we issued.
+ * logins carry code + tenant and no state; app-initiated ones carry the state we issued to this browser.
  */
-export async function completeLogin(rt: Runtime, params: CallbackParams): Promise<Login> {
+export async function completeLogin(rt: Runtime, params: CallbackParams, browser: BrowserCookies): Promise<CallbackOutcome> {
   const startedAt = Date.now();
-  const pending = await pendingLogin(rt, params);
+  const pending = await pendingLogin(rt, params, browser.binding);
   const tenantId = pending?.tenantId ?? params.tenant;
   if (!tenantId) throw new SsoRefusal('invalid_request', 'tenant: missing; the callback needs ?code=…&tenant=… (or the state of a login started at /sso/login)');
   if (params.error) {
@@ -53,28 +63,36 @@ export async function completeLogin(rt: Runtime, params: CallbackParams): Promis
   const info = await fetchUserinfo(config, tokens.access_token).catch((err) => {
     throw err instanceof SsoRefusal ? err.about(app) : err;
   });
-  const who = { ...app, userName: info.userName };
   // Without `tenant` the answer still came from this tenant's IdP for this tenant's client.
   if (info.tenant !== undefined && info.tenant !== app.tenantId) {
-    throw new SsoRefusal('tenant_mismatch', `the identity provider signed in ${info.userName} of tenant ${info.tenant}, but this login is for tenant ${app.tenantId}`, who);
+    throw new SsoRefusal('tenant_mismatch', `the identity provider signed in ${info.userName} of tenant ${info.tenant}, but this login is for tenant ${app.tenantId}`, {
+      ...app,
+      userName: info.userName,
+    });
   }
 
-  const { id, record } = await inTransaction(rt.db, async (trx) => {
-    const known = await assertMayLogin(trx, app, info.userName);
-    // The directory's name and department, else the IdP's; the role is the directory's.
-    const session = { app, userName: info.userName, name: known.name ?? info.name, role: known.role, orgCode: known.orgCode ?? info.organizationCode, tokens };
-    const created = await insertSession(trx, rt.box, rt.config, session, Date.now());
-    await auditLogin(trx, 'login', who, startedAt);
-    return created;
-  });
-  return { sessionId: id, record, returnTo: pending?.returnTo ?? resolveReturnTo(rt.config) };
+  const candidate: Candidate = { app: appKeyOf(app), userName: info.userName, name: info.name, orgCode: info.organizationCode, tokens };
+  const returnTo = pending?.returnTo ?? resolveReturnTo(rt.config);
+  // An app-initiated login was started by this very browser (its binding says so); a state-less one may not have been.
+  const current = pending ? undefined : await otherUsersSession(rt, browser.sessionId, candidate);
+  if (current) return { offer: await offerSwitch(rt, current, candidate, returnTo) };
+  const { id, record } = await signIn(rt, candidate, startedAt, browser.sessionId && sha256(browser.sessionId));
+  return { login: { sessionId: id, record, returnTo } };
 }
 
-async function pendingLogin(rt: Runtime, params: CallbackParams): Promise<PendingLogin | undefined> {
+async function pendingLogin(rt: Runtime, params: CallbackParams, binding: string | undefined): Promise<PendingLogin | undefined> {
   if (params.state === undefined) return undefined;
   const pending = await consumeLoginState(rt, params.state);
   if (!pending) {
     throw new SsoRefusal('invalid_state', 'state: unknown, expired or already used; start the login again', { tenantId: params.tenant });
+  }
+  // Spent all the same: a login link that reached another browser (sent by someone, say) works nowhere.
+  if (binding === undefined || pending.bindingHash !== sha256(binding)) {
+    throw new SsoRefusal(
+      'state_other_browser',
+      'this login was started in another browser, or this browser has since lost its cookies; nobody was signed in. Start the login again from the application in this browser.',
+      appKeyOf(pending),
+    );
   }
   if (params.tenant !== undefined && params.tenant !== pending.tenantId) {
     throw new SsoRefusal('tenant_mismatch', `tenant ${params.tenant} in the callback differs from tenant ${pending.tenantId} the login started for`, pending);

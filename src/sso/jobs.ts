@@ -4,6 +4,7 @@ import { describe } from '../http/signedCall.js';
 import type { RenewOutcome } from './context.js';
 import { purgeExpiredLoginStates } from './loginStates.js';
 import { renewSession } from './renewal.js';
+import { purgeExpiredSwitches } from './sessionSwitches.js';
 import { purgeEndedSessions } from './sessions.js';
 
 /** One run renews at most this many sessions; the rest are due again on the next run. */
@@ -50,7 +51,11 @@ export const ssoJobs: Job[] = [
     schedule: '*/5 * * * *',
     run: async (rt) => {
       const now = Date.now();
-      return { sessions: await purgeEndedSessions(rt.db, rt.config, now), loginStates: await purgeExpiredLoginStates(rt.db, now) };
+      return {
+        sessions: await purgeEndedSessions(rt.db, rt.config, now),
+        loginStates: await purgeExpiredLoginStates(rt.db, now),
+        sessionSwitches: await purgeExpiredSwitches(rt.db, now),
+      };
     },
   },
 ];

@@ -16,10 +16,10 @@ export interface LoginRequest {
 
 /**
  * GET /sso/login (spec §6.3.1): the app-initiated login. Picks the tenant's app, remembers where to
- * return (the application's origin only) under a single-use state, and sends the browser to the
- * tenant's authorize endpoint.
+ * return (the application's origin only) under a single-use state bound to this browser, and sends
+ * the browser to the tenant's authorize endpoint.
  */
-export async function startLogin(rt: Runtime, req: LoginRequest): Promise<URL> {
+export async function startLogin(rt: Runtime, req: LoginRequest, bindingHash: string): Promise<URL> {
   if (req.tenant === undefined && req.instanceId === undefined) {
     throw new SsoRefusal('invalid_request', 'tenant: missing; use /sso/login?tenant=<tenantId> (or ?instanceId=…)');
   }
@@ -27,7 +27,7 @@ export async function startLogin(rt: Runtime, req: LoginRequest): Promise<URL> {
   const app = await chooseApp(rt, { tenantId: req.tenant, instanceId: req.instanceId, appId: req.appId });
   await assertInstanceActive(rt.db, app);
   const config = ssoState(rt).clients.configFor(app);
-  const { state, codeChallenge } = await createLoginState(rt, app, returnTo);
+  const { state, codeChallenge } = await createLoginState(rt, app, returnTo, bindingHash);
   return buildAuthorizationUrl(config, {
     redirect_uri: callbackUrl(rt.config),
     scope: rt.config.ssoScope,

@@ -13,14 +13,25 @@ import type { AppKey } from './syncedApps.js';
 export interface PendingLogin extends AppKey {
   returnTo: string;
   codeVerifier?: string;
+  /** SHA-256 of the login cookie of the browser that started it (null: issued before the binding existed). */
+  bindingHash: string | null;
 }
+
+/**
+ * Live pending logins per tenant. /sso/login needs no credential, so beyond this the tenant's oldest
+ * are dropped: storage stays bounded whatever the rate of calls, and the newest logins, the ones
+ * people are waiting on, keep working.
+ */
+export const MAX_PENDING_PER_TENANT = 1000;
 
 const verifierContext = (stateHash: string) => `ssoLoginState:${stateHash}`;
 
-export async function createLoginState(rt: Runtime, app: AppKey, returnTo: string): Promise<{ state: string; codeChallenge?: string }> {
+export async function createLoginState(rt: Runtime, app: AppKey, returnTo: string, bindingHash: string): Promise<{ state: string; codeChallenge?: string }> {
   const state = randomSecret();
   const stateHash = sha256(state);
   const codeVerifier = rt.config.ssoPkce ? randomPKCECodeVerifier() : undefined;
+  const now = Date.now();
+  await purgeExpiredLoginStates(rt.db, now);
   await rt.db('sso_login_states').insert({
     state_hash: stateHash,
     instance_id: app.instanceId,
@@ -28,9 +39,22 @@ export async function createLoginState(rt: Runtime, app: AppKey, returnTo: strin
     app_id: app.appId,
     code_verifier: codeVerifier ? rt.box.seal(codeVerifier, verifierContext(stateHash)) : null,
     return_to: returnTo,
-    expires_at: Date.now() + rt.config.ssoLoginStateTtlSeconds * 1000,
+    binding_hash: bindingHash,
+    expires_at: now + rt.config.ssoLoginStateTtlSeconds * 1000,
   });
+  await dropOldestBeyondCap(rt.db, app.tenantId);
   return { state, codeChallenge: codeVerifier ? await calculatePKCECodeChallenge(codeVerifier) : undefined };
+}
+
+/** Two statements, as MySQL cannot delete from a table it selects from in the same statement. */
+async function dropOldestBeyondCap(db: Db, tenantId: string): Promise<void> {
+  const excess: string[] = await db('sso_login_states')
+    .where('tenant_id', tenantId)
+    .orderBy('expires_at', 'desc')
+    .offset(MAX_PENDING_PER_TENANT)
+    .limit(MAX_PENDING_PER_TENANT)
+    .pluck('state_hash');
+  if (excess.length) await db('sso_login_states').whereIn('state_hash', excess).delete();
 }
 
 /** Takes the pending login for a state; only the first caller gets it, and only before it expires. */
@@ -47,8 +71,14 @@ export async function consumeLoginState(rt: Runtime, state: string): Promise<Pen
       appId: row.app_id,
       returnTo: row.return_to,
       codeVerifier: row.code_verifier ? rt.box.open(row.code_verifier, verifierContext(stateHash)) : undefined,
+      bindingHash: row.binding_hash ?? null,
     };
   });
+}
+
+/** Whether a browser (by its binding) still has a login under way, so its login cookie must stay. */
+export async function hasPendingLogins(db: Db, bindingHash: string, now: number): Promise<boolean> {
+  return (await db('sso_login_states').where('binding_hash', bindingHash).andWhere('expires_at', '>', now).first('state_hash')) !== undefined;
 }
 
 export async function purgeExpiredLoginStates(db: Db, now: number): Promise<number> {

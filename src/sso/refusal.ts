@@ -2,6 +2,9 @@
 const REASONS = {
   invalid_request: { status: 400, title: 'The login request is incomplete' },
   invalid_state: { status: 400, title: 'This login link has expired or was already used' },
+  state_other_browser: { status: 403, title: 'This login was started in another browser' },
+  switch_invalid: { status: 400, title: 'This confirmation has expired or was already answered' },
+  cross_site_request: { status: 403, title: 'This request came from another site' },
   return_to_refused: { status: 400, title: 'The page to return to is not allowed' },
   idp_error: { status: 401, title: 'The identity provider did not sign you in' },
   code_rejected: { status: 401, title: 'The login could not be completed' },

@@ -46,6 +46,8 @@ export interface NewSession {
   role: string;
   orgCode?: string | null;
   tokens: IssuedTokens;
+  /** When the IdP issued the tokens, if before the session is stored (a confirmed account switch). */
+  tokensIssuedAt?: number;
 }
 
 const sealContext = (idHash: string, which: 'access' | 'refresh') => `ssoSession:${idHash}:${which}`;
@@ -67,8 +69,9 @@ export function openRefreshToken(box: SecretBox, idHash: string, sealed: string)
 export async function insertSession(trx: Trx, box: SecretBox, config: Config, s: NewSession, now: number): Promise<{ id: string; record: SessionRecord }> {
   const id = randomSecret();
   const idHash = sha256(id);
-  const tokens = tokenColumns(box, idHash, s.tokens, now);
-  const refreshExpiresAt = s.tokens.refresh_token ? now + REFRESH_TOKEN_LIFETIME_MS : null;
+  const issuedAt = s.tokensIssuedAt ?? now;
+  const tokens = tokenColumns(box, idHash, s.tokens, issuedAt);
+  const refreshExpiresAt = s.tokens.refresh_token ? issuedAt + REFRESH_TOKEN_LIFETIME_MS : null;
   // Never beyond what the refresh token can keep alive (or the access token, when there is none).
   const expiresAt = Math.min(now + config.ssoSessionAbsoluteHours * 3_600_000, refreshExpiresAt ?? tokens.access_expires_at);
   const row = {

@@ -28,3 +28,8 @@ export function resolveReturnTo(config: Config, returnTo?: string): string {
 export function logoutLanding(config: Config): string {
   return config.ssoLogoutLanding || `${appOrigin(config)}/`;
 }
+
+/** Where the account-switch confirmation posts its answer. */
+export function switchUrl(config: Config): string {
+  return `${config.publicUrl}/sso/switch`;
+}

@@ -24,12 +24,12 @@ export async function writeAudit(db: Db | Trx, r: AuditRecord): Promise<void> {
 /**
  * A refusal of a request that proved no credential: anyone can send those, so they are counted per
  * source, minute and kind of refusal (one row, `repeats` raised) instead of growing the table one
- * row per request. Every field of the key must come from a small set (no attacker-chosen text).
+ * row per request. `kind` and the call name must come from a small set (no attacker-chosen text).
  */
-export async function countAnonymousRefusal(db: Db, r: AuditRecord, source: string): Promise<void> {
+export async function countAnonymousRefusal(db: Db, r: AuditRecord, source: string, kind: string): Promise<void> {
   const at = Date.now();
-  const kind = [Math.floor(at / 60_000), source, r.channel, r.callName, r.resultCode, r.resultMsg].join('|');
-  const row = { ...auditRow(r, at), source: source.slice(0, 64), aggregate_key: createHash('sha256').update(kind).digest('hex') };
+  const key = [Math.floor(at / 60_000), source, r.channel, r.callName, r.resultCode, kind].join('|');
+  const row = { ...auditRow(r, at), source: source.slice(0, 64), aggregate_key: createHash('sha256').update(key).digest('hex') };
   await db('audit_log')
     .insert(row)
     .onConflict('aggregate_key')

@@ -7,7 +7,7 @@ import { TEST_KEYS } from '../helpers/keys.js';
 /** The status line of a raw HTTP/1.1 exchange, so paths, cookies and bodies go out exactly as written. */
 function statusOf(port: number, request: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    const socket = connect(port, '127.0.0.1', () => socket.write(request, 'latin1'));
     let answer = '';
     socket.on('data', (d) => (answer += d.toString('latin1')));
     socket.on('close', () => resolve(answer.slice(0, answer.indexOf('\r\n'))));

@@ -88,6 +88,13 @@ describe.each(stores)('signed calls under attack on %s', (store) => {
     expect(rows.length).toBeLessThanOrEqual(2); // a minute may turn during the loop
     expect(rows.reduce((n, r) => n + Number(r.repeats), 0)).toBe(50);
     expect(rows[0]).toMatchObject({ source: expect.stringMatching(/127\.0\.0\.1/), call_name: 'tenantSync', result_msg: 'x-timestamp: is required' });
+
+    // Anonymous login attempts too, however their tenant or code vary.
+    await s.rt.db('audit_log').delete();
+    for (let i = 0; i < 30; i++) await (await fetch(`${s.url}/sso/callback?code=c${i}&tenant=nobody${i}`)).arrayBuffer();
+    const sso = await s.rt.db('audit_log').where({ channel: 'sso' }).select('repeats');
+    expect(sso.length).toBeLessThanOrEqual(2);
+    expect(sso.reduce((n, r) => n + Number(r.repeats), 0)).toBe(30);
   });
 
   it('purges audit records older than AUDIT_RETENTION_DAYS with its job', async () => {

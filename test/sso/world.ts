@@ -21,6 +21,8 @@ export interface World {
   marketplaceCallback(userName: string): Promise<string>;
   /** Marketplace-initiated login to the end; the browser then holds the session cookie. */
   marketplaceLogin(userName: string, browser?: Browser): Promise<{ res: Response; browser: Browser }>;
+  /** App-initiated login up to the IdP's redirect back: /sso/login in this browser → IdP. Returns our callback URL (code + state). */
+  appCallback(userName: string, query?: string, browser?: Browser): Promise<string>;
   /** App-initiated login: /sso/login → IdP → our callback. */
   appLogin(userName: string, query?: string, browser?: Browser): Promise<{ res: Response; browser: Browser }>;
   session(browser: Browser, accept?: string): Promise<{ status: number; body: any }>;
@@ -74,12 +76,14 @@ export async function startWorld(store: Store, options: WorldOptions = {}): Prom
       const res = await browser.get(await world.marketplaceCallback(userName));
       return { res, browser };
     },
-    async appLogin(userName, query = `tenant=${TENANT}`, browser = world.browser()) {
+    async appCallback(userName, query = `tenant=${TENANT}`, browser = world.browser()) {
       const start = await browser.get(`/sso/login?${query}`);
       expect(start.status, await start.clone().text()).toBe(302);
       idp.loginAs = userName;
-      const back = onTestServer(await idp.follow(start.headers.get('location')!));
-      const res = await browser.get(back.href);
+      return onTestServer(await idp.follow(start.headers.get('location')!)).href;
+    },
+    async appLogin(userName, query, browser = world.browser()) {
+      const res = await browser.get(await world.appCallback(userName, query, browser));
       return { res, browser };
     },
     async session(browser, accept = 'application/json') {
