@@ -1,44 +1,51 @@
 import type { Trx } from '../store/db.js';
-import { upsertNewer } from '../store/upsertNewer.js';
-import type { AllOrgSyncBody } from '../marketplace/kitSchemas.js';
+import type { AllOrgSyncBody, OrgInfo } from '../marketplace/kitSchemas.js';
+import { removeDepartments, restampDepartments, tenantDepartments, writeDepartments, type StoredDepartment } from './departments.js';
 import { findCycle, refuseCycle, type ParentMap } from './orgTree.js';
+import { diffSnapshot } from './snapshotDiff.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 /**
- * allOrgSync (spec §5.5): a snapshot of the tenant's department tree. Every listed department is
- * upserted; every other department written by an older call is marked deleted. Rows written by a
- * newer call (a later singleOrgSync) keep what that call said.
+ * allOrgSync (spec §5.5): a snapshot of the tenant's department tree. Listed departments are
+ * created or changed; every other department written by an older call is marked deleted. Rows
+ * written by a newer call (a later singleOrgSync) keep what that call said. Only the difference
+ * from the stored tree is written, so a replay writes nothing.
  */
 export async function allOrgSync(trx: Trx, body: AllOrgSyncBody): Promise<SyncResult> {
   const ts = body.timeStamp;
   const tenantKey = { instance_id: body.instanceId, tenant_id: body.tenantId };
   const snapshot = new Map(body.departments.map((d) => [d.orgCode, d]));
+  const diff = diffSnapshot(snapshot, await tenantDepartments(trx, tenantKey), ts, body.testFlag);
+  refuseCycle('orgInfoList', findCycle(treeAfterSync(snapshot, diff.newer)));
 
-  const newer = await trx('departments').where(tenantKey).andWhere('source_ts', '>', ts).select('org_code', 'parent_code', 'deleted');
-  refuseCycle('orgInfoList', findCycle(treeAfterSync(snapshot, newer)));
+  const result = syncResult(body, {
+    departments: snapshot.size,
+    duplicates: body.departments.length - snapshot.size,
+    created: diff.created.length,
+    changed: diff.changed.length,
+    unchanged: diff.unchanged,
+    removed: diff.removed.length,
+    stale: diff.newer.length,
+  });
+  const listedNotNewer = diff.created.length + diff.changed.length + diff.unchanged;
+  if (snapshot.size > 0 && listedNotNewer === 0) result.outcome = 'stale';
 
-  const newerCodes = new Set(newer.map((n) => n.org_code));
-  const result = syncResult(body, { departments: snapshot.size, duplicates: body.departments.length - snapshot.size, stale: newer.length });
-  if (snapshot.size > 0 && [...snapshot.keys()].every((c) => newerCodes.has(c))) result.outcome = 'stale';
   const base = { ...tenantKey, ...syncStamp(ts, body.testFlag, false) };
-  await upsertNewer(
-    trx,
-    'departments',
-    [...snapshot.values()].map((d) => ({ ...base, org_code: d.orgCode, org_name: d.orgName, parent_code: d.parentCode })),
-    ['instance_id', 'tenant_id', 'org_code'],
-  );
-  // After the upsert every listed department carries ts or newer, so what is older was not listed.
-  result.detail.removed = await trx('departments')
-    .where(tenantKey)
-    .andWhere('source_ts', '<', ts)
-    .update({ deleted: 1, source_ts: ts });
+  const row = (d: OrgInfo) => ({ ...base, org_code: d.orgCode, org_name: d.orgName, parent_code: d.parentCode });
+  await writeDepartments(trx, [...diff.created, ...diff.changed].map(row));
+  // The locked read saw every row, so the rows still older than ts are the listed unchanged ones
+  // (they keep their values) and the unlisted ones (they become deleted). Without the former, one
+  // statement deletes them all; otherwise removals go by name and one statement stamps the rest.
+  if (diff.olderUnchanged === 0) {
+    if (diff.removed.length + diff.olderTombstones > 0) await removeDepartments(trx, tenantKey, ts);
+  } else {
+    await removeDepartments(trx, tenantKey, ts, diff.removed);
+    await restampDepartments(trx, tenantKey, ts);
+  }
   return result;
 }
 
-function treeAfterSync(
-  snapshot: Map<string, { parentCode: string | null }>,
-  newer: { org_code: string; parent_code: string | null; deleted: number | boolean }[],
-): ParentMap {
+function treeAfterSync(snapshot: Map<string, OrgInfo>, newer: StoredDepartment[]): ParentMap {
   const parents: ParentMap = new Map([...snapshot].map(([code, d]) => [code, d.parentCode]));
   for (const n of newer) {
     if (n.deleted) parents.delete(n.org_code);

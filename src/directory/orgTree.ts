@@ -1,4 +1,3 @@
-import type { Trx } from '../store/db.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
 
 /** orgCode → parentCode (null for a top-level department). */
@@ -30,33 +29,17 @@ export function refuseCycle(field: string, cycle: string[] | undefined): void {
   if (cycle) throw invalidParam(`${field}: departments form a parent cycle (${cycle.join(' > ')})`);
 }
 
-/** Would making `parentCode` the parent of `orgCode` close a cycle among the stored departments? */
-export async function closesCycle(
-  trx: Trx,
-  tenantKey: Record<string, string>,
-  orgCode: string,
-  parentCode: string,
-): Promise<string[] | undefined> {
-  const chain = [parentCode, ...(await ancestorsOf(trx, tenantKey, parentCode))];
-  const i = chain.indexOf(orgCode);
-  return i < 0 ? undefined : [orgCode, ...chain.slice(0, i + 1)];
-}
-
-/** The parent of `code`, its parent, and so on, over live departments (bounded, should stored data already loop). */
-async function ancestorsOf(trx: Trx, tenantKey: Record<string, string>, code: string): Promise<string[]> {
-  const { instance_id, tenant_id } = tenantKey;
-  const result = await trx.raw(
-    `WITH RECURSIVE up(code, depth) AS (
-       SELECT parent_code, 1 FROM departments
-       WHERE instance_id = ? AND tenant_id = ? AND org_code = ? AND deleted = 0 AND parent_code IS NOT NULL
-       UNION ALL
-       SELECT d.parent_code, up.depth + 1 FROM departments d JOIN up ON d.org_code = up.code
-       WHERE d.instance_id = ? AND d.tenant_id = ? AND d.deleted = 0 AND d.parent_code IS NOT NULL AND up.depth < 10000
-     ) SELECT code FROM up ORDER BY depth`,
-    [instance_id, tenant_id, code, instance_id, tenant_id],
-  );
-  const rows: { code: string }[] = Array.isArray(result[0]) ? result[0] : result;
-  return rows.map((r) => r.code);
+/**
+ * Would making `parentCode` the parent of `orgCode` close a cycle? `parents` holds the stored
+ * links from `parentCode` up (see ancestry); the cycle is returned as codes (A, B, A).
+ */
+export function closesCycle(parents: ParentMap, orgCode: string, parentCode: string): string[] | undefined {
+  const chain = new Set<string>();
+  for (let c: string | null | undefined = parentCode; c != null && !chain.has(c); c = parents.get(c)) {
+    chain.add(c);
+    if (c === orgCode) return [orgCode, ...chain];
+  }
+  return undefined;
 }
 
 /** Paths like /root/child/leaf from the parent links; a missing parent starts the path. */

@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.js';
+import { ancestry, departmentPage, type DepartmentFilter, type TenantKey } from './departments.js';
 import { pathsOf } from './orgTree.js';
 
 /** Read side of the tenant directory, for the merchant's application. Never returns secrets. */
@@ -56,12 +57,16 @@ function tenantView(t: Record<string, unknown>) {
   };
 }
 
-type TenantKey = { instance_id: string; tenant_id: string };
-
-export async function listDepartments(db: Db, key: TenantKey) {
-  const rows = await db('departments').where({ ...key, deleted: 0 }).orderBy('org_code').select('org_code', 'org_name', 'parent_code', 'source_ts');
-  const paths = pathsOf(new Map(rows.map((r) => [r.org_code, r.parent_code])));
-  return rows.map((r) => ({ orgCode: r.org_code, orgName: r.org_name, parentCode: r.parent_code, path: paths.get(r.org_code), syncedAt: r.source_ts }));
+/** A page of departments, each with its path from the top, computed from its ancestors only. */
+export async function listDepartments(db: Db, key: TenantKey, filter: DepartmentFilter) {
+  const { rows, total } = await departmentPage(db, key, filter);
+  const paths = pathsOf(await ancestry(db, key, rows.map((r) => r.org_code)));
+  return {
+    items: rows.map((r) => ({ orgCode: r.org_code, orgName: r.org_name, parentCode: r.parent_code, path: paths.get(r.org_code), syncedAt: r.source_ts })),
+    page: filter.page,
+    pageSize: filter.pageSize,
+    total,
+  };
 }
 
 export interface UserFilter extends Page {

@@ -1,6 +1,6 @@
 import type { Trx } from '../store/db.js';
-import { upsertNewer } from '../store/upsertNewer.js';
 import type { SingleOrgSyncBody } from '../marketplace/kitSchemas.js';
+import { ancestry, writeDepartments } from './departments.js';
 import { closesCycle, refuseCycle } from './orgTree.js';
 import { isStale, syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
@@ -11,20 +11,18 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
   const deleted = body.flag === 0;
   const result = syncResult(body, { flag: body.flag, orgCode: body.orgCode });
   if (await isStale(trx, 'departments', key, body.timeStamp)) return { ...result, outcome: 'stale' };
-  if (!deleted && body.parentCode) refuseCycle('parentCode', await closesCycle(trx, tenantKey, body.orgCode, body.parentCode));
+  if (!deleted && body.parentCode) {
+    const parents = await ancestry(trx, tenantKey, [body.parentCode]);
+    refuseCycle('parentCode', closesCycle(parents, body.orgCode, body.parentCode));
+  }
 
-  await upsertNewer(
-    trx,
-    'departments',
-    [
-      {
-        ...key,
-        org_name: body.orgName,
-        parent_code: body.parentCode,
-        ...syncStamp(body.timeStamp, body.testFlag, deleted),
-      },
-    ],
-    ['instance_id', 'tenant_id', 'org_code'],
-  );
+  await writeDepartments(trx, [
+    {
+      ...key,
+      org_name: body.orgName,
+      parent_code: body.parentCode,
+      ...syncStamp(body.timeStamp, body.testFlag, deleted),
+    },
+  ]);
   return result;
 }

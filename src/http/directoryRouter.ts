@@ -12,6 +12,10 @@ const pageQuery = z.object({
   instanceId: z.string().max(64).optional(),
   appId: z.string().max(64).optional(),
   orgCode: z.string().max(64).optional(),
+  /** Departments: the children of this one… */
+  parentCode: z.string().min(1).max(64).optional(),
+  /** …or those at the top of a path (no live parent), to walk a big tree level by level. */
+  topLevel: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
 
 function query(ctx: Context) {
@@ -41,7 +45,9 @@ export function directoryRouter(rt: Runtime): Router {
   });
   router.get('/tenants/:tenantId/departments', async (ctx) => {
     const t = await tenantOr404(ctx);
-    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, items: await listDepartments(db, keyOf(t)) };
+    const q = query(ctx);
+    if (q.parentCode !== undefined && q.topLevel) ctx.throw(400, 'parentCode and topLevel=true exclude each other');
+    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...(await listDepartments(db, keyOf(t), q)) };
   });
   router.get('/tenants/:tenantId/users', async (ctx) => {
     const t = await tenantOr404(ctx);

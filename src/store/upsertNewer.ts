@@ -18,18 +18,30 @@ export async function upsertNewer(trx: Trx, table: string, rows: Row[], key: str
   const columns = Object.keys(rows[0]!);
   const update = columns.filter((c) => !key.includes(c) && c !== 'source_ts' && c !== 'created_at');
   const chunkSize = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / columns.length)));
-  const mysql = dialectOf(trx) === 'mysql';
-  for (let i = 0; i < rows.length; i += chunkSize) {
-    const chunk = rows.slice(i, i + chunkSize);
-    const insert = trx(table).insert(chunk).onConflict(key);
-    if (mysql) {
-      // MySQL applies the assignments left to right, so source_ts must be assigned last.
-      const merge: Record<string, unknown> = {};
-      for (const c of update) merge[c] = trx.raw('IF(VALUES(source_ts) >= source_ts, VALUES(??), ??)', [c, c]);
-      merge.source_ts = trx.raw('GREATEST(VALUES(source_ts), source_ts)');
-      await insert.merge(merge);
-    } else {
-      await insert.merge([...update, 'source_ts']).where(`${table}.source_ts`, '<=', trx.ref('excluded.source_ts'));
-    }
-  }
+  const upsert = dialectOf(trx) === 'mysql' ? mysqlUpsert : sqliteUpsert;
+  for (let i = 0; i < rows.length; i += chunkSize) await upsert(trx, table, rows.slice(i, i + chunkSize), key, update);
+}
+
+/** MySQL has no WHERE on its upsert and applies the assignments left to right, so source_ts goes last. */
+async function mysqlUpsert(trx: Trx, table: string, rows: Row[], key: string[], update: string[]): Promise<void> {
+  const merge: Record<string, unknown> = {};
+  for (const c of update) merge[c] = trx.raw('IF(VALUES(source_ts) >= source_ts, VALUES(??), ??)', [c, c]);
+  merge.source_ts = trx.raw('GREATEST(VALUES(source_ts), source_ts)');
+  await trx(table).insert(rows).onConflict(key).merge(merge);
+}
+
+/**
+ * Written out as INSERT … VALUES (…), (…): knex would build a multi-row insert on SQLite as a
+ * compound SELECT, which SQLite caps at 500 terms, and the VALUES form is faster besides.
+ */
+async function sqliteUpsert(trx: Trx, table: string, rows: Row[], key: string[], update: string[]): Promise<void> {
+  const columns = Object.keys(rows[0]!);
+  const quote = (name: string) => `"${name}"`;
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const set = [...update, 'source_ts'].map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ');
+  await trx.raw(
+    `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${Array(rows.length).fill(tuple).join(', ')} ` +
+      `ON CONFLICT (${key.map(quote).join(', ')}) DO UPDATE SET ${set} WHERE ${quote(table)}.source_ts <= excluded.source_ts`,
+    rows.flatMap((r) => columns.map((c) => r[c] ?? null)),
+  );
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { TENANT, authSync, tenantSync, user } from '../helpers/fixtures.js';
+import { TENANT, allOrgSync, authSync, dept, tenantSync, user } from '../helpers/fixtures.js';
 
 describe.each(stores)('directory API on %s', (store) => {
   let s: TestServer;
@@ -11,6 +11,8 @@ describe.each(stores)('directory API on %s', (store) => {
     await s.kit('tenantSync', tenantSync({ instanceId: 'inst-b', name: 'B' }));
     await s.kit('tenantSync', tenantSync({ instanceId: 'inst-a', tenantId: 'second-tenant', name: 'Second' }));
     await s.kit('authSync', authSync([user('alice')], { instanceId: 'inst-a' }));
+    const tree = [dept('root'), dept('a', 'root'), dept('b', 'root'), dept('a2', 'a'), dept('a1', 'a'), dept('orphan', 'not-synced')];
+    await s.kit('allOrgSync', allOrgSync(tree, { instanceId: 'inst-a' }));
   });
   afterAll(() => s.stop());
 
@@ -44,6 +46,36 @@ describe.each(stores)('directory API on %s', (store) => {
   it('reads users of the chosen instance only', async () => {
     expect((await s.api(`/api/v1/tenants/${TENANT}/users?instanceId=inst-a`)).body.items.map((u: { userName: string }) => u.userName)).toEqual(['alice']);
     expect((await s.api(`/api/v1/tenants/${TENANT}/users?instanceId=inst-b`)).body.items).toEqual([]);
+  });
+
+  it('lists departments in pages, in org_code order, each with its full path', async () => {
+    const departments = `/api/v1/tenants/${TENANT}/departments?instanceId=inst-a`;
+    const first = (await s.api(`${departments}&pageSize=4`)).body;
+    expect(first).toMatchObject({ instanceId: 'inst-a', tenantId: TENANT, page: 1, pageSize: 4, total: 6 });
+    expect(first.items.map((d: { orgCode: string; path: string }) => [d.orgCode, d.path])).toEqual([
+      ['a', '/root/a'],
+      ['a1', '/root/a/a1'],
+      ['a2', '/root/a/a2'],
+      ['b', '/root/b'],
+    ]);
+    const second = (await s.api(`${departments}&pageSize=4&page=2`)).body;
+    expect(second.items.map((d: { orgCode: string; path: string }) => [d.orgCode, d.path])).toEqual([
+      ['orphan', '/orphan'],
+      ['root', '/root'],
+    ]);
+    expect(second.items[0]).toMatchObject({ orgName: 'Dept orphan', parentCode: 'not-synced', syncedAt: expect.any(String) });
+  });
+
+  it('lists the children of one department, or those at the top of a path', async () => {
+    const departments = `/api/v1/tenants/${TENANT}/departments?instanceId=inst-a`;
+    const children = (await s.api(`${departments}&parentCode=a`)).body;
+    expect(children).toMatchObject({ total: 2, items: [{ orgCode: 'a1', path: '/root/a/a1' }, { orgCode: 'a2', path: '/root/a/a2' }] });
+    const top = (await s.api(`${departments}&topLevel=true`)).body;
+    expect(top.items.map((d: { orgCode: string }) => d.orgCode)).toEqual(['orphan', 'root']);
+    expect((await s.api(`${departments}&parentCode=a1`)).body).toMatchObject({ total: 0, items: [] });
+    expect((await s.api(`${departments}&parentCode=`)).status).toBe(400);
+    expect((await s.api(`${departments}&parentCode=a&topLevel=true`)).status).toBe(400);
+    expect((await s.api(`/api/v1/tenants/${TENANT}/departments?instanceId=inst-b`)).body).toMatchObject({ total: 0, items: [] });
   });
 
   it('reports health and readiness', async () => {

@@ -17,3 +17,23 @@ export async function rowCount(db: Db, table: string, where: Record<string, unkn
 export async function lastAudit(db: Db) {
   return db('audit_log').orderBy('id', 'desc').first();
 }
+
+/**
+ * The SQL `work` sent that names `table`, split into reads and writes (INSERT, UPDATE, DELETE), so a
+ * test can assert that a call wrote nothing to it and, by the reads, that the spy saw the call at all.
+ */
+export async function statementsOn(db: Db, table: string, work: () => Promise<unknown>) {
+  const names = new RegExp(`\\b${table}\\b`);
+  const seen = { reads: [] as string[], writes: [] as string[] };
+  const listener = ({ sql }: { sql: string }) => {
+    if (!names.test(sql)) return;
+    (/^\s*(insert|update|delete|replace)\b/i.test(sql) ? seen.writes : seen.reads).push(sql.slice(0, 120));
+  };
+  db.on('query', listener);
+  try {
+    await work();
+  } finally {
+    db.off('query', listener);
+  }
+  return seen;
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TENANT, allOrgSync, dept, later, singleOrgSync, tenantSync } from '../helpers/fixtures.js';
-import { directorySnapshot, lastAudit } from '../helpers/snapshot.js';
+import { directorySnapshot, lastAudit, statementsOn } from '../helpers/snapshot.js';
 
 describe.each(stores)('department sync on %s', (store) => {
   let s: TestServer | undefined;
@@ -80,6 +80,48 @@ describe.each(stores)('department sync on %s', (store) => {
     await s!.kit('singleOrgSync', singleOrgSync('newer', 'keep', { timeStamp: newerTs }));
     await s!.kit('allOrgSync', allOrgSync([dept('keep'), dept('child', 'keep')], { timeStamp: fullTs }));
     expect(await tree()).toEqual({ keep: '/keep', child: '/keep/child', newer: '/keep/newer' });
+  });
+
+  it('a full sync writes only what changed and counts it in its audit record', async () => {
+    await s!.kit('allOrgSync', allOrgSync([dept('a'), dept('b', 'a'), dept('c', 'a'), dept('d'), dept('x'), dept('gone')]));
+    await s!.kit('singleOrgSync', singleOrgSync('gone', null, { flag: 0 }));
+    const fullTs = later();
+    await s!.kit('singleOrgSync', singleOrgSync('n', 'a'));
+    const next = [dept('a'), dept('b', 'a', 'B renamed'), dept('c', 'd'), dept('d'), dept('e', 'd'), dept('gone')];
+    expect((await s!.kit('allOrgSync', allOrgSync(next, { timeStamp: fullTs }))).resultCode).toBe('000000');
+    // b renamed, c moved, e new, gone revived, x unlisted, n written by a newer call.
+    expect(JSON.parse((await lastAudit(s!.rt.db)).detail)).toEqual({ departments: 6, duplicates: 0, created: 2, changed: 2, unchanged: 2, removed: 1, stale: 1 });
+    expect(await tree()).toEqual({ a: '/a', b: '/a/b', c: '/d/c', d: '/d', e: '/d/e', gone: '/gone', n: '/a/n' });
+  });
+
+  it('a replay of a full sync sends no write to the departments table', async () => {
+    const body = allOrgSync([dept('c', 'b'), dept('b', 'a'), dept('a')]);
+    await s!.kit('allOrgSync', body);
+    const replay = await statementsOn(s!.rt.db, 'departments', () => s!.kit('allOrgSync', body));
+    expect(replay.reads.length).toBeGreaterThan(0);
+    expect(replay.writes).toEqual([]);
+    expect(JSON.parse((await lastAudit(s!.rt.db)).detail)).toMatchObject({ created: 0, changed: 0, removed: 0, unchanged: 3 });
+  });
+
+  it('the same tree under a newer timeStamp changes no values, yet older calls arriving after it are stale', async () => {
+    await s!.kit('allOrgSync', allOrgSync([dept('a'), dept('b', 'a'), dept('x')]));
+    await s!.kit('singleOrgSync', singleOrgSync('x', null, { flag: 0 }));
+    const between = later();
+    await s!.kit('allOrgSync', allOrgSync([dept('a'), dept('b', 'a')]));
+    expect(JSON.parse((await lastAudit(s!.rt.db)).detail)).toMatchObject({ created: 0, changed: 0, removed: 0, unchanged: 2 });
+    await s!.kit('singleOrgSync', singleOrgSync('b', null, { flag: 0, timeStamp: between }));
+    await s!.kit('singleOrgSync', singleOrgSync('x', null, { timeStamp: between }));
+    expect(await tree()).toEqual({ a: '/a', b: '/a/b' });
+  });
+
+  it('an empty snapshot deletes every department an older call wrote', async () => {
+    await s!.kit('allOrgSync', allOrgSync([dept('a'), dept('b', 'a')]));
+    const emptyTs = later();
+    await s!.kit('singleOrgSync', singleOrgSync('n', null));
+    expect((await s!.kit('allOrgSync', allOrgSync([], { timeStamp: emptyTs }))).resultCode).toBe('000000');
+    expect(await lastAudit(s!.rt.db)).toMatchObject({ outcome: 'applied' });
+    expect(JSON.parse((await lastAudit(s!.rt.db)).detail)).toMatchObject({ departments: 0, created: 0, removed: 2, stale: 1 });
+    expect(await tree()).toEqual({ n: '/n' });
   });
 
   it('a full sync with a parent cycle is refused and changes nothing', async () => {

@@ -1,0 +1,105 @@
+import type { Db, Trx } from '../store/db.js';
+import { upsertNewer, type Row } from '../store/upsertNewer.js';
+import type { ParentMap } from './orgTree.js';
+import type { Page } from './queries.js';
+
+/** The departments table's SQL: what the department syncs read and write, and the directory's pages of it. */
+
+export type TenantKey = { instance_id: string; tenant_id: string };
+
+export interface StoredDepartment {
+  org_code: string;
+  org_name: string;
+  parent_code: string | null;
+  deleted: number | boolean;
+  test_flag: number | boolean;
+  source_ts: string;
+}
+
+const IN_LIST_CHUNK = 1_000;
+
+/**
+ * Every department of the tenant, tombstones included. Locked on MySQL until the call commits, so
+ * what a full sync decides from them still holds when it writes (SQLite runs one writer anyway).
+ */
+export async function tenantDepartments(trx: Trx, key: TenantKey): Promise<StoredDepartment[]> {
+  return trx('departments').where(key).select('org_code', 'org_name', 'parent_code', 'deleted', 'test_flag', 'source_ts').forUpdate();
+}
+
+/** Upserts department rows under the order rule (see upsertNewer). */
+export async function writeDepartments(trx: Trx, rows: Row[]): Promise<void> {
+  await upsertNewer(trx, 'departments', rows, ['instance_id', 'tenant_id', 'org_code']);
+}
+
+/**
+ * Marks departments deleted as of `ts`: those named, or, without names, every one. Either way only
+ * rows older than `ts` are touched (the order rule).
+ */
+export async function removeDepartments(trx: Trx, key: TenantKey, ts: string, codes?: string[]): Promise<void> {
+  const older = () => trx('departments').where(key).andWhere('source_ts', '<', ts);
+  if (!codes) {
+    await older().update({ deleted: 1, source_ts: ts });
+    return;
+  }
+  for (let i = 0; i < codes.length; i += IN_LIST_CHUNK) {
+    await older()
+      .whereIn('org_code', codes.slice(i, i + IN_LIST_CHUNK))
+      .update({ deleted: 1, source_ts: ts });
+  }
+}
+
+/** Stamps every department older than `ts` with it, values untouched: a newer snapshot said the same. */
+export async function restampDepartments(trx: Trx, key: TenantKey, ts: string): Promise<void> {
+  await trx('departments').where(key).andWhere('source_ts', '<', ts).update({ source_ts: ts });
+}
+
+/** The live departments `codes` name, their parents, and so on up: the parent links their paths need. */
+export async function ancestry(db: Db | Trx, key: TenantKey, codes: string[]): Promise<ParentMap> {
+  if (codes.length === 0) return new Map();
+  const live = { 'd.instance_id': key.instance_id, 'd.tenant_id': key.tenant_id, 'd.deleted': 0 };
+  // UNION, not UNION ALL: a row met twice is not walked again, so even stored data that loops ends.
+  // CROSS JOIN keeps SQLite from scanning the tenant's departments for each step instead of using the key.
+  const rows: { org_code: string; parent_code: string | null }[] = await db
+    .withRecursive('up', ['org_code', 'parent_code'], (qb) =>
+      qb
+        .select('d.org_code', 'd.parent_code')
+        .from('departments as d')
+        .where(live)
+        .whereIn('d.org_code', codes)
+        .union((u) => u.select('d.org_code', 'd.parent_code').from('up').crossJoin('departments as d', 'd.org_code', 'up.parent_code').where(live)),
+    )
+    .select('org_code', 'parent_code')
+    .from('up');
+  return new Map(rows.map((r) => [r.org_code, r.parent_code]));
+}
+
+export interface DepartmentFilter extends Page {
+  /** Only the children of this department. */
+  parentCode?: string;
+  /** Only departments at the top of a path: no parent, or a parent that is not a live department. */
+  topLevel?: boolean;
+}
+
+/** One page of the tenant's live departments in org_code order, and how many match in all. */
+export async function departmentPage(db: Db, key: TenantKey, filter: DepartmentFilter) {
+  const q = db('departments as d').where({ 'd.instance_id': key.instance_id, 'd.tenant_id': key.tenant_id, 'd.deleted': 0 });
+  if (filter.parentCode !== undefined) q.andWhere('d.parent_code', filter.parentCode);
+  if (filter.topLevel) {
+    q.andWhere((w) =>
+      w.whereNull('d.parent_code').orWhereNotExists((p) =>
+        p
+          .select(db.raw('1'))
+          .from('departments as p')
+          .whereRaw('p.instance_id = d.instance_id and p.tenant_id = d.tenant_id and p.org_code = d.parent_code')
+          .andWhere('p.deleted', 0),
+      ),
+    );
+  }
+  const [{ total }] = await q.clone().count({ total: '*' });
+  const rows: Pick<StoredDepartment, 'org_code' | 'org_name' | 'parent_code' | 'source_ts'>[] = await q
+    .orderBy('d.org_code')
+    .limit(filter.pageSize)
+    .offset((filter.page - 1) * filter.pageSize)
+    .select('d.org_code', 'd.org_name', 'd.parent_code', 'd.source_ts');
+  return { rows, total: Number(total) };
+}

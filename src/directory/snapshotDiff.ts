@@ -1,0 +1,42 @@
+import type { OrgInfo } from '../marketplace/kitSchemas.js';
+import type { StoredDepartment } from './departments.js';
+
+/** What a full sync at `ts` must write, decided against the tenant's stored departments. */
+export interface SnapshotDiff {
+  /** Listed, and not stored or stored as deleted. */
+  created: OrgInfo[];
+  /** Listed, stored with another name, parent or test flag. */
+  changed: OrgInfo[];
+  /** Live, not listed, written by an older call: to be marked deleted. */
+  removed: string[];
+  /** Listed exactly as stored. */
+  unchanged: number;
+  /** Written by a newer call, listed or not: left as that call said. */
+  newer: StoredDepartment[];
+  /** Listed unchanged, but written by an older call: they must carry this sync's time. */
+  olderUnchanged: number;
+  /** Not listed, already deleted, written by an older call: they too must carry this sync's time. */
+  olderTombstones: number;
+}
+
+export function diffSnapshot(snapshot: Map<string, OrgInfo>, stored: StoredDepartment[], ts: string, testFlag: boolean): SnapshotDiff {
+  const diff: SnapshotDiff = { created: [], changed: [], removed: [], unchanged: 0, newer: [], olderUnchanged: 0, olderTombstones: 0 };
+  const testFlagValue = testFlag ? 1 : 0;
+  for (const row of stored) {
+    const listed = snapshot.get(row.org_code);
+    if (row.source_ts > ts) diff.newer.push(row);
+    else if (listed && row.deleted) diff.created.push(listed);
+    else if (listed && (listed.orgName !== row.org_name || listed.parentCode !== row.parent_code || Number(row.test_flag) !== testFlagValue)) diff.changed.push(listed);
+    else if (listed) {
+      diff.unchanged++;
+      if (row.source_ts < ts) diff.olderUnchanged++;
+    } else if (row.source_ts < ts) {
+      if (row.deleted) diff.olderTombstones++;
+      else diff.removed.push(row.org_code);
+    }
+    // An unlisted row with this very timestamp was written by a call as recent as this one: kept.
+  }
+  const storedCodes = new Set(stored.map((r) => r.org_code));
+  for (const d of snapshot.values()) if (!storedCodes.has(d.orgCode)) diff.created.push(d);
+  return diff;
+}
