@@ -7,6 +7,7 @@ import * as jobLeases from './20261121_005_job_leases.js';
 import * as loginBinding from './20261201_006_login_binding.js';
 import * as auditRepeats from './20261201_007_audit_repeats.js';
 import * as departmentChildren from './20261202_008_department_children.js';
+import * as tenantDeletions from './20261202_009_tenant_deletions.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -21,6 +22,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261201_006_login_binding': loginBinding,
   '20261201_007_audit_repeats': auditRepeats,
   '20261202_008_department_children': departmentChildren,
+  '20261202_009_tenant_deletions': tenantDeletions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -4,6 +4,7 @@ import type { Config } from './config/index.js';
 import { openDb, type Db } from './store/db.js';
 import { SecretBox } from './marketplace/secrets.js';
 import { ChangeFeed } from './directory/changes.js';
+import { SessionEnds } from './sso/sessionEnds.js';
 import { createLogger, type Logger } from './log.js';
 
 /** The long-lived parts every module shares, built once per process. */
@@ -12,6 +13,8 @@ export interface Runtime {
   db: Db;
   log: Logger;
   changes: ChangeFeed;
+  /** Sessions SSO ended and why, for the metrics. */
+  sessionEnds: SessionEnds;
   rsaPrivateKey: KeyObject;
   box: SecretBox;
 }
@@ -29,6 +32,7 @@ export function createRuntime(config: Config, overrides: Partial<Pick<Runtime, '
     db,
     log: overrides.log ?? createLogger(config.logLevel),
     changes: new ChangeFeed(),
+    sessionEnds: new SessionEnds(),
     rsaPrivateKey: createPrivateKey(config.rsaPrivateKeyPem),
     box: new SecretBox(config.dataEncryptionKey),
   };

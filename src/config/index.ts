@@ -33,6 +33,7 @@ const schema = z.object({
     .string()
     .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be empty or like /koogallery (no trailing slash)'),
   signatureWindowSeconds: z.coerce.number().int().positive(),
+  maxFutureSkewSeconds: z.coerce.number().int().min(0).max(86_400),
   acceptCanonicalPayload: envFlag,
   bodyLimitBytes: z.coerce.number().int().positive(),
   largeBodyBytes: z.coerce.number().int().positive(),
@@ -87,6 +88,7 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   DATABASE_URL: 'databaseUrl',
   MARKETPLACE_BASE_PATH: 'marketplaceBasePath',
   SIGNATURE_WINDOW_SECONDS: 'signatureWindowSeconds',
+  MAX_FUTURE_SKEW_SECONDS: 'maxFutureSkewSeconds',
   ACCEPT_CANONICAL_PAYLOAD: 'acceptCanonicalPayload',
   BODY_LIMIT_BYTES: 'bodyLimitBytes',
   LARGE_BODY_BYTES: 'largeBodyBytes',

@@ -3,7 +3,7 @@ import helmet from 'koa-helmet';
 import type Router from '@koa/router';
 import type { Runtime } from '../runtime.js';
 import { appOrigin } from '../sso/urls.js';
-import { describe } from './signedCall.js';
+import { describe } from '../log.js';
 import { requireCredential } from './access.js';
 import { healthRouter } from './healthRouter.js';
 import { kitRouter } from './kitRouter.js';
@@ -43,7 +43,7 @@ const noStore: Middleware = async (ctx, next) => {
 
 export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): BridgeApp {
   const app = new Koa({ proxy: rt.config.trustProxy });
-  const metrics = new Metrics();
+  const metrics = new Metrics(rt.sessionEnds);
   app.use(async (ctx, next) => {
     const started = performance.now();
     try {

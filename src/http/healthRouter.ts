@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import { exactRouter } from './access.js';
 import type { Runtime } from '../runtime.js';
 import { migrationsCurrent } from '../store/migrate.js';
-import { describe } from './signedCall.js';
+import { describe } from '../log.js';
 
 export function healthRouter(rt: Runtime): Router {
   const router = exactRouter();

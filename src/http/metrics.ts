@@ -2,8 +2,9 @@ import type Router from '@koa/router';
 import { exactRouter } from './access.js';
 import type { Middleware } from 'koa';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SESSION_END_REASONS, type SessionEnds } from '../sso/sessionEnds.js';
 
-/** Prometheus metrics: process defaults plus one counter and one histogram of marketplace calls. */
+/** Prometheus metrics: process defaults, marketplace calls (a counter and a histogram), ended SSO sessions. */
 export class Metrics {
   readonly registry = new Registry();
   private readonly calls = new Counter({
@@ -20,8 +21,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  private readonly sessionsEnded = new Counter({
+    name: 'koobridge_sso_sessions_ended_total',
+    help: 'SSO sessions ended by renewal, timeout or logout, by reason (revocations by marketplace calls are audited instead)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(sessionEnds: SessionEnds) {
     collectDefaultMetrics({ register: this.registry });
+    // Every reason is shown from the start (at 0), so an alert on a rise needs no series to appear first.
+    for (const reason of SESSION_END_REASONS) this.sessionsEnded.inc({ reason }, 0);
+    sessionEnds.subscribe((reason, count) => this.sessionsEnded.inc({ reason }, count));
   }
 
   /** Counts every call the signed-call pipeline audited (its record is on ctx.state.audit). */

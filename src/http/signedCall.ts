@@ -9,6 +9,7 @@ import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/au
 import { inTransaction } from '../store/db.js';
 import { BodyGate } from './bodyGate.js';
 import { parseJsonObject, readBody } from './body.js';
+import { describe } from '../log.js';
 
 export interface Credentials {
   sign?: string;
@@ -82,7 +83,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
         if (!(await claimNonce(trx, spec.channel, credentials.nonce, credentials.expiresAt))) {
           throw authFailed(`${spec.names.nonce}: already used; replayed request refused`);
         }
-        const r = await action.execute(trx, input);
+        const r = await action.execute(trx, input, { sentAt: credentials.sentAt });
         await rt.changes.applyInTransaction(trx, r.changes);
         await writeAudit(trx, withResult(audit, r));
         return r;
@@ -132,6 +133,7 @@ function withResult(audit: AuditRecord, r: CallResult): AuditRecord {
 interface FreshCredentials extends Signed {
   sign: string;
   timestamp: string;
+  sentAt: number;
 }
 
 /** Checks what the headers (or query) alone can tell: present, well-formed, within the window. */
@@ -150,7 +152,7 @@ function freshCredentials(rt: Runtime, spec: SignedCallSpec, ctx: Context, audit
   }
   if (!sign) throw authFailed(`${n.sign}: is required`);
   // Kept until the timestamp could no longer pass the window, so every replay is caught.
-  return { sign, timestamp, nonce, expiresAt: sentAt + windowMs + 1000 };
+  return { sign, timestamp, nonce, sentAt, expiresAt: sentAt + windowMs + 1000 };
 }
 
 /**
@@ -187,19 +189,4 @@ function answer(ctx: Context, code: ResultCodeValue, message: string, extra?: Re
   ctx.status = 200;
   ctx.type = 'application/json';
   ctx.body = { resultCode: code, resultMsg: message, ...extra };
-}
-
-/** Quoted text in a driver message is data ("Duplicate entry 'x'"), unless it names a column, key or table. */
-const QUOTED_DATA = /(?<!(?:column|key|table|index|database|constraint) )'[^']*'/gi;
-
-/**
- * Error text for logs: the driver's own message and code, never the SQL or its bound values. knex
- * prefixes a failed query's SQL to the message ("insert into … - <driver message>"); only the part
- * after it is kept, quoted data is masked, and the rest is capped.
- */
-export function describe(err: unknown): { message: string; code?: string } {
-  const e = err as { message?: string; code?: string; sqlMessage?: string };
-  const text = e?.sqlMessage ?? e?.message ?? String(err);
-  const driverMessage = text.includes(' - ') ? text.slice(text.lastIndexOf(' - ') + 3) : text;
-  return { message: driverMessage.replace(QUOTED_DATA, "'…'").slice(0, 300), code: e?.code };
 }

@@ -20,7 +20,7 @@ import { refusalJson, refusalPage } from '../sso/refusalPage.js';
 import { auditRefusal } from '../sso/audit.js';
 import { switchUrl } from '../sso/urls.js';
 import { readForm, readJsonObject } from './body.js';
-import { describe } from './signedCall.js';
+import { describe } from '../log.js';
 
 const param = (max: number) => z.string().max(max).optional();
 const callbackQuery = z.object({

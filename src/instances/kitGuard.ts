@@ -1,4 +1,4 @@
-import type { MarketplaceAction } from '../marketplace/action.js';
+import { guarded, type MarketplaceAction } from '../marketplace/action.js';
 import { syncResult } from '../directory/syncResult.js';
 import { lockedInstance } from './store.js';
 
@@ -14,17 +14,9 @@ interface KitBody {
  * release wait until this call has committed (and then delete what it wrote).
  */
 export function unlessReleased(actions: Record<string, MarketplaceAction>): Record<string, MarketplaceAction> {
-  return Object.fromEntries(
-    Object.entries(actions).map(([name, a]) => [
-      name,
-      {
-        schema: a.schema,
-        async execute(trx, body: KitBody) {
-          const instance = body.instanceId === '' ? undefined : await lockedInstance(trx, body.instanceId, 'share');
-          if (instance?.status !== 'released') return a.execute(trx, body);
-          return { ...syncResult(body, { instanceReleased: true, note: 'instance is released; nothing changed' }), outcome: 'stale' };
-        },
-      } satisfies MarketplaceAction,
-    ]),
-  );
+  return guarded<KitBody>(actions, async (trx, body) => {
+    const instance = body.instanceId === '' ? undefined : await lockedInstance(trx, body.instanceId, 'share');
+    if (instance?.status !== 'released') return undefined;
+    return { ...syncResult(body, { instanceReleased: true, note: 'instance is released; nothing changed' }), outcome: 'stale' };
+  });
 }

@@ -4,7 +4,7 @@ import type { Runtime } from '../runtime.js';
 import type { Db } from '../store/db.js';
 import { purgeExpiredNonces } from '../store/nonces.js';
 import { purgeOldAudit } from '../store/audit.js';
-import { describe } from '../http/signedCall.js';
+import { describe } from '../log.js';
 
 export interface Job {
   name: string;

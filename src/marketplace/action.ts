@@ -16,14 +16,44 @@ export interface CallResult {
   response?: Record<string, unknown>;
 }
 
+/** What the signed request itself says, beside its body. */
+export interface SignedRequest {
+  /** The request's timestamp (x-timestamp or timestamp), epoch ms, already checked against our clock. */
+  sentAt: number;
+}
+
 /** One marketplace interface: how its body is validated and what it does in its transaction. */
 export interface MarketplaceAction<S extends z.ZodType = z.ZodType> {
   schema: S;
-  execute(trx: Trx, body: z.output<S>): Promise<CallResult>;
+  execute(trx: Trx, body: z.output<S>, request: SignedRequest): Promise<CallResult>;
 }
 
-export function action<S extends z.ZodType>(schema: S, execute: (trx: Trx, body: z.output<S>) => Promise<CallResult>): MarketplaceAction {
+export function action<S extends z.ZodType>(
+  schema: S,
+  execute: (trx: Trx, body: z.output<S>, request: SignedRequest) => Promise<CallResult>,
+): MarketplaceAction {
   return { schema, execute } as MarketplaceAction;
+}
+
+/**
+ * Runs `guard` before each of these actions, in the call's transaction. The guard refuses the call
+ * (throws), answers in the action's place (returns a result), or lets it through (undefined).
+ */
+export function guarded<B>(
+  actions: Record<string, MarketplaceAction>,
+  guard: (trx: Trx, body: B, request: SignedRequest) => Promise<CallResult | undefined> | undefined,
+): Record<string, MarketplaceAction> {
+  return Object.fromEntries(
+    Object.entries(actions).map(([name, a]) => [
+      name,
+      {
+        schema: a.schema,
+        async execute(trx, body, request) {
+          return (await guard(trx, body as B, request)) ?? a.execute(trx, body, request);
+        },
+      } satisfies MarketplaceAction,
+    ]),
+  );
 }
 
 /** The action of that name, or a 000002 refusal that lists the names there are ("unknown activity …"). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalId, requiredId } from './validation.js';
+import { isCalendarTime, optionalId, requiredId } from './validation.js';
 
 /**
  * Bodies of the basic lifecycle calls (spec §7). Every value is a JSON string (the Java demo reads
@@ -39,21 +39,6 @@ const expireTime = z
   .regex(/^\d{14}(\d{3})?$/, 'must be yyyyMMddHHmmss or yyyyMMddHHmmssSSS (UTC)')
   .refine(isCalendarTime, 'is not a valid UTC date and time')
   .transform((s) => s.padEnd(17, '0'));
-
-function isCalendarTime(s: string): boolean {
-  const part = (from: number, to: number) => Number(s.slice(from, to));
-  const [year, month, day, hour, minute, second] = [part(0, 4), part(4, 6), part(6, 8), part(8, 10), part(10, 12), part(12, 14)];
-  // Date.UTC rolls over out-of-range parts (Feb 30 → Mar 2); a real date reads back unchanged.
-  const t = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  return (
-    t.getUTCFullYear() === year &&
-    t.getUTCMonth() === month - 1 &&
-    t.getUTCDate() === day &&
-    t.getUTCHours() === hour &&
-    t.getUTCMinutes() === minute &&
-    t.getUTCSeconds() === second
-  );
-}
 
 export const newInstanceBody = z.object({
   orderId: requiredId,

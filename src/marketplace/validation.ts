@@ -67,12 +67,49 @@ export const requiredId = z.string().min(1).max(64);
 
 /**
  * Marketplace time "yyyyMMddHHmmssSSS" (UTC+8). Stored as 17 digits so string order is time order;
- * 14-digit values (no milliseconds) are accepted and padded.
+ * 14-digit values (no milliseconds) are accepted and padded. A date that does not exist (month 13)
+ * is refused: stored, it could sort after the real times of later calls and make them look stale.
  */
 export const marketplaceTime = z
   .string()
   .regex(/^\d{14}(\d{3})?$/, 'must be yyyyMMddHHmmssSSS')
-  .transform((s) => s.padEnd(17, '0'));
+  .transform((s, ctx) => {
+    if (isCalendarTime(s)) return s.padEnd(17, '0');
+    ctx.addIssue({ code: 'custom', message: `${s} is not a real date and time (yyyyMMddHHmmssSSS)` });
+    return z.NEVER;
+  });
+
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+
+/**
+ * The instant a 17-digit marketplace time names, read as UTC+8 as the spec says. Should the
+ * marketplace send UTC instead, this reading is 8 h early, so a real time is never taken for a future one.
+ */
+export function marketplaceInstant(ts: string): number {
+  const [year, month, day, hour, minute, second, ms] = timeParts(ts);
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - BEIJING_OFFSET_MS;
+}
+
+/** yyyyMMddHHmmss[SSS] names a date and time that exists (no Feb 30, no hour 24); the zone does not matter. */
+export function isCalendarTime(s: string): boolean {
+  const [year, month, day, hour, minute, second] = timeParts(s);
+  // Date.UTC rolls over out-of-range parts (Feb 30 → Mar 2); a real date reads back unchanged.
+  const t = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    t.getUTCFullYear() === year &&
+    t.getUTCMonth() === month - 1 &&
+    t.getUTCDate() === day &&
+    t.getUTCHours() === hour &&
+    t.getUTCMinutes() === minute &&
+    t.getUTCSeconds() === second
+  );
+}
+
+/** Year, month, day, hour, minute, second and millisecond of yyyyMMddHHmmss[SSS]. */
+function timeParts(s: string): number[] {
+  const cuts = [0, 4, 6, 8, 10, 12, 14, 17];
+  return cuts.slice(0, -1).map((from, i) => Number(s.slice(from, cuts[i + 1])));
+}
 
 /** A value sent either as JSON or as a string holding JSON (V1 userList/orgInfo). */
 export function jsonOrString<S extends z.ZodType>(inner: S) {

@@ -1,14 +1,25 @@
 import DataLoader from 'dataloader';
 import type { Runtime } from '../runtime.js';
 import { IdpClients } from './clients.js';
-import { readSessions, type SessionRecord } from './sessions.js';
+import { readSessions, type IssuedTokens, type SessionRecord } from './sessions.js';
 
 export type RenewOutcome = 'renewed' | 'ended' | 'kept' | 'busy';
+
+/** Tokens the IdP issued to renew a session, and the renewal lease (`owner`) they were issued under. */
+export interface RenewedTokens {
+  owner: string;
+  tokens: IssuedTokens;
+  issuedAt: number;
+  /** Who the session is, for logs. */
+  about: { tenantId: string; appId: string; userName: string };
+}
 
 /** What SSO keeps per runtime (per process in production): the IdP clients, the renewals in flight, the session reads. */
 export interface SsoState {
   clients: IdpClients;
   renewals: Map<string, Promise<RenewOutcome>>;
+  /** By session id hash: renewed tokens whose write failed, until a later renewal stores them. */
+  unstoredTokens: Map<string, RenewedTokens>;
   /**
    * Session checks arriving in the same event-loop turn share one query (by id hash, no caching:
    * each check still reads the database after it arrived, so a revocation is seen at once).
@@ -21,7 +32,7 @@ const byRuntime = new WeakMap<Runtime, SsoState>();
 export function ssoState(rt: Runtime): SsoState {
   let state = byRuntime.get(rt);
   if (!state) {
-    state = { clients: new IdpClients(rt), renewals: new Map(), sessions: sessionLoader(rt) };
+    state = { clients: new IdpClients(rt), renewals: new Map(), unstoredTokens: new Map(), sessions: sessionLoader(rt) };
     byRuntime.set(rt, state);
   }
   return state;

@@ -1,7 +1,7 @@
 import type { Runtime } from '../runtime.js';
 import type { Job } from '../jobs/index.js';
-import { describe } from '../http/signedCall.js';
-import type { RenewOutcome } from './context.js';
+import { describe } from '../log.js';
+import { ssoState, type RenewOutcome } from './context.js';
 import { purgeExpiredLoginStates } from './loginStates.js';
 import { renewSession } from './renewal.js';
 import { purgeExpiredSwitches } from './sessionSwitches.js';
@@ -18,7 +18,7 @@ const MAX_PER_RUN = 100_000;
 export async function renewDueSessions(rt: Runtime): Promise<Record<RenewOutcome | 'due' | 'failed', number>> {
   const { config } = rt;
   const now = Date.now();
-  const due: string[] = await rt
+  const dueInDb: string[] = await rt
     .db('sso_sessions')
     .where('access_expires_at', '<=', now + config.ssoRenewMarginSeconds * 1000)
     .andWhere('last_seen_at', '>=', now - config.ssoRenewActiveMinutes * 60_000)
@@ -27,6 +27,8 @@ export async function renewDueSessions(rt: Runtime): Promise<Record<RenewOutcome
     .orderBy('access_expires_at')
     .limit(MAX_PER_RUN)
     .pluck('id_hash');
+  // Tokens a failed write left in memory are stored as soon as the database takes them, used lately or not.
+  const due = [...new Set([...ssoState(rt).unstoredTokens.keys(), ...dueInDb])];
   const counts = { due: due.length, renewed: 0, ended: 0, kept: 0, busy: 0, failed: 0 };
   let next = 0;
   const worker = async () => {

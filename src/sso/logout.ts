@@ -16,7 +16,7 @@ export async function endSession(rt: Runtime, sessionId: string | undefined): Pr
   const landing = logoutLanding(rt.config);
   const rec = sessionId ? await readSession(rt.db, sha256(sessionId)) : undefined;
   if (!rec) return landing;
-  await deleteSession(rt.db, rec.idHash);
+  if (await deleteSession(rt.db, rec.idHash)) rt.sessionEnds.ended('logout');
   await auditLogin(rt.db, 'logout', rec, startedAt);
   const app = await findSyncedApp(rt.db, rec);
   if (!app) return landing;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { refreshTokenGrant } from 'openid-client';
 import type { Runtime } from '../runtime.js';
-import { describe } from '../http/signedCall.js';
-import { ssoState, type RenewOutcome } from './context.js';
+import { describe } from '../log.js';
+import { ssoState, type RenewOutcome, type RenewedTokens } from './context.js';
 import { classifyIdpError, type IdpFailure } from './idpErrors.js';
 import { SsoRefusal } from './refusal.js';
 import { openRefreshToken, tokenColumns } from './sessions.js';
@@ -11,11 +12,15 @@ import { findSyncedApp } from './syncedApps.js';
 /** How long one renewal may hold a session: well beyond one IdP call, so a lease never lapses mid-refresh. */
 export const renewalLeaseMs = (rt: Runtime) => Math.max(30_000, rt.config.ssoHttpTimeoutSeconds * 3_000);
 
+/** Pauses before each new try to store renewed tokens: a brief database outage passes within them. */
+const STORE_RETRY_DELAYS_MS = [100, 300, 1_000];
+
 /**
  * Renews a session whose access token lapses within the margin (spec §6.4), at most once at a time:
  * in this process callers share one promise; across processes the row's lease decides who spends
  * the refresh token (a rotating token spent twice makes the IdP revoke the whole grant).
- * 'busy': someone else renews it (or already did); 'kept': the IdP could not be asked, retry later.
+ * 'busy': someone else renews it (or already did); 'kept': the IdP could not be asked, or its
+ * tokens not stored yet; retry later.
  */
 export function renewSession(rt: Runtime, idHash: string): Promise<RenewOutcome> {
   const { renewals } = ssoState(rt);
@@ -27,6 +32,10 @@ export function renewSession(rt: Runtime, idHash: string): Promise<RenewOutcome>
 }
 
 async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
+  // Tokens an earlier renewal could not store come first: the refresh token in the database is spent.
+  const unstored = ssoState(rt).unstoredTokens.get(idHash);
+  if (unstored) return storeRenewed(rt, idHash, unstored);
+
   const { db, config } = rt;
   const now = Date.now();
   const owner = randomBytes(12).toString('hex');
@@ -38,11 +47,13 @@ async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
   if (leased === 0) return 'busy';
 
   const mine = () => db('sso_sessions').where({ id_hash: idHash, renew_owner: owner });
-  const row = await mine().first('instance_id', 'tenant_id', 'app_id', 'user_name', 'refresh_token', 'refresh_expires_at');
+  const row = await mine().first('instance_id', 'tenant_id', 'app_id', 'user_name', 'refresh_token', 'refresh_expires_at', 'renew_failures');
   if (!row) return 'ended';
+  const about = { tenantId: row.tenant_id, appId: row.app_id, userName: row.user_name };
   const app = await findSyncedApp(db, { instanceId: row.instance_id, tenantId: row.tenant_id, appId: row.app_id });
   if (!row.refresh_token || Number(row.refresh_expires_at) <= now || !app) {
     await mine().delete();
+    rt.sessionEnds.ended(app ? 'refresh_expired' : 'revoked');
     return 'ended';
   }
 
@@ -51,28 +62,58 @@ async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
     tokens = await refreshTokenGrant(ssoState(rt).clients.configFor(app), openRefreshToken(rt.box, idHash, row.refresh_token));
   } catch (err) {
     const failure: IdpFailure = err instanceof SsoRefusal ? { kind: 'refused', message: err.message } : classifyIdpError(err, config.ssoHttpTimeoutSeconds);
-    const about = { tenantId: row.tenant_id, appId: row.app_id, userName: row.user_name, failure: failure.message };
     if (failure.kind === 'invalid_grant') {
-      rt.log.info(about, 'sso session ended: the IdP refused its refresh token');
+      rt.log.info({ ...about, failure: failure.message }, 'sso session ended: the IdP refused its refresh token');
       await mine().delete();
+      // After a renewal that got no answer, the likely cause is that answer: the IdP rotated the token then.
+      rt.sessionEnds.ended(Number(row.renew_failures) > 0 ? 'refresh_lost' : 'refresh_rejected');
       return 'ended';
     }
-    rt.log.warn(about, 'sso renewal failed; the session is kept and renewed later');
+    rt.log.warn({ ...about, failure: failure.message }, 'sso renewal failed; the session is kept and renewed later');
     await mine().update({ renew_owner: null, renew_lease_until: null, renew_failures: db.raw('renew_failures + 1') });
     return 'kept';
   }
-  try {
-    // The new refresh token is stored before anyone uses the new access token: lost, it would strand the session.
-    const stored = await mine().update({
-      ...tokenColumns(rt.box, idHash, tokens, Date.now()),
-      version: db.raw('version + 1'),
-      renew_owner: null,
-      renew_lease_until: null,
-      renew_failures: 0,
-    });
-    return stored ? 'renewed' : 'busy';
-  } catch (err) {
-    rt.log.error({ err: describe(err), tenantId: row.tenant_id, userName: row.user_name }, 'sso renewal could not store the new tokens');
-    return 'kept';
+  return storeRenewed(rt, idHash, { owner, tokens, issuedAt: Date.now(), about });
+}
+
+/**
+ * Stores the tokens the IdP issued, which also ends the lease. The IdP has rotated the refresh token
+ * already, so these are the session's only way on: a failed write is retried, and failing that they
+ * wait in memory for the next renewal of this session in this process, which stores them instead of
+ * spending the old token. The new refresh token is stored before anyone uses the new access token.
+ */
+async function storeRenewed(rt: Runtime, idHash: string, renewed: RenewedTokens): Promise<RenewOutcome> {
+  const { unstoredTokens } = ssoState(rt);
+  const failedBefore = unstoredTokens.has(idHash);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Only under the lease the tokens were renewed under: a process that took it over since spent the old token.
+      const stored = await rt
+        .db('sso_sessions')
+        .where({ id_hash: idHash, renew_owner: renewed.owner })
+        .update({
+          ...tokenColumns(rt.box, idHash, renewed.tokens, renewed.issuedAt),
+          version: rt.db.raw('version + 1'),
+          renew_owner: null,
+          renew_lease_until: null,
+          renew_failures: 0,
+        });
+      unstoredTokens.delete(idHash);
+      if (!stored) {
+        rt.log.info(renewed.about, 'sso renewal dropped its new tokens: the session ended meanwhile, or another process took its renewal over');
+        return 'busy';
+      }
+      if (failedBefore || attempt > 1) rt.log.info({ ...renewed.about, attempt }, 'sso renewal stored the new tokens after failed writes');
+      return 'renewed';
+    } catch (err) {
+      const pause = STORE_RETRY_DELAYS_MS[attempt - 1];
+      if (pause === undefined) {
+        unstoredTokens.set(idHash, renewed);
+        rt.log.error({ ...renewed.about, err: describe(err), attempt }, 'sso renewal could not store the new tokens; kept in memory for the next renewal');
+        return 'kept';
+      }
+      rt.log.warn({ ...renewed.about, err: describe(err), attempt }, 'sso renewal could not store the new tokens; retrying');
+      await sleep(pause);
+    }
   }
 }

@@ -12,7 +12,7 @@ export async function currentSession(rt: Runtime, sessionId: string): Promise<Se
   const rec = await ssoState(rt).sessions.load(sha256(sessionId));
   if (!rec) return undefined;
   if (sessionEnd(rec, rt.config) <= Date.now()) {
-    await deleteSession(rt.db, rec.idHash);
+    if (await deleteSession(rt.db, rec.idHash)) rt.sessionEnds.ended(rec.expiresAt <= Date.now() ? 'absolute' : 'idle');
     return undefined;
   }
   const live = rec.accessExpiresAt - Date.now() <= rt.config.ssoRenewMarginSeconds * 1000 ? await afterRenewal(rt, rec) : rec;

@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -12,13 +12,15 @@ export interface FreshStore {
   /** DATABASE_URL for the server, or undefined for SQLite. */
   databaseUrl?: string;
   dataDir: string;
+  /** Removes the database and the data folder (close the database first). */
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database per call: a temp SQLite file, or a new MySQL schema dropped afterwards. */
+/** A fresh, empty database per call: a SQLite file in a temp folder, or a new MySQL schema; drop() removes both. */
 export async function freshStore(store: Store, mysqlUrl = defaultMysqlUrl()): Promise<FreshStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'koobridge-test-'));
-  if (store === 'sqlite') return { dataDir, drop: async () => {} };
+  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
+  if (store === 'sqlite') return { dataDir, drop: async () => removeDataDir() };
   const name = `kbt_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = await mysql.createConnection({ uri: mysqlUrl });
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
@@ -32,6 +34,7 @@ export async function freshStore(store: Store, mysqlUrl = defaultMysqlUrl()): Pr
       const c = await mysql.createConnection({ uri: mysqlUrl });
       await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await c.end();
+      removeDataDir();
     },
   };
 }

@@ -1,8 +1,11 @@
 /** Kit bodies shaped like the marketplace's (spec §5, §8.3 fixtures), with sensible defaults. */
 
-let clock = 20260101000000000n;
-/** A marketplace timeStamp (yyyyMMddHHmmssSSS) later than any issued before in this process. */
-export const later = () => String((clock += 1000n));
+/** Epoch ms as the marketplace writes times: yyyyMMddHHmmssSSS in UTC+8 (spec §5). */
+export const marketplaceTime = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/\D/g, '');
+
+let clock = Date.UTC(2026, 0, 1);
+/** A marketplace timeStamp a second later than any issued before in this process (early 2026: never ahead of a request). */
+export const later = () => marketplaceTime((clock += 1000));
 
 export const TENANT = '68cbc86abc2018ab880d92f36422fa0e';
 export const INSTANCE = 'huaiweitest123456';

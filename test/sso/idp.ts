@@ -29,6 +29,8 @@ export interface LoopbackIdp {
   tokenDelayMs: number;
   /** When true the token endpoint drops the connection without an answer. */
   tokenDown: boolean;
+  /** When true the token endpoint does its work (a refresh rotates the token) but its answer never arrives. */
+  tokenAnswerLost: boolean;
   /** Counters of what the provider did. */
   events: { refreshes: number; codeExchanges: number; grantsRevoked: number; grantErrors: string[] };
   /** Plays the marketplace's unified login page: authorize as `loginAs`, return the redirect with the code. */
@@ -90,6 +92,7 @@ export async function startLoopbackIdp(clients: IdpClient[], options: { refreshT
     loginAs: '',
     tokenDelayMs: 0,
     tokenDown: false,
+    tokenAnswerLost: false,
     events: { refreshes: 0, codeExchanges: 0, grantsRevoked: 0, grantErrors: [] },
     async authorize(client, params = {}) {
       const q = new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: client.redirectUri, scope: 'get_user_info', ...params });
@@ -146,6 +149,13 @@ async function handle(idp: LoopbackIdp, req: IncomingMessage, res: ServerRespons
       return;
     }
     if (idp.tokenDelayMs) await new Promise((r) => setTimeout(r, idp.tokenDelayMs));
+    if (idp.tokenAnswerLost) {
+      // The provider answers through res.end, once it has done the work: the connection is cut there instead.
+      res.end = (() => {
+        req.socket.destroy();
+        return res;
+      }) as typeof res.end;
+    }
   }
   if (path.startsWith('/interaction/')) {
     const accountId = idp.loginAs;

@@ -158,8 +158,10 @@ describe.each(stores)('SSO login against a loopback OAuth2 server on %s', (store
 
   it('logout ends the session and sends the browser through the IdP logout back to the landing page', async () => {
     const { browser } = await w.marketplaceLogin('lisi');
+    const loggedOut = await w.sessionsEnded('logout');
     const res = await browser.post('/sso/logout');
     expect(res.status).toBe(303);
+    expect(await w.sessionsEnded('logout')).toBe(loggedOut + 1);
     const logout = new URL(res.headers.get('location')!);
     expect(logout.origin + logout.pathname).toBe(`${w.idp.url}/api/v1/logout`);
     expect(logout.searchParams.get('redirect_url')).toBe(`${APP_ORIGIN}/`);

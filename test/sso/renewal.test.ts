@@ -23,6 +23,34 @@ async function storedAccessTokenWorks(w: World, row: { id_hash: string; access_t
   return res.status === 200;
 }
 
+/**
+ * Makes sso_sessions refuse new tokens (a trigger), as a database briefly unreachable would: after
+ * `failures` refused writes, or on repair(), it takes them again.
+ */
+async function breakTokenWrites(w: World, failures = Infinity) {
+  const db = w.s.rt.db;
+  await db.raw(
+    w.s.store === 'mysql'
+      ? `CREATE TRIGGER tokens_unwritable BEFORE UPDATE ON sso_sessions FOR EACH ROW
+         BEGIN IF NOT (NEW.access_token <=> OLD.access_token) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'tokens unwritable'; END IF; END`
+      : `CREATE TRIGGER tokens_unwritable BEFORE UPDATE OF access_token ON sso_sessions
+         WHEN NEW.access_token IS NOT OLD.access_token BEGIN SELECT RAISE(ABORT, 'tokens unwritable'); END`,
+  );
+  let refused = 0;
+  let repaired: Promise<unknown> | undefined;
+  const onError = (err: Error) => {
+    if (!/tokens unwritable/.test(err.message)) return;
+    if (++refused >= failures) void repair();
+  };
+  const repair = () => {
+    db.off('query-error', onError);
+    // then() sends it now: a knex query runs only once awaited.
+    return (repaired ??= db.raw('DROP TRIGGER IF EXISTS tokens_unwritable').then(() => undefined));
+  };
+  db.on('query-error', onError);
+  return { refused: () => refused, repair };
+}
+
 describe.each(stores)('SSO session renewal on %s', (store) => {
   let w: World;
   beforeAll(async () => {
@@ -105,12 +133,84 @@ describe.each(stores)('SSO session renewal on %s', (store) => {
     expect(await sessionRow(w, 'lisi')).toMatchObject({ version: 1, renew_failures: 0 });
   });
 
+  it('retries storing renewed tokens when the database refuses the write: the session survives and the next renewal is accepted', async () => {
+    const { browser } = await w.marketplaceLogin('zhangsan');
+    const before = await sessionRow(w, 'zhangsan');
+    const { refreshes, grantsRevoked } = w.idp.events;
+    const errors = w.idp.events.grantErrors.length;
+
+    advance(2 * HOUR + MINUTE);
+    const outage = await breakTokenWrites(w, 2);
+    try {
+      expect((await w.session(browser)).status).toBe(200);
+      expect(outage.refused()).toBeGreaterThanOrEqual(2);
+    } finally {
+      await outage.repair();
+    }
+    const renewed = await sessionRow(w, 'zhangsan');
+    expect(renewed).toMatchObject({ version: before.version + 1, renew_owner: null });
+    expect(await storedAccessTokenWorks(w, renewed)).toBe(true);
+
+    advance(2 * HOUR + MINUTE);
+    expect((await w.session(browser)).status).toBe(200);
+    expect(w.idp.events.refreshes).toBe(refreshes + 2);
+    expect(w.idp.events.grantErrors.slice(errors)).toEqual([]);
+    expect(w.idp.events.grantsRevoked).toBe(grantsRevoked);
+  });
+
+  it('keeps renewed tokens it cannot store in memory, and stores them once the database is back instead of spending the old refresh token', async () => {
+    const { browser } = await w.marketplaceLogin('lisi');
+    const before = await sessionRow(w, 'lisi');
+    const { refreshes, grantsRevoked } = w.idp.events;
+    const errors = w.idp.events.grantErrors.length;
+
+    advance(2 * HOUR + MINUTE);
+    const outage = await breakTokenWrites(w);
+    try {
+      expect((await w.session(browser)).status).toBe(200);
+      expect(outage.refused()).toBeGreaterThan(1);
+      expect((await sessionRow(w, 'lisi')).version).toBe(before.version);
+    } finally {
+      await outage.repair();
+    }
+
+    // A minute later, past the renewal's lease: the tokens in memory are stored, the IdP is not asked again.
+    advance(MINUTE);
+    expect((await w.session(browser)).status).toBe(200);
+    expect(w.idp.events.refreshes).toBe(refreshes + 1);
+    const stored = await sessionRow(w, 'lisi');
+    expect(stored.version).toBe(before.version + 1);
+    expect(await storedAccessTokenWorks(w, stored)).toBe(true);
+
+    advance(2 * HOUR + MINUTE);
+    expect((await w.session(browser)).status).toBe(200);
+    expect(w.idp.events.refreshes).toBe(refreshes + 2);
+    expect(w.idp.events.grantErrors.slice(errors)).toEqual([]);
+    expect(w.idp.events.grantsRevoked).toBe(grantsRevoked);
+  });
+
+  it('cannot save a grant whose refresh answer was lost after the IdP rotated the token: the session ends, counted as refresh_lost', async () => {
+    const { browser } = await w.marketplaceLogin('zhangsan');
+    const lost = await w.sessionsEnded('refresh_lost');
+    advance(2 * HOUR + MINUTE);
+    w.idp.tokenAnswerLost = true;
+    try {
+      expect((await w.session(browser)).status).toBe(200);
+    } finally {
+      w.idp.tokenAnswerLost = false;
+    }
+    expect((await w.session(browser)).status).toBe(401);
+    expect(await w.sessionsEnded('refresh_lost')).toBe(lost + 1);
+  });
+
   it('ends a session left idle beyond SSO_SESSION_IDLE_MINUTES (8 h) without asking the IdP', async () => {
     const { browser } = await w.marketplaceLogin('lisi');
     const refreshes = w.idp.events.refreshes;
+    const idle = await w.sessionsEnded('idle');
     advance(8 * HOUR + MINUTE);
     expect((await w.session(browser)).status).toBe(401);
     expect(w.idp.events.refreshes).toBe(refreshes);
+    expect(await w.sessionsEnded('idle')).toBe(idle + 1);
   });
 
   it('the renewal job renews sessions used lately whose tokens lapse within the margin, and leaves idle ones', async () => {
@@ -154,6 +254,7 @@ describe.each(stores)('SSO refresh token expiry on %s', (store) => {
     expect(w.idp.events.grantErrors.slice(errors)).toEqual([expect.stringMatching(/^invalid_grant/)]);
     expect(await w.s.rt.db('sso_sessions').where({ user_name: 'zhangsan' })).toEqual([]);
     expect((await w.session(browser)).status).toBe(401);
+    expect(await w.sessionsEnded('refresh_rejected')).toBe(1);
   });
 
   it("never outlives the refresh token's 30 days: the absolute end is reached without asking the IdP", async () => {
@@ -166,5 +267,6 @@ describe.each(stores)('SSO refresh token expiry on %s', (store) => {
     expect((await w.session(browser)).status).toBe(401);
     expect(w.idp.events.refreshes).toBe(refreshes);
     expect(w.idp.events.grantErrors.length).toBe(errors);
+    expect(await w.sessionsEnded('absolute')).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { encryptClientSecret } from '../helpers/keys.js';
+import { TEST_KEYS, encryptClientSecret } from '../helpers/keys.js';
 import * as kit from '../helpers/fixtures.js';
 import type { Store } from '../helpers/stores.js';
 import { Browser, json } from './browser.js';
@@ -26,6 +26,8 @@ export interface World {
   /** App-initiated login: /sso/login → IdP → our callback. */
   appLogin(userName: string, query?: string, browser?: Browser): Promise<{ res: Response; browser: Browser }>;
   session(browser: Browser, accept?: string): Promise<{ status: number; body: any }>;
+  /** koobridge_sso_sessions_ended_total for this reason, as GET /metrics shows it. */
+  sessionsEnded(reason: string): Promise<number>;
   sync(call: string, body: unknown): Promise<void>;
   stop(): Promise<void>;
 }
@@ -89,6 +91,12 @@ export async function startWorld(store: Store, options: WorldOptions = {}): Prom
     async session(browser, accept = 'application/json') {
       const res = await browser.get('/sso/session', { accept });
       return { status: res.status, body: await json(res).catch(() => undefined) };
+    },
+    async sessionsEnded(reason) {
+      const res = await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${TEST_KEYS.apiToken}` } });
+      const line = new RegExp(`^koobridge_sso_sessions_ended_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(await res.text());
+      if (!line) throw new Error(`no koobridge_sso_sessions_ended_total series for reason ${reason}`);
+      return Number(line[1]);
     },
     sync,
     async stop() {
