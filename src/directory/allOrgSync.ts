@@ -1,7 +1,7 @@
 import type { Trx } from '../store/db.js';
 import type { AllOrgSyncBody, OrgInfo } from '../marketplace/kitSchemas.js';
 import { removeDepartments, restampDepartments, tenantDepartments, writeDepartments, type StoredDepartment } from './departments.js';
-import { findCycle, refuseCycle, type ParentMap } from './orgTree.js';
+import { cycleNotice, findCycle, refuseCycle, type ParentMap } from './orgTree.js';
 import { diffSnapshot } from './snapshotDiff.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
@@ -15,8 +15,11 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody): Promise<SyncRe
   const ts = body.timeStamp;
   const tenantKey = { instance_id: body.instanceId, tenant_id: body.tenantId };
   const snapshot = new Map(body.departments.map((d) => [d.orgCode, d]));
+  // A snapshot is one word at one time: one that loops in itself is wrong, not early.
+  refuseCycle('orgInfoList', findCycle(treeAfterSync(snapshot, [])));
   const diff = diffSnapshot(snapshot, await tenantDepartments(trx, tenantKey), ts, body.testFlag);
-  refuseCycle('orgInfoList', findCycle(treeAfterSync(snapshot, diff.newer)));
+  // With rows newer calls wrote it may loop: each row keeps its latest word, and the loop is reported.
+  const cycle = diff.newer.length > 0 ? findCycle(treeAfterSync(snapshot, diff.newer)) : undefined;
 
   const result = syncResult(body, {
     departments: snapshot.size,
@@ -27,6 +30,10 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody): Promise<SyncRe
     removed: diff.removed.length,
     stale: diff.newer.length,
   });
+  if (cycle) {
+    result.detail.cycle = cycle;
+    result.notice = cycleNotice(cycle);
+  }
   const listedNotNewer = diff.created.length + diff.changed.length + diff.unchanged;
   if (snapshot.size > 0 && listedNotNewer === 0) result.outcome = 'stale';
 

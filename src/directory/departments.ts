@@ -1,4 +1,4 @@
-import type { Db, Trx } from '../store/db.js';
+import { dialectOf, type Db, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
 import type { Page } from './queries.js';
@@ -24,6 +24,16 @@ const IN_LIST_CHUNK = 1_000;
  */
 export async function tenantDepartments(trx: Trx, key: TenantKey): Promise<StoredDepartment[]> {
   return trx('departments').where(key).select('org_code', 'org_name', 'parent_code', 'deleted', 'test_flag', 'source_ts').forUpdate();
+}
+
+/**
+ * Holds the tenant's tree until the call commits, so a concurrent move waits and then sees this
+ * one's links when it looks for a cycle. On MySQL an upsert locks the row whether it inserts or
+ * not; SQLite runs one writer at a time, so there is nothing to wait for. See treeLockedFirst.
+ */
+export async function lockTree(trx: Trx, key: TenantKey): Promise<void> {
+  if (dialectOf(trx) !== 'mysql') return;
+  await trx.raw('INSERT INTO department_tree_locks (instance_id, tenant_id) VALUES (?, ?) ON DUPLICATE KEY UPDATE tenant_id = tenant_id', [key.instance_id, key.tenant_id]);
 }
 
 /** Upserts department rows under the order rule (see upsertNewer). */

@@ -1,4 +1,5 @@
 import { invalidParam } from '../marketplace/resultCodes.js';
+import type { Notice } from '../marketplace/action.js';
 
 /** orgCode → parentCode (null for a top-level department). */
 export type ParentMap = Map<string, string | null>;
@@ -42,12 +43,13 @@ export function closesCycle(parents: ParentMap, orgCode: string, parentCode: str
   return undefined;
 }
 
-/** Paths like /root/child/leaf from the parent links; a missing parent starts the path. */
-export function pathsOf(parents: ParentMap): Map<string, string> {
-  const paths = new Map<string, string>();
-  const resolve = (code: string): string => {
-    const known = paths.get(code);
-    if (known !== undefined) return known;
+/**
+ * Paths like /root/child/leaf from the parent links; a missing parent starts the path. A department
+ * whose ancestry loops (it is in a cycle, or below one) has no path yet: null, "unsettled".
+ */
+export function pathsOf(parents: ParentMap): Map<string, string | null> {
+  const paths = new Map<string, string | null>();
+  const resolve = (code: string) => {
     const chain: string[] = [];
     const seen = new Set<string>();
     let c: string | null | undefined = code;
@@ -56,13 +58,18 @@ export function pathsOf(parents: ParentMap): Map<string, string> {
       chain.push(c);
       c = parents.get(c);
     }
-    let prefix = c != null && paths.has(c) ? paths.get(c)! : '';
+    // Stopped on a code of this very walk: a loop, so nothing on the walk has a settled path.
+    let prefix: string | null = c != null && seen.has(c) ? null : c != null && paths.has(c) ? paths.get(c)! : '';
     for (const link of chain.reverse()) {
-      prefix = `${prefix}/${link}`;
+      prefix = prefix === null ? null : `${prefix}/${link}`;
       paths.set(link, prefix);
     }
-    return paths.get(code)!;
   };
-  for (const code of parents.keys()) resolve(code);
+  for (const code of parents.keys()) if (!paths.has(code)) resolve(code);
   return paths;
+}
+
+/** What a sync reports when the latest word of each department leaves its tree in a loop. */
+export function cycleNotice(cycle: string[]): Notice {
+  return { kind: 'department_cycle', message: 'department cycle stored: unsettled until a department in it moves again', fields: { cycle } };
 }

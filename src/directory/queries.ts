@@ -62,7 +62,11 @@ export async function listDepartments(db: Db, key: TenantKey, filter: Department
   const { rows, total } = await departmentPage(db, key, filter);
   const paths = pathsOf(await ancestry(db, key, rows.map((r) => r.org_code)));
   return {
-    items: rows.map((r) => ({ orgCode: r.org_code, orgName: r.org_name, parentCode: r.parent_code, path: paths.get(r.org_code), syncedAt: r.source_ts })),
+    // `settled: false`: its parent links loop, waiting for a move that has not arrived (no path then).
+    items: rows.map((r) => {
+      const path = paths.get(r.org_code) ?? null;
+      return { orgCode: r.org_code, orgName: r.org_name, parentCode: r.parent_code, path, settled: path !== null, syncedAt: r.source_ts };
+    }),
     page: filter.page,
     pageSize: filter.pageSize,
     total,

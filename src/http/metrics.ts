@@ -21,6 +21,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly notices = new Counter({
+    name: 'koobridge_marketplace_notices_total',
+    help: 'Successful marketplace calls that left something to look at (e.g. department_cycle), by kind',
+    labelNames: ['channel', 'call', 'notice'] as const,
+    registers: [this.registry],
+  });
+
   private readonly sessionsEnded = new Counter({
     name: 'koobridge_sso_sessions_ended_total',
     help: 'SSO sessions ended by renewal, timeout or logout, by reason (revocations by marketplace calls are audited instead)',
@@ -48,6 +55,7 @@ export class Metrics {
           const call = audit.callName;
           this.calls.inc({ channel: audit.channel, call, result_code: audit.resultCode, outcome: audit.outcome });
           this.seconds.observe({ channel: audit.channel, call }, (performance.now() - started) / 1000);
+          if (ctx.state.notice) this.notices.inc({ channel: audit.channel, call, notice: ctx.state.notice as string });
         }
       }
     };

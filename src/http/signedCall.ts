@@ -89,6 +89,10 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
         return r;
       });
       rt.changes.committed(result.changes);
+      if (result.notice) {
+        ctx.state.notice = result.notice.kind;
+        rt.log.warn({ call: audit.callName, instanceId: audit.instanceId, tenantId: audit.tenantId, ...result.notice.fields }, result.notice.message);
+      }
       answer(ctx, ResultCode.success, 'Success', result.response);
     } catch (err) {
       const refusal = err instanceof MarketplaceError ? err : undefined;

@@ -14,6 +14,15 @@ export interface CallResult {
   changes: DirectoryChange[];
   /** Extra fields of the answer besides resultCode/resultMsg (e.g. newInstance's instanceId). */
   response?: Record<string, unknown>;
+  /** Something the operator should know although the call succeeded: logged as a warning and counted. */
+  notice?: Notice;
+}
+
+/** `kind` names the notice in metrics, so it comes from the code, never from a request. */
+export interface Notice {
+  kind: 'department_cycle';
+  message: string;
+  fields: Record<string, unknown>;
 }
 
 /** What the signed request itself says, beside its body. */
