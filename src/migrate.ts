@@ -16,5 +16,6 @@ try {
   const applied = await migrateLatest(rt.db);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'already up to date');
 } finally {
+  if (rt.reads !== rt.db) await rt.reads.destroy();
   await rt.db.destroy();
 }

@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Config } from './config/index.js';
-import { openDb, type Db } from './store/db.js';
+import { openDb, openReads, type Db } from './store/db.js';
 import { SecretBox } from './marketplace/secrets.js';
 import { ChangeFeed } from './directory/changes.js';
 import { SessionEnds } from './sso/sessionEnds.js';
@@ -11,6 +11,8 @@ import { createLogger, type Logger } from './log.js';
 export interface Runtime {
   config: Config;
   db: Db;
+  /** Reads that may run beside a long write: the directory API and session checks (see openReads). */
+  reads: Db;
   log: Logger;
   changes: ChangeFeed;
   /** Sessions SSO ended and why, for the metrics. */
@@ -20,16 +22,16 @@ export interface Runtime {
 }
 
 export function createRuntime(config: Config, overrides: Partial<Pick<Runtime, 'db' | 'log'>> = {}): Runtime {
-  const db =
-    overrides.db ??
-    openDb({
-      databaseUrl: config.databaseUrl,
-      sqliteFile: join(resolve(config.dataDir), 'koobridge.sqlite'),
-      mysqlPoolMax: config.mysqlPoolMax,
-    });
+  const options = {
+    databaseUrl: config.databaseUrl,
+    sqliteFile: join(resolve(config.dataDir), 'koobridge.sqlite'),
+    mysqlPoolMax: config.mysqlPoolMax,
+  };
+  const db = overrides.db ?? openDb(options);
   return {
     config,
     db,
+    reads: overrides.db ? overrides.db : openReads(options, db),
     log: overrides.log ?? createLogger(config.logLevel),
     changes: new ChangeFeed(),
     sessionEnds: new SessionEnds(),

@@ -44,6 +44,7 @@ export async function startServer(config: Config, options: { jobs?: boolean; rt?
       for (const t of tasks) await t.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      if (rt.reads !== rt.db) await rt.reads.destroy();
       await rt.db.destroy();
     },
   };

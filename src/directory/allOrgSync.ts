@@ -37,8 +37,10 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody): Promise<SyncRe
   const listedNotNewer = diff.created.length + diff.changed.length + diff.unchanged;
   if (snapshot.size > 0 && listedNotNewer === 0) result.outcome = 'stale';
 
-  const base = { ...tenantKey, ...syncStamp(ts, body.testFlag, false) };
-  const row = (d: OrgInfo) => ({ ...base, org_code: d.orgCode, org_name: d.orgName, parent_code: d.parentCode });
+  const { instance_id, tenant_id } = tenantKey;
+  const { test_flag, source_ts, created_at } = syncStamp(ts, body.testFlag, false);
+  // A plain literal per row: spreading a shared base into 100,000 objects costs half a second.
+  const row = (d: OrgInfo) => ({ instance_id, tenant_id, org_code: d.orgCode, org_name: d.orgName, parent_code: d.parentCode, deleted: 0, test_flag, source_ts, created_at });
   await writeDepartments(trx, [...diff.created, ...diff.changed].map(row));
   // The locked read saw every row, so the rows still older than ts are the listed unchanged ones
   // (they keep their values) and the unlisted ones (they become deleted). Without the former, one

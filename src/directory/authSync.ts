@@ -20,13 +20,15 @@ export async function authSync(trx: Trx, body: AuthSyncBody): Promise<SyncResult
   const result: SyncResult = syncResult(body, { flag: body.flag, appId: body.appId, users: users.length, stale: newer.size });
   if (current.length === 0) return users.length > 0 ? { ...result, outcome: 'stale' } : result;
 
-  const base = { ...tenantKey, ...syncStamp(ts, body.testFlag) };
+  const base: RowBase = { ...tenantKey, ...syncStamp(ts, body.testFlag) };
   await upsertNewer(trx, 'users', current.map((u) => profileRow(u, base, body.flag === 0)), ['instance_id', 'tenant_id', 'user_name']);
   const state = STATE_BY_FLAG[body.flag];
+  const { instance_id, tenant_id, test_flag, source_ts, created_at } = base;
   await upsertNewer(
     trx,
     'user_apps',
-    current.map((u) => ({ ...base, app_id: body.appId, user_name: u.userName, role: u.role, enabled: u.enable ? 1 : 0, state })),
+    // Plain literals: spreading a shared base into each of thousands of rows is many times slower.
+    current.map((u) => ({ instance_id, tenant_id, test_flag, source_ts, created_at, app_id: body.appId, user_name: u.userName, role: u.role, enabled: u.enable ? 1 : 0, state })),
     ['instance_id', 'tenant_id', 'user_name', 'app_id'],
   );
   if (body.flag === 0) await keepUsersOtherAppsStillAuthorize(trx, tenantKey, current);
@@ -38,9 +40,15 @@ export async function authSync(trx: Trx, body: AuthSyncBody): Promise<SyncResult
   return result;
 }
 
-function profileRow(u: AuthUser, base: Row, deleted: boolean): Row {
+type RowBase = { instance_id: string; tenant_id: string; test_flag: number; source_ts: string; created_at: number };
+
+function profileRow(u: AuthUser, base: RowBase, deleted: boolean): Row {
   return {
-    ...base,
+    instance_id: base.instance_id,
+    tenant_id: base.tenant_id,
+    test_flag: base.test_flag,
+    source_ts: base.source_ts,
+    created_at: base.created_at,
     user_name: u.userName,
     name: u.name,
     org_code: u.orgCode,

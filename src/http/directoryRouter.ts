@@ -26,7 +26,7 @@ function query(ctx: Context) {
 
 /** The tenant directory, read-only, for the merchant's own application (bearer API_TOKEN). */
 export function directoryRouter(rt: Runtime): Router {
-  const { db } = rt;
+  const db = rt.reads;
   const router = exactRouter({ prefix: '/api/v1' });
 
   const tenantOr404 = async (ctx: Context) => {

@@ -7,7 +7,7 @@ import { instanceView } from '../instances/instanceView.js';
 export function instanceApiRouter(rt: Runtime): Router {
   const router = exactRouter({ prefix: '/api/v1/instances' });
   router.get('/:instanceId', async (ctx) => {
-    const view = await instanceView(rt.db, ctx.params.instanceId!);
+    const view = await instanceView(rt.reads, ctx.params.instanceId!);
     if (!view) ctx.throw(404, `instance ${ctx.params.instanceId} is unknown`);
     ctx.body = view;
   });

@@ -77,7 +77,8 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
       audit.tenantId = typeof body.tenantId === 'string' ? body.tenantId : null;
       const action = spec.dispatch(ctx, body);
-      const input = parseBody(action.schema, body);
+      const valid = parseBody(action.schema, body);
+      const input = action.finishValidation ? await action.finishValidation(valid) : valid;
       const result = await inTransaction(rt.db, async (trx) => {
         // One commit per call: the nonce is spent together with what the call wrote.
         if (!(await claimNonce(trx, spec.channel, credentials.nonce, credentials.expiresAt))) {

@@ -32,16 +32,19 @@ export interface SignedRequest {
 }
 
 /** One marketplace interface: how its body is validated and what it does in its transaction. */
-export interface MarketplaceAction<S extends z.ZodType = z.ZodType> {
+export interface MarketplaceAction<S extends z.ZodType = z.ZodType, B = z.output<S>> {
   schema: S;
-  execute(trx: Trx, body: z.output<S>, request: SignedRequest): Promise<CallResult>;
+  /** Validation that goes on after the schema, before the transaction, yielding as it goes (long lists). */
+  finishValidation?(body: z.output<S>): Promise<B>;
+  execute(trx: Trx, body: B, request: SignedRequest): Promise<CallResult>;
 }
 
-export function action<S extends z.ZodType>(
+export function action<S extends z.ZodType, B = z.output<S>>(
   schema: S,
-  execute: (trx: Trx, body: z.output<S>, request: SignedRequest) => Promise<CallResult>,
+  execute: (trx: Trx, body: B, request: SignedRequest) => Promise<CallResult>,
+  finishValidation?: (body: z.output<S>) => Promise<B>,
 ): MarketplaceAction {
-  return { schema, execute } as MarketplaceAction;
+  return { schema, execute, finishValidation } as MarketplaceAction;
 }
 
 /**
@@ -57,6 +60,7 @@ export function guarded<B>(
       name,
       {
         schema: a.schema,
+        finishValidation: a.finishValidation,
         async execute(trx, body, request) {
           return (await guard(trx, body as B, request)) ?? a.execute(trx, body, request);
         },

@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime.js';
 import { action, type MarketplaceAction } from './action.js';
-import { allOrgSyncBody, applicationSyncBody, authSyncBody, singleOrgSyncBody, tenantSyncBody } from './kitSchemas.js';
+import { allOrgSyncBody, allOrgSyncDepartments, applicationSyncBody, authSyncBody, singleOrgSyncBody, tenantSyncBody } from './kitSchemas.js';
 import { notAheadOfRequest } from './kitTimes.js';
 import { tenantSync } from '../directory/tenantSync.js';
 import { applicationSync } from '../directory/applicationSync.js';
@@ -21,7 +21,7 @@ export function kitActions(rt: Runtime): Record<string, MarketplaceAction> {
     applicationSync: action(applicationSyncBody, (trx, body) => applicationSync(trx, body, secrets)),
     authSync: action(authSyncBody, authSync),
     singleOrgSync: action(singleOrgSyncBody, singleOrgSync),
-    allOrgSync: action(allOrgSyncBody, allOrgSync),
+    allOrgSync: action(allOrgSyncBody, allOrgSync, allOrgSyncDepartments),
   });
   const guardedActions = notAheadOfRequest(unlessReleased({ tenantSync: action(tenantSyncBody, tenantSync), ...underTenant }), rt.config.maxFutureSkewSeconds);
   const { singleOrgSync: single, allOrgSync: all, ...others } = guardedActions;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intOf, jsonOrString, marketplaceTime, optionalId, optionalText, requiredId, testFlag } from './validation.js';
+import { intOf, jsonOrString, marketplaceTime, optionalId, optionalText, parseListInTurns, requiredId, testFlag } from './validation.js';
 
 /** Fields every kit call carries (spec §5). */
 const common = {
@@ -120,18 +120,30 @@ const orgInfo = z
 
 export type OrgInfo = z.output<typeof orgInfo>;
 
-/** orgInfoList (V2, array or JSON string) or orgInfo (V1, JSON string). */
+/**
+ * orgInfoList (V2, array or JSON string) or orgInfo (V1, JSON string). The list's items are checked
+ * afterwards, a slice at a time (allOrgSyncDepartments): a snapshot may hold 100,000 of them.
+ */
 export const allOrgSyncBody = z
   .object({
     ...common,
-    orgInfoList: jsonOrString(z.array(orgInfo)).optional(),
-    orgInfo: jsonOrString(z.array(orgInfo)).optional(),
+    orgInfoList: jsonOrString(z.array(z.unknown())).optional(),
+    orgInfo: jsonOrString(z.array(z.unknown())).optional(),
   })
   .refine((b) => b.orgInfoList !== undefined || b.orgInfo !== undefined, { message: 'is required', path: ['orgInfoList'] })
-  .transform(({ orgInfo: v1, orgInfoList, ...rest }) => ({ ...rest, departments: (orgInfoList ?? v1)! }));
+  .transform(({ orgInfo: v1, orgInfoList, ...rest }) => ({
+    ...rest,
+    listField: orgInfoList !== undefined ? 'orgInfoList' : 'orgInfo',
+    departments: (orgInfoList ?? v1)!,
+  }));
+
+/** The snapshot with each of its departments validated (see parseListInTurns). */
+export async function allOrgSyncDepartments(body: z.output<typeof allOrgSyncBody>): Promise<AllOrgSyncBody> {
+  return { ...body, departments: await parseListInTurns(orgInfo, body.departments, body.listField) };
+}
 
 export type TenantSyncBody = z.output<typeof tenantSyncBody>;
 export type ApplicationSyncBody = z.output<typeof applicationSyncBody>;
 export type AuthSyncBody = z.output<typeof authSyncBody>;
 export type SingleOrgSyncBody = z.output<typeof singleOrgSyncBody>;
-export type AllOrgSyncBody = z.output<typeof allOrgSyncBody>;
+export type AllOrgSyncBody = Omit<z.output<typeof allOrgSyncBody>, 'departments'> & { departments: OrgInfo[] };

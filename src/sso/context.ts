@@ -41,7 +41,7 @@ export function ssoState(rt: Runtime): SsoState {
 function sessionLoader(rt: Runtime): DataLoader<string, SessionRecord | undefined> {
   return new DataLoader(
     async (idHashes) => {
-      const found = new Map((await readSessions(rt.db, [...idHashes])).map((r) => [r.idHash, r]));
+      const found = new Map((await readSessions(rt.reads, [...idHashes])).map((r) => [r.idHash, r]));
       return idHashes.map((h) => found.get(h));
     },
     // After the I/O phase, so requests read off the sockets in one turn are batched together.

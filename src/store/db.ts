@@ -49,6 +49,31 @@ export function openDb(options: DbOptions): Db {
   });
 }
 
+/**
+ * Where reads that need not see the writer's open transaction go. SQLite has one writer, and a
+ * long write (a 100,000-department sync) holds it for a second or more; in WAL mode a second,
+ * read-only connection reads the last committed state meanwhile, between the writer's statements
+ * (see betweenStatements). On MySQL the pool serves reads and writes alike.
+ */
+export function openReads(options: DbOptions, writer: Db): Db {
+  if (options.databaseUrl || options.sqliteFile === ':memory:') return writer;
+  return knex({
+    client: 'better-sqlite3',
+    connection: { filename: options.sqliteFile, options: { readonly: true } },
+    useNullAsDefault: true,
+    compileSqlOnError: false,
+    pool: {
+      min: 0,
+      max: 1,
+      afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        // A reader in WAL mode waits only in rare moments (the log being reset): briefly, it blocks the thread.
+        conn.pragma('busy_timeout = 200');
+        done(null, conn);
+      },
+    },
+  });
+}
+
 export function dialectOf(db: Db | Trx): Dialect {
   return db.client.config.client === 'mysql2' ? 'mysql' : 'sqlite';
 }

@@ -19,8 +19,17 @@ export async function upsertNewer(trx: Trx, table: string, rows: Row[], key: str
   const update = columns.filter((c) => !key.includes(c) && c !== 'source_ts' && c !== 'created_at');
   const chunkSize = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / columns.length)));
   const upsert = dialectOf(trx) === 'mysql' ? mysqlUpsert : sqliteUpsert;
-  for (let i = 0; i < rows.length; i += chunkSize) await upsert(trx, table, rows.slice(i, i + chunkSize), key, update);
+  for (let i = 0; i < rows.length; i += chunkSize) {
+    if (i > 0) await betweenStatements();
+    await upsert(trx, table, rows.slice(i, i + chunkSize), key, update);
+  }
 }
+
+/**
+ * Lets other requests in between the statements of a long write: SQLite's driver runs each
+ * statement on the main thread, and knex chains them without giving the event loop a turn.
+ */
+export const betweenStatements = () => new Promise((resolve) => setImmediate(resolve));
 
 /** MySQL has no WHERE on its upsert and applies the assignments left to right, so source_ts goes last. */
 async function mysqlUpsert(trx: Trx, table: string, rows: Row[], key: string[], update: string[]): Promise<void> {

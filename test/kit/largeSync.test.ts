@@ -16,6 +16,23 @@ describe.each(stores)('large syncs on %s', (store) => {
   const detail = async () => JSON.parse((await lastAudit(s.rt.db)).detail);
   const live = (tenant_id: string) => rowCount(s.rt.db, 'departments', { tenant_id, deleted: 0 });
 
+  it('names a bad department deep in a long list, or in the V1 orgInfo, by its place, and writes nothing', async () => {
+    const tenantId = 'tenant-bad-item';
+    await s.kit('tenantSync', tenantSync({ tenantId }));
+    const refused = async (body: unknown, field: string) => {
+      const answer = await s.kit('allOrgSync', body);
+      expect(answer).toMatchObject({ resultCode: '000002', resultMsg: expect.stringContaining(field) });
+    };
+    const list: unknown[] = departmentTree(12_000, 'X');
+    list[11_111] = { orgCode: '', orgName: 'n' };
+    await refused(allOrgSync(list, { tenantId }), 'orgInfoList[11111].orgCode: must not be empty');
+    list[11_111] = 'not a department';
+    await refused(allOrgSync(list, { tenantId }), 'orgInfoList[11111]: must be an object');
+    const { orgInfoList: _, ...v1 } = allOrgSync([], { tenantId });
+    await refused({ ...v1, orgInfo: JSON.stringify([{ orgCode: 'a', name: 'A' }, { orgCode: 'b' }]) }, 'orgInfo[1].orgName: is required');
+    expect(await live(tenantId)).toBe(0);
+  });
+
   it('allOrgSync of 501, then 2,000 departments', async () => {
     const tenantId = 'tenant-2000';
     await s.kit('tenantSync', tenantSync({ tenantId }));
