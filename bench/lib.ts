@@ -13,7 +13,7 @@ import { Pool } from 'undici';
 import { kitSignature, basicSignature } from '../src/marketplace/signing.js';
 import { TEST_KEYS, encryptClientSecret } from '../test/helpers/keys.js';
 import { nonce, type MarketplaceAnswer } from '../test/helpers/server.js';
-import type { BenchRow } from './types.js';
+import type { BenchContext, BenchRow, ResultRow, Store } from './types.js';
 
 export const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = dirname(benchDir);
@@ -126,13 +126,16 @@ export function expectSuccess(answer: MarketplaceAnswer): MarketplaceAnswer {
 // ---------------------------------------------------------------- servers in a child process
 
 export type ChildServerSpec =
-  | { kind: 'koobridge'; mysqlUrl: string; env?: Record<string, string> }
+  | { kind: 'koobridge'; store: Store; mysqlUrl: string; env?: Record<string, string> }
   | { kind: 'bareKoa' };
 
-interface Ready {
+/** Where a koobridge server keeps its data: its own MySQL schema, or its SQLite file. */
+export type ServerDatabase = { store: 'mysql'; url: string } | { store: 'sqlite'; file: string };
+
+export interface Ready {
   url: string;
   basePath: string;
-  databaseUrl?: string;
+  database?: ServerDatabase;
   rsaPublicPem?: string;
 }
 
@@ -161,8 +164,8 @@ export interface KoobridgeProcess {
   url: string;
   /** url + marketplace base path */
   base: string;
-  /** The server's fresh MySQL schema (dropped on stop). */
-  databaseUrl: string;
+  /** The server's fresh MySQL schema or SQLite file (removed on stop). */
+  database: ServerDatabase;
   /** A kit call signed as the marketplace does (fresh nonce and timestamp each time). */
   kit(call: string, body: unknown): Promise<MarketplaceAnswer>;
   /** A basic (lifecycle) call signed in the query string. */
@@ -175,19 +178,19 @@ export interface KoobridgeProcess {
 }
 
 /**
- * A koobridge server on a fresh MySQL schema (test/helpers/server.ts startTestServer) in a child
- * process, with a keep-alive client that signs like the marketplace.
+ * A koobridge server on a fresh database of the store (test/helpers/server.ts startTestServer) in a
+ * child process, with a keep-alive client that signs like the marketplace.
  */
-export async function startKoobridgeProcess(mysqlUrl: string, env: Record<string, string> = {}, connections = 64): Promise<KoobridgeProcess> {
-  const proc = await startChild({ kind: 'koobridge', mysqlUrl, env });
-  const { url, basePath, databaseUrl, rsaPublicPem } = proc.ready;
+export async function startKoobridgeProcess(ctx: Pick<BenchContext, 'store' | 'mysqlUrl'>, env: Record<string, string> = {}, connections = 64): Promise<KoobridgeProcess> {
+  const proc = await startChild({ kind: 'koobridge', store: ctx.store, mysqlUrl: ctx.mysqlUrl, env });
+  const { url, basePath, database, rsaPublicPem } = proc.ready;
   const client = jsonClient(url, connections);
   const publicKey = createPublicKey(rsaPublicPem!);
   const bodyText = (body: unknown) => (typeof body === 'string' ? body : JSON.stringify(body));
   return {
     url,
     base: url + basePath,
-    databaseUrl: databaseUrl!,
+    database: database!,
     kit(call, body) {
       const raw = bodyText(body);
       const ts = String(Date.now());
@@ -231,39 +234,51 @@ const SMALL_BODY = JSON.stringify({
   timeStamp: '20260101000000000',
 });
 
+export type BareKoaProcess = Awaited<ReturnType<typeof startBareKoaProcess>>;
+
 /**
- * Requests per second of a bare koa 3 route that reads a small JSON POST and answers JSON,
- * served from a child process and driven by the same load generator and client as koobridge.
+ * A bare koa 3 route that reads a JSON POST, parses it and answers JSON, served from a child
+ * process and posted to with the same client as koobridge: what any server pays for a body.
  */
-export async function bareKoaBaseline(concurrency: number, durationMs: number): Promise<number> {
+export async function startBareKoaProcess(connections = 64) {
   const proc = await startChild({ kind: 'bareKoa' });
-  const client = jsonClient(proc.ready.url, concurrency);
+  const client = jsonClient(proc.ready.url, connections);
+  return {
+    post: async (raw: string) => expectSuccess(await client.post('/echo', raw)),
+    async stop() {
+      await client.close();
+      await proc.stop();
+    },
+  };
+}
+
+/** Unmeasured calls before a timed load: JIT, connection set-up, pools. */
+export const warmupFor = (durationMs: number) => Math.min(2000, durationMs / 2);
+
+export type Baseline = NonNullable<BenchRow['baseline']>;
+
+/** Requests per second of the bare koa route under the same load generator as koobridge. */
+export async function bareKoaBaseline(concurrency: number, durationMs: number): Promise<Baseline> {
+  const bare = await startBareKoaProcess(concurrency);
   try {
-    const r = await load({
-      concurrency,
-      durationMs,
-      warmupMs: Math.min(2000, durationMs / 2),
-      fire: async () => expectSuccess(await client.post('/echo', SMALL_BODY)),
-    });
+    const r = await load({ concurrency, durationMs, warmupMs: warmupFor(durationMs), fire: () => bare.post(SMALL_BODY) });
     if (r.errors) throw new Error(`bare koa baseline: ${r.errors} errors (${r.firstError})`);
-    return r.rps;
+    return { name: 'bare koa route', value: r.rps };
   } finally {
-    await client.close();
-    await proc.stop();
+    await bare.stop();
   }
 }
 
 // ---------------------------------------------------------------- output
 
-/** A req/s row held to a share of the bare-koa baseline measured in the same run. */
-/** A throughput row against the bare route; `share` is the issue's target, when it sets one. */
-export function throughputRow(scenario: string, r: LoadResult, bare: number, share?: number): BenchRow {
+/** A req/s row against a baseline measured in the same run; `share` is the issue's target, when it sets one. */
+export function throughputRow(scenario: string, r: LoadResult, baseline: Baseline, share?: number): BenchRow {
   return {
     scenario,
     unit: 'req/s',
     value: r.rps,
-    baseline: { name: 'bare koa route', value: bare },
-    ...(share === undefined ? {} : { target: `>= ${share * 100}% of baseline`, pass: r.rps >= share * bare }),
+    baseline,
+    ...(share === undefined ? {} : { target: `>= ${share * 100}% of baseline`, pass: r.rps >= share * baseline.value }),
     note: `p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, ${r.count} calls`,
   };
 }
@@ -271,10 +286,11 @@ export function throughputRow(scenario: string, r: LoadResult, bare: number, sha
 const fmt = (n: number | undefined) =>
   n === undefined || Number.isNaN(n) ? '' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
 
-/** The rows as a fixed-width text table (scenario, value, unit, baseline, ratio, target, pass). */
-export function formatTable(rows: BenchRow[]): string {
-  const header = ['scenario', 'value', 'unit', 'baseline', 'ratio', 'target', 'pass'];
+/** The rows as a fixed-width text table (store, scenario, value, unit, baseline, ratio, target, pass), then the notes. */
+export function formatTable(rows: ResultRow[]): string {
+  const header = ['store', 'scenario', 'value', 'unit', 'baseline', 'ratio', 'target', 'pass'];
   const lines = rows.map((r) => [
+    r.store,
     r.scenario,
     fmt(r.value),
     r.unit,
@@ -284,9 +300,9 @@ export function formatTable(rows: BenchRow[]): string {
     r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const right = new Set([1, 3, 4]);
+  const right = new Set([2, 4, 5]);
   const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  const notes = rows.filter((r) => r.note).map((r) => `  * ${r.scenario}: ${r.note}`);
+  const notes = rows.filter((r) => r.note).map((r) => `  * ${r.store}, ${r.scenario}: ${r.note}`);
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(line), ...(notes.length ? ['', 'notes:', ...notes] : [])].join('\n');
 }
 

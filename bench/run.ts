@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --only <name>]`: runs every bench/*.bench.ts against MySQL
- * (TEST_MYSQL_URL), prints one table, and writes bench/results/<timestamp>.json and latest.json.
+ * `npm run bench [-- --quick] [-- --only <name>] [-- --store sqlite|mysql]`: runs every
+ * bench/*.bench.ts on each store (SQLite always, MySQL at TEST_MYSQL_URL when it answers), prints
+ * one table, and writes bench/results/<timestamp>.json and latest.json.
  */
 import { readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -9,56 +10,79 @@ import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { defaultMysqlUrl } from '../test/helpers/database.js';
 import { benchDir, formatTable, writeJson } from './lib.js';
-import type { BenchModule, BenchRow } from './types.js';
+import { sqliteVersion } from './rawStore.js';
+import type { BenchModule, ResultRow, Store } from './types.js';
+
+const STORES: Store[] = ['sqlite', 'mysql'];
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    store: { type: 'string' },
   },
 });
 
-async function mysqlVersion(url: string): Promise<string> {
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+/** MySQL's version, or undefined (and why) when it does not answer. */
+async function mysqlVersion(url: string): Promise<{ version?: string; error?: string }> {
   try {
     const c = await mysql.createConnection({ uri: url, connectTimeout: 5000 });
     const [rows] = await c.query('SELECT VERSION() AS v');
     await c.end();
-    return (rows as { v: string }[])[0]!.v;
+    return { version: (rows as { v: string }[])[0]!.v };
   } catch (err) {
-    console.error(`MySQL does not answer at ${url} (${(err as Error).message}).`);
-    console.error('The benchmarks need MySQL: start it, or set TEST_MYSQL_URL=mysql://user:pass@host:port/database.');
-    process.exit(2);
+    return { error: (err as Error).message };
   }
+}
+
+/** The stores to run: the one asked for, else SQLite and, when it answers, MySQL. */
+async function chooseStores(url: string): Promise<{ stores: Store[]; mysql?: string }> {
+  const asked = args.store as Store | undefined;
+  if (asked && !STORES.includes(asked)) fail(`--store takes ${STORES.join(' or ')}, not "${asked}".`);
+  if (asked === 'sqlite') return { stores: ['sqlite'] };
+  const { version, error } = await mysqlVersion(url);
+  if (version) return { stores: asked ? ['mysql'] : STORES, mysql: version };
+  const why = `MySQL does not answer at ${url} (${error}); start it, or set TEST_MYSQL_URL=mysql://user:pass@host:port/database.`;
+  if (asked) fail(why);
+  console.log(`${why}\nRunning on SQLite only.\n`);
+  return { stores: ['sqlite'] };
 }
 
 async function modules(only: string | undefined): Promise<BenchModule[]> {
   const files = readdirSync(benchDir).filter((f) => f.endsWith('.bench.ts')).sort();
   const all = await Promise.all(files.map(async (f) => ({ file: f.replace(/\.bench\.ts$/, ''), mod: (await import(pathToFileURL(`${benchDir}/${f}`).href)).default as BenchModule })));
   const chosen = only ? all.filter((m) => m.file === only || m.mod.name === only) : all;
-  if (chosen.length === 0) {
-    console.error(`No benchmark named "${only}". Known: ${all.map((m) => m.file).join(', ')}`);
-    process.exit(2);
-  }
+  if (chosen.length === 0) fail(`No benchmark named "${only}". Known: ${all.map((m) => m.file).join(', ')}`);
   return chosen.map((m) => m.mod);
 }
 
 const mysqlUrl = defaultMysqlUrl();
-const version = await mysqlVersion(mysqlUrl);
+const { stores, mysql: mysqlServer } = await chooseStores(mysqlUrl);
+const sqlite = sqliteVersion();
+const chosen = await modules(args.only);
 const startedAt = new Date();
-console.log(`koobridge benchmarks${args.quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} CPUs, MySQL ${version} at ${new URL(mysqlUrl).host}\n`);
+const mysqlSummary = mysqlServer ? `MySQL ${mysqlServer} at ${new URL(mysqlUrl).host}` : 'no MySQL';
+console.log(`koobridge benchmarks${args.quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} CPUs, SQLite ${sqlite}, ${mysqlSummary}; stores: ${stores.join(', ')}\n`);
 
-const rows: (BenchRow & { module: string })[] = [];
+const rows: ResultRow[] = [];
 let failures = 0;
-for (const mod of await modules(args.only)) {
-  const t0 = Date.now();
-  console.log(`running ${mod.name}…`);
-  try {
-    for (const row of await mod.run({ mysqlUrl, quick: args.quick })) rows.push({ module: mod.name, ...row });
-    console.log(`  ${mod.name} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  } catch (err) {
-    failures++;
-    console.error(err);
-    rows.push({ module: mod.name, scenario: `${mod.name}: did not finish`, unit: '', value: NaN, pass: false, note: (err as Error).message });
+for (const store of stores) {
+  for (const mod of chosen) {
+    const t0 = Date.now();
+    console.log(`running ${mod.name} on ${store}…`);
+    try {
+      for (const row of await mod.run({ store, mysqlUrl, quick: args.quick })) rows.push({ module: mod.name, store, ...row });
+      console.log(`  ${mod.name} on ${store} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      failures++;
+      console.error(err);
+      rows.push({ module: mod.name, store, scenario: `${mod.name}: did not finish`, unit: '', value: NaN, pass: false, note: (err as Error).message });
+    }
   }
 }
 
@@ -71,10 +95,12 @@ const result = {
   finishedAt: new Date().toISOString(),
   quick: args.quick,
   only: args.only ?? null,
+  stores,
   node: process.version,
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model,
-  mysql: version,
+  sqlite,
+  mysql: mysqlServer ?? null,
   rows,
 };
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');

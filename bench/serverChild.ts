@@ -1,19 +1,20 @@
 /**
  * A server under test, run in its own process by bench/lib.ts: the parent sends what to start
- * (koobridge on a fresh MySQL schema, or the bare koa baseline), we answer with its address, and
- * stop on 'stop' (or when the parent goes away).
+ * (koobridge on a fresh SQLite file or MySQL schema, or the bare koa baseline), we answer with its
+ * address and database, and stop on 'stop' (or when the parent goes away).
  */
 import Koa from 'koa';
 import getRawBody from 'raw-body';
 import type { AddressInfo } from 'node:net';
-import type { ChildServerSpec } from './lib.js';
-import { startTestServer } from '../test/helpers/server.js';
+import type { ChildServerSpec, Ready, ServerDatabase } from './lib.js';
+import { startTestServer, type TestServer } from '../test/helpers/server.js';
 import { testRsa } from '../test/helpers/keys.js';
 
 async function bareKoa() {
   const app = new Koa();
   app.use(async (ctx) => {
-    const body = JSON.parse(await getRawBody(ctx.req, { encoding: 'utf8', limit: '1mb' }));
+    // As large as koobridge's BODY_LIMIT_BYTES: the full-sync floor posts the same 8 MB snapshots.
+    const body = JSON.parse(await getRawBody(ctx.req, { encoding: 'utf8', limit: '32mb' }));
     ctx.body = { resultCode: '000000', resultMsg: 'Success', orgCode: body.orgCode };
   });
   const server = app.listen(0, '127.0.0.1');
@@ -25,10 +26,16 @@ async function bareKoa() {
   };
 }
 
+/** The database the server opened (the SQLite file as knex was given it). */
+function databaseOf(s: TestServer): ServerDatabase {
+  const url = s.rt.config.databaseUrl;
+  return url ? { store: 'mysql', url } : { store: 'sqlite', file: (s.rt.db.client.config.connection as { filename: string }).filename };
+}
+
 async function koobridge(spec: Extract<ChildServerSpec, { kind: 'koobridge' }>) {
-  const s = await startTestServer('mysql', spec.env, spec.mysqlUrl);
+  const s = await startTestServer(spec.store, spec.env, spec.mysqlUrl);
   const rsaPublicPem = testRsa().publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const ready = { url: s.url, basePath: s.rt.config.marketplaceBasePath, databaseUrl: s.rt.config.databaseUrl, rsaPublicPem };
+  const ready: Ready = { url: s.url, basePath: s.rt.config.marketplaceBasePath, database: databaseOf(s), rsaPublicPem };
   return { ready, stop: () => s.stop() };
 }
 

@@ -1,7 +1,8 @@
 /**
- * Single sign-on on MySQL (issue 4): session checks per second against the bare koa route, the
- * callback's own time beyond a local IdP's, and the renewal job over 10,000 sessions. The IdP is
- * the OneAccess-like stub of the tests (token endpoint + userinfo without `sub`).
+ * Single sign-on (issue 4), on the store of the run: session checks per second against the bare
+ * koa route, the callback's own time beyond a local IdP's, and the renewal job over 10,000
+ * sessions. The IdP is the OneAccess-like stub of the tests (token endpoint + userinfo without
+ * `sub`).
  */
 import { Pool } from 'undici';
 import { bareKoaBaseline, expectSuccess, load, startKoobridgeProcess, throughputRow, timed } from './lib.js';
@@ -11,7 +12,7 @@ import { encryptClientSecret } from '../test/helpers/keys.js';
 import { startStubIdp, type StubIdp, type StubUser } from '../test/sso/stubIdp.js';
 import { renewDueSessions } from '../src/sso/jobs.js';
 import { insertSession } from '../src/sso/sessions.js';
-import type { BenchModule, BenchRow } from './types.js';
+import type { BenchContext, BenchModule, BenchRow } from './types.js';
 
 const CONCURRENCY = 32;
 const SESSION_SHARE = 0.4; // session checks >= 40% of the bare koa route
@@ -92,8 +93,8 @@ async function callbackTime(pool: Pool, stub: StubIdp, count: number): Promise<B
 }
 
 /** 10,000 sessions whose access tokens lapse within the margin, renewed by one run of the job. */
-async function renewalJob(mysqlUrl: string, n: number): Promise<BenchRow> {
-  const s = await startTestServer('mysql', env, mysqlUrl);
+async function renewalJob(ctx: BenchContext, n: number): Promise<BenchRow> {
+  const s = await startTestServer(ctx.store, env, ctx.mysqlUrl);
   const stub = await startStubIdp(client);
   try {
     await syncDirectory((call, body) => s.kit(call, body), stub, encryptClientSecret(client.clientSecret));
@@ -123,21 +124,21 @@ async function renewalJob(mysqlUrl: string, n: number): Promise<BenchRow> {
 
 const sso: BenchModule = {
   name: 'sso',
-  async run({ mysqlUrl, quick }) {
+  async run(ctx) {
     const rows: BenchRow[] = [];
     const stub = await startStubIdp(client);
-    const kb = await startKoobridgeProcess(mysqlUrl, env);
+    const kb = await startKoobridgeProcess(ctx, env);
     const pool = new Pool(kb.url, { connections: CONCURRENCY });
     try {
       await syncDirectory((call, body) => kb.kit(call, body), stub, kb.encryptClientSecret(client.clientSecret));
-      rows.push(await sessionChecks(pool, stub, quick ? 3_000 : 10_000));
-      rows.push(await callbackTime(pool, stub, quick ? 200 : 1_000));
+      rows.push(await sessionChecks(pool, stub, ctx.quick ? 3_000 : 10_000));
+      rows.push(await callbackTime(pool, stub, ctx.quick ? 200 : 1_000));
     } finally {
       await pool.close();
       await kb.stop();
       await stub.stop();
     }
-    rows.push(await renewalJob(mysqlUrl, RENEW_SESSIONS));
+    rows.push(await renewalJob(ctx, RENEW_SESSIONS));
     return rows;
   },
 };

@@ -1,3 +1,7 @@
+import type { Store } from '../test/helpers/database.js';
+
+export type { Store };
+
 /** One line of the benchmark table (and of bench/results/*.json). */
 export interface BenchRow {
   scenario: string;
@@ -12,8 +16,22 @@ export interface BenchRow {
   note?: string;
 }
 
-/** A benchmark module: bench/run.ts calls each in turn against MySQL and prints every row. */
+/** A row as bench/run.ts prints and stores it: which module measured it, on which store. */
+export interface ResultRow extends BenchRow {
+  module: string;
+  store: Store;
+}
+
+export interface BenchContext {
+  /** The store the koobridge server (and the raw-driver baselines) run on. */
+  store: Store;
+  /** Where MySQL answers; the MySQL schemas are made there (unused on SQLite). */
+  mysqlUrl: string;
+  quick: boolean;
+}
+
+/** A benchmark module: bench/run.ts calls each in turn, once per store, and prints every row. */
 export interface BenchModule {
   name: string;
-  run(ctx: { mysqlUrl: string; quick: boolean }): Promise<BenchRow[]>;
+  run(ctx: BenchContext): Promise<BenchRow[]>;
 }
