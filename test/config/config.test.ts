@@ -16,6 +16,15 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Every key production needs, but the RSA key and PUBLIC_URL, which the tests vary. */
+const productionKeys = {
+  NODE_ENV: 'production',
+  KIT_ACCESS_KEY: TEST_KEYS.kit,
+  BASIC_ACCESS_KEY: TEST_KEYS.basic,
+  API_TOKEN: TEST_KEYS.apiToken,
+  DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
+};
+
 describe('configuration', () => {
   it('in production, refuses to start without keys and names every missing variable', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: tmp() })).toThrow(
@@ -40,27 +49,13 @@ describe('configuration', () => {
 
   it('refuses an RSA key shorter than 3072 bits', () => {
     const weak = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const env = {
-      NODE_ENV: 'production',
-      KIT_ACCESS_KEY: TEST_KEYS.kit,
-      BASIC_ACCESS_KEY: TEST_KEYS.basic,
-      API_TOKEN: TEST_KEYS.apiToken,
-      DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
-      PUBLIC_URL: 'https://bridge.example.com',
-    };
+    const env = { ...productionKeys, PUBLIC_URL: 'https://bridge.example.com' };
     expect(() => loadConfig({ ...env, RSA_PRIVATE_KEY: weak })).toThrow(/RSA_PRIVATE_KEY_FILE or RSA_PRIVATE_KEY: must be a PKCS#8 PEM RSA private key of at least 3072 bits/);
     expect(loadConfig({ ...env, RSA_PRIVATE_KEY: testRsa().privatePem }).nodeEnv).toBe('production');
   });
 
   it('in production, needs PUBLIC_URL as an absolute https:// URL; elsewhere it defaults to localhost', () => {
-    const env = {
-      NODE_ENV: 'production',
-      KIT_ACCESS_KEY: TEST_KEYS.kit,
-      BASIC_ACCESS_KEY: TEST_KEYS.basic,
-      API_TOKEN: TEST_KEYS.apiToken,
-      DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
-      RSA_PRIVATE_KEY: testRsa().privatePem,
-    };
+    const env = { ...productionKeys, RSA_PRIVATE_KEY: testRsa().privatePem };
     expect(() => loadConfig(env)).toThrow(/needs PUBLIC_URL/);
     expect(() => loadConfig({ ...env, PUBLIC_URL: 'http://bridge.example.com' })).toThrow(/needs PUBLIC_URL/);
     expect(() => loadConfig({ ...env, PUBLIC_URL: 'bridge.example.com' })).toThrow(/PUBLIC_URL/);
