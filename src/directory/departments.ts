@@ -1,4 +1,4 @@
-import { dialectOf, type Db, type Trx } from '../store/db.js';
+import type { Db, Trx } from '../store/db.js';
 import { betweenStatements, upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
 import type { Page } from './queries.js';
@@ -42,16 +42,6 @@ export async function tenantDepartments(trx: Trx, key: TenantKey): Promise<Store
   }
 }
 
-/**
- * Holds the tenant's tree until the call commits, so a concurrent move waits and then sees this
- * one's links when it looks for a cycle. On MySQL an upsert locks the row whether it inserts or
- * not; SQLite runs one writer at a time, so there is nothing to wait for. See treeLockedFirst.
- */
-export async function lockTree(trx: Trx, key: TenantKey): Promise<void> {
-  if (dialectOf(trx) !== 'mysql') return;
-  await trx.raw('INSERT INTO department_tree_locks (instance_id, tenant_id) VALUES (?, ?) ON DUPLICATE KEY UPDATE tenant_id = tenant_id', [key.instance_id, key.tenant_id]);
-}
-
 /** Upserts department rows under the order rule (see upsertNewer). */
 export async function writeDepartments(trx: Trx, rows: Row[]): Promise<void> {
   await upsertNewer(trx, 'departments', rows, ['instance_id', 'tenant_id', 'org_code']);
@@ -77,6 +67,27 @@ export async function removeDepartments(trx: Trx, key: TenantKey, ts: string, co
 /** Stamps every department older than `ts` with it, values untouched: a newer snapshot said the same. */
 export async function restampDepartments(trx: Trx, key: TenantKey, ts: string): Promise<void> {
   await trx('departments').where(key).andWhere('source_ts', '<', ts).update({ source_ts: ts });
+}
+
+/**
+ * `code`, its parent, and so on up over live departments, each row read with a shared lock, until
+ * the top, a parent not (yet) synced, or `stop`. A locking read sees the latest committed row and
+ * waits for an uncommitted one: a move that just wrote its row and walks up from its new parent
+ * waits for any concurrent move on that path, so two moves closing a cycle between them cannot both
+ * miss it (MySQL may pick one as a deadlock victim; the call is re-run). SQLite has one writer.
+ */
+export async function lockedAncestors(trx: Trx, key: TenantKey, code: string, stop: string): Promise<string[]> {
+  const chain: string[] = [];
+  const seen = new Set<string>();
+  for (let c: string | null = code; c !== null && !seen.has(c); ) {
+    seen.add(c);
+    const row: { parent_code: string | null } | undefined = await trx('departments').where({ ...key, org_code: c, deleted: 0 }).forShare().first('parent_code');
+    if (!row) return chain;
+    chain.push(c);
+    if (c === stop) return chain;
+    c = row.parent_code;
+  }
+  return chain;
 }
 
 /** The live departments `codes` name, their parents, and so on up: the parent links their paths need. */

@@ -31,19 +31,6 @@ export function refuseCycle(field: string, cycle: string[] | undefined): void {
 }
 
 /**
- * Would making `parentCode` the parent of `orgCode` close a cycle? `parents` holds the stored
- * links from `parentCode` up (see ancestry); the cycle is returned as codes (A, B, A).
- */
-export function closesCycle(parents: ParentMap, orgCode: string, parentCode: string): string[] | undefined {
-  const chain = new Set<string>();
-  for (let c: string | null | undefined = parentCode; c != null && !chain.has(c); c = parents.get(c)) {
-    chain.add(c);
-    if (c === orgCode) return [orgCode, ...chain];
-  }
-  return undefined;
-}
-
-/**
  * Paths like /root/child/leaf from the parent links; a missing parent starts the path. A department
  * whose ancestry loops (it is in a cycle, or below one) has no path yet: null, "unsettled".
  */

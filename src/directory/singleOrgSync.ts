@@ -1,8 +1,8 @@
 import type { Trx } from '../store/db.js';
 import type { SingleOrgSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
-import { ancestry, writeDepartments } from './departments.js';
-import { closesCycle, cycleNotice } from './orgTree.js';
+import { lockedAncestors, writeDepartments } from './departments.js';
+import { cycleNotice } from './orgTree.js';
 import { isStale, syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 /**
@@ -18,10 +18,6 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
   const result = syncResult(body, { flag: body.flag, orgCode: body.orgCode });
   if (!deleted && body.parentCode === body.orgCode) throw invalidParam(`parentCode: department ${body.orgCode} cannot be its own parent`);
   if (await isStale(trx, 'departments', key, body.timeStamp)) return { ...result, outcome: 'stale' };
-  let cycle: string[] | undefined;
-  // The tree lock is held already (treeLockedFirst), so no concurrent move escapes this check.
-  if (!deleted && body.parentCode) cycle = closesCycle(await ancestry(trx, tenantKey, [body.parentCode]), body.orgCode, body.parentCode);
-
   await writeDepartments(trx, [
     {
       ...key,
@@ -30,9 +26,14 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
       ...syncStamp(body.timeStamp, body.testFlag, deleted),
     },
   ]);
-  if (cycle) {
-    result.detail.cycle = cycle;
-    result.notice = cycleNotice(cycle);
+  // Written first, then the walk up from the new parent: reaching this department means a cycle.
+  if (!deleted && body.parentCode) {
+    const chain = await lockedAncestors(trx, tenantKey, body.parentCode, body.orgCode);
+    if (chain.at(-1) === body.orgCode) {
+      const cycle = [body.orgCode, ...chain];
+      result.detail.cycle = cycle;
+      result.notice = cycleNotice(cycle);
+    }
   }
   return result;
 }

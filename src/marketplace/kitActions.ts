@@ -9,7 +9,6 @@ import { singleOrgSync } from '../directory/singleOrgSync.js';
 import { allOrgSync } from '../directory/allOrgSync.js';
 import { unlessTenantDeleted } from '../directory/tenantTombstone.js';
 import { unlessReleased } from '../instances/kitGuard.js';
-import { treeLockedFirst } from '../directory/treeLock.js';
 
 /**
  * The five 联营 kit interfaces under {base}/produceAPI/v2/ (spec §5). Times far ahead of the request
@@ -23,7 +22,5 @@ export function kitActions(rt: Runtime): Record<string, MarketplaceAction> {
     singleOrgSync: action(singleOrgSyncBody, singleOrgSync),
     allOrgSync: action(allOrgSyncBody, allOrgSync, allOrgSyncDepartments),
   });
-  const guardedActions = notAheadOfRequest(unlessReleased({ tenantSync: action(tenantSyncBody, tenantSync), ...underTenant }), rt.config.maxFutureSkewSeconds);
-  const { singleOrgSync: single, allOrgSync: all, ...others } = guardedActions;
-  return { ...others, ...treeLockedFirst({ singleOrgSync: single!, allOrgSync: all! }) };
+  return notAheadOfRequest(unlessReleased({ tenantSync: action(tenantSyncBody, tenantSync), ...underTenant }), rt.config.maxFutureSkewSeconds);
 }
