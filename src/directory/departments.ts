@@ -1,7 +1,7 @@
 import type { Db, Trx } from '../store/db.js';
 import { betweenStatements, upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
-import type { Page } from './queries.js';
+import { onePage, type Page } from '../store/pages.js';
 
 /** The departments table's SQL: what the department syncs read and write, and the directory's pages of it. */
 
@@ -132,11 +132,8 @@ export async function departmentPage(db: Db, key: TenantKey, filter: DepartmentF
       ),
     );
   }
-  const [{ total }] = await q.clone().count({ total: '*' });
-  const rows: Pick<StoredDepartment, 'org_code' | 'org_name' | 'parent_code' | 'source_ts'>[] = await q
-    .orderBy('d.org_code')
-    .limit(filter.pageSize)
-    .offset((filter.page - 1) * filter.pageSize)
-    .select('d.org_code', 'd.org_name', 'd.parent_code', 'd.source_ts');
-  return { rows, total: Number(total) };
+  return onePage<Pick<StoredDepartment, 'org_code' | 'org_name' | 'parent_code' | 'source_ts'>>(
+    q.orderBy('d.org_code').select('d.org_code', 'd.org_name', 'd.parent_code', 'd.source_ts'),
+    filter,
+  );
 }

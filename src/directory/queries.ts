@@ -1,22 +1,18 @@
 import type { Db } from '../store/db.js';
 import { ancestry, departmentPage, type DepartmentFilter, type TenantKey } from './departments.js';
 import { pathsOf } from './orgTree.js';
+import { onePage, type Page } from '../store/pages.js';
 
 /** Read side of the tenant directory, for the merchant's application. Never returns secrets. */
 
-export interface Page {
-  page: number;
-  pageSize: number;
-}
 
 const bool = (v: unknown) => v === 1 || v === true || v === '1';
 
 export async function listTenants(db: Db, { page, pageSize }: Page, instanceId?: string) {
   const q = db('tenants').where('deleted', 0);
   if (instanceId !== undefined) q.andWhere('instance_id', instanceId);
-  const [{ total }] = await q.clone().count({ total: '*' });
-  const rows = await q.orderBy([{ column: 'tenant_id' }, { column: 'instance_id' }]).limit(pageSize).offset((page - 1) * pageSize);
-  return { items: rows.map(tenantView), page, pageSize, total: Number(total) };
+  const { rows, total } = await onePage<Record<string, unknown>>(q.orderBy([{ column: 'tenant_id' }, { column: 'instance_id' }]), { page, pageSize });
+  return { items: rows.map(tenantView), page, pageSize, total };
 }
 
 /** The tenant row under the given instance, or, when a tenant has several, the most recently synced. */
@@ -89,10 +85,9 @@ export async function listUsers(db: Db, key: TenantKey, filter: UserFilter) {
         .andWhere('user_apps.app_id', filter.appId!);
     });
   }
-  const [{ total }] = await q.clone().count({ total: '*' });
-  const rows = await q.orderBy('users.user_name').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize).select('users.*');
+  const { rows, total } = await onePage<Record<string, any>>(q.orderBy('users.user_name').select('users.*'), filter);
   const apps = await authorizationsOf(db, key, rows.map((r) => r.user_name));
-  return { items: rows.map((r) => userView(r, apps.get(r.user_name) ?? [])), page: filter.page, pageSize: filter.pageSize, total: Number(total) };
+  return { items: rows.map((r) => userView(r, apps.get(r.user_name) ?? [])), page: filter.page, pageSize: filter.pageSize, total };
 }
 
 export async function findUser(db: Db, key: TenantKey, userName: string) {
