@@ -28,7 +28,9 @@ export function publicPaths(config: Pick<Config, 'marketplaceBasePath'>): Public
     { path: '/sso/callback', checks: 'the authorization code, redeemed at the identity provider' },
     { path: '/sso/switch', checks: 'the session cookie and the switch token of the confirmation page' },
     { path: '/sso/session', checks: 'the session cookie' },
-    { path: '/sso/logout', checks: 'the session cookie and a same-origin request' },
+    { path: '/sso/logout', checks: 'the session cookie; the sign-out itself (POST) a same-origin request and the form token of its page' },
+    { path: '/sso/account', checks: 'the session cookie: it shows only the signed-in person their own name and enterprise' },
+    { path: '/sso/signed-out', checks: 'nothing: a fixed page' },
   ];
 }
 

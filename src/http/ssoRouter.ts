@@ -10,16 +10,14 @@ import { assertNotCrossSite } from '../sso/crossSite.js';
 import { bindingCookieName, browserBinding } from '../sso/loginBinding.js';
 import { hasPendingLogins } from '../sso/loginStates.js';
 import { startLogin } from '../sso/login.js';
-import { endSession } from '../sso/logout.js';
 import { currentSession } from '../sso/sessionCheck.js';
-import { sessionEnd, sessionView, sha256, type SessionRecord } from '../sso/sessions.js';
+import { sessionEnd, sessionEnding, sessionView, sha256, type SessionRecord } from '../sso/sessions.js';
 import { answerSwitch } from '../sso/switch.js';
-import { switchJson, switchPage } from '../sso/switchPage.js';
 import { SsoRefusal } from '../sso/refusal.js';
-import { refusalJson, refusalPage } from '../sso/refusalPage.js';
-import { auditRefusal } from '../sso/audit.js';
-import { switchUrl } from '../sso/urls.js';
+import { auditRefusal, supportReference } from '../sso/audit.js';
+import { logOut, logoutToken } from '../sso/logout.js';
 import { readForm, readJsonObject } from './body.js';
+import { accountPageFor, endedSessionJson, logoutPage, refusalJson, refusalPage, signedOutPage, switchJson, switchPage } from './ssoPages.js';
 import { describe } from '../log.js';
 
 const param = (max: number) => z.string().max(max).optional();
@@ -34,8 +32,9 @@ const callbackQuery = z.object({
 const loginQuery = z.object({ tenant: param(64), instanceId: param(64), appId: param(64), returnTo: param(2048) });
 const introspectBody = z.object({ session: z.string().min(1).max(256) });
 const switchForm = z.object({ token: z.string().min(1).max(256), action: z.enum(['continue', 'cancel']) });
-/** The confirmation form holds a token and a button's value; anything much larger is not from it. */
-const SWITCH_FORM_LIMIT_BYTES = 4096;
+const logoutForm = z.object({ token: z.string().min(1).max(256) });
+/** Our forms hold a token and a button's value; anything much larger is not from them. */
+const FORM_LIMIT_BYTES = 4096;
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = validate(schema, value);
@@ -66,18 +65,24 @@ export function ssoRouter(rt: Runtime): Router {
         await handler(ctx, next);
       } catch (err) {
         if (!(err instanceof SsoRefusal)) throw err;
-        await auditRefusal(rt.db, callName, err, startedAt, ctx.ip || 'unknown').catch((e) => rt.log.error({ err: describe(e) }, 'audit write failed'));
-        rt.log.info({ call: callName, reason: err.reason, tenantId: err.subject.tenantId, userName: err.subject.userName }, 'sso refused');
-        ctx.status = err.status;
+        const reference = await auditRefusal(rt.db, callName, err, startedAt, ctx.ip || 'unknown').catch((e) => {
+          rt.log.error({ err: describe(e) }, 'audit write failed');
+          return supportReference();
+        });
+        rt.log.info({ call: callName, reason: err.reason, reference, detail: err.message, tenantId: err.subject.tenantId, userName: err.subject.userName }, 'sso refused');
         ctx.set('Cache-Control', 'no-store');
         if (wantsJson(ctx)) {
-          ctx.body = refusalJson(err);
+          ctx.status = err.status;
+          ctx.body = refusalJson(err, reference);
         } else {
-          ctx.type = 'html';
-          ctx.body = refusalPage(err);
+          refusalPage(rt, ctx, err, reference);
         }
       }
     };
+  const sessionOf = async (ctx: Context) => {
+    const id = ctx.cookies.get(config.ssoCookieName);
+    return { id, rec: id ? await currentSession(rt, id) : undefined };
+  };
 
   router.get(
     '/sso/login',
@@ -103,8 +108,7 @@ export function ssoRouter(rt: Runtime): Router {
             ctx.status = 409;
             ctx.body = switchJson(outcome.offer);
           } else {
-            ctx.type = 'html';
-            ctx.body = switchPage(outcome.offer, switchUrl(config));
+            await switchPage(rt, ctx, outcome.offer);
           }
           return;
         }
@@ -123,7 +127,7 @@ export function ssoRouter(rt: Runtime): Router {
     '/sso/switch',
     refusing('sessionSwitch', async (ctx) => {
       assertNotCrossSite(config, ctx.get('origin'), ctx.get('sec-fetch-site'), 'this account switch');
-      const form = parse(switchForm, Object.fromEntries(await readForm(ctx, SWITCH_FORM_LIMIT_BYTES)));
+      const form = parse(switchForm, Object.fromEntries(await readForm(ctx, FORM_LIMIT_BYTES)));
       const answer = await answerSwitch(rt, form.token, form.action, ctx.cookies.get(config.ssoCookieName));
       if (answer.login) ctx.append('Set-Cookie', sessionCookie(answer.login.id, answer.login.record));
       ctx.status = 303;
@@ -131,11 +135,27 @@ export function ssoRouter(rt: Runtime): Router {
     }),
   );
 
+  router.get('/sso/logout', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const { id, rec } = await sessionOf(ctx);
+    if (id && rec) await logoutPage(rt, ctx, id, rec);
+    else signedOutPage(rt, ctx);
+  });
+
   router.post(
     '/sso/logout',
     refusing('logout', async (ctx) => {
       assertNotCrossSite(config, ctx.get('origin'), ctx.get('sec-fetch-site'), 'this sign-out');
-      const logoutUrl = await endSession(rt, ctx.cookies.get(config.ssoCookieName));
+      const id = ctx.cookies.get(config.ssoCookieName);
+      // Our sign-out pages post a token only their own session's page can hold; a caller without a
+      // form (the application's script on our site) is covered by the same-site check above.
+      if (ctx.is('application/x-www-form-urlencoded')) {
+        const form = parse(logoutForm, Object.fromEntries(await readForm(ctx, FORM_LIMIT_BYTES)));
+        if (id && form.token !== logoutToken(id) && (await currentSession(rt, id))) {
+          throw new SsoRefusal('logout_invalid', 'the sign-out form was not rendered for this session (stale page or a forged form); nothing was changed');
+        }
+      }
+      const logoutUrl = await logOut(rt, id);
       ctx.append('Set-Cookie', cookie(config.ssoCookieName, '', 0));
       ctx.set('Cache-Control', 'no-store');
       if (wantsJson(ctx)) {
@@ -147,13 +167,23 @@ export function ssoRouter(rt: Runtime): Router {
     }),
   );
 
+  router.get('/sso/account', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const { id, rec } = await sessionOf(ctx);
+    await accountPageFor(rt, ctx, id, rec, id && !rec ? await sessionEnding(rt.db, sha256(id)) : undefined);
+  });
+
+  router.get('/sso/signed-out', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    signedOutPage(rt, ctx);
+  });
+
   router.get('/sso/session', async (ctx) => {
-    const id = ctx.cookies.get(config.ssoCookieName);
-    const rec = id ? await currentSession(rt, id) : undefined;
+    const { id, rec } = await sessionOf(ctx);
     ctx.set('Cache-Control', 'no-store');
     if (!rec) {
       ctx.status = 401;
-      ctx.body = { error: 'no_session', message: 'not signed in: no session cookie, or the session ended' };
+      ctx.body = await endedSessionJson(rt, id && sha256(id));
       return;
     }
     ctx.body = sessionView(rec, config);
@@ -172,7 +202,12 @@ export function ssoRouter(rt: Runtime): Router {
     const rec = await currentSession(rt, session);
     ctx.set('Cache-Control', 'no-store');
     // RFC 7662 spirit: an unknown, ended or revoked session is simply not active.
-    ctx.body = rec ? { active: true, ...sessionView(rec, config), exp: Math.floor(sessionEnd(rec, config) / 1000) } : { active: false };
+    if (rec) {
+      ctx.body = { active: true, ...sessionView(rec, config), exp: Math.floor(sessionEnd(rec, config) / 1000) };
+      return;
+    }
+    const ending = await sessionEnding(rt.db, sha256(session));
+    ctx.body = ending ? { active: false, reason: ending.cause } : { active: false };
   });
 
   return router;

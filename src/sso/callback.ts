@@ -5,7 +5,7 @@ import { chooseApp } from './appChoice.js';
 import { ssoState } from './context.js';
 import { classifyIdpError } from './idpErrors.js';
 import { consumeLoginState, type PendingLogin } from './loginStates.js';
-import { SsoRefusal } from './refusal.js';
+import { SsoRefusal, type RefusalReason } from './refusal.js';
 import { sha256, type IssuedTokens, type SessionRecord } from './sessions.js';
 import { signIn, type Candidate } from './signIn.js';
 import { offerSwitch, otherUsersSession, type SwitchOffer } from './switch.js';
@@ -51,8 +51,10 @@ export async function completeLogin(rt: Runtime, params: CallbackParams, browser
   const tenantId = pending?.tenantId ?? params.tenant;
   if (!tenantId) throw new SsoRefusal('invalid_request', 'tenant: missing; the callback needs ?code=…&tenant=… (or the state of a login started at /sso/login)');
   if (params.error) {
-    const description = params.error_description ? ` (${params.error_description.slice(0, 200)})` : '';
-    throw new SsoRefusal('idp_error', `the identity provider answered ${params.error.slice(0, 64)}${description}`, { tenantId });
+    // Anyone can send a browser here with any error text, so the page shows only fixed words chosen
+    // by the error code; what was sent is kept for the log and the audit record.
+    const description = params.error_description ? ` (${JSON.stringify(params.error_description.slice(0, 200))})` : '';
+    throw new SsoRefusal(idpErrorReason(params.error), `the identity provider answered ${JSON.stringify(params.error.slice(0, 64))}${description}`, { tenantId });
   }
   if (!params.code) throw new SsoRefusal('invalid_request', 'code: missing; the identity provider sends ?code=… back to this address', { tenantId });
 
@@ -78,6 +80,14 @@ export async function completeLogin(rt: Runtime, params: CallbackParams, browser
   if (current) return { offer: await offerSwitch(rt, current, candidate, returnTo) };
   const { id, record } = await signIn(rt, candidate, startedAt, browser.sessionId && sha256(browser.sessionId));
   return { login: { sessionId: id, record, returnTo } };
+}
+
+/** OAuth 2.0 and OpenID Connect error codes of an authorization response, by what the person can do. */
+function idpErrorReason(code: string): RefusalReason {
+  if (code === 'access_denied' || code === 'unauthorized_client') return 'idp_access_denied';
+  if (['login_required', 'interaction_required', 'consent_required', 'account_selection_required'].includes(code)) return 'idp_login_required';
+  if (code === 'temporarily_unavailable' || code === 'server_error') return 'idp_unavailable';
+  return 'idp_error';
 }
 
 async function pendingLogin(rt: Runtime, params: CallbackParams, binding: string | undefined): Promise<PendingLogin | undefined> {

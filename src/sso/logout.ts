@@ -2,21 +2,29 @@ import type { Runtime } from '../runtime.js';
 import { auditLogin } from './audit.js';
 import { ssoState } from './context.js';
 import { SsoRefusal } from './refusal.js';
-import { deleteSession, readSession, sha256 } from './sessions.js';
+import { endSession, readSession, sha256 } from './sessions.js';
 import { findSyncedApp } from './syncedApps.js';
 import { logoutLanding } from './urls.js';
+
+/**
+ * The token the sign-out form carries: derived from the session id the cookie holds, so only a page
+ * rendered for this browser's session can have it, and no table is needed to check it.
+ */
+export function logoutToken(sessionId: string): string {
+  return sha256(`koobridge logout form\0${sessionId}`);
+}
 
 /**
  * POST /sso/logout (spec §6.3.5): ends our session, then sends the browser through the tenant's
  * IdP logout (`redirect_url` = the landing page) so the IdP's session ends too. Returns that URL;
  * without a session (or a usable IdP) straight to the landing page.
  */
-export async function endSession(rt: Runtime, sessionId: string | undefined): Promise<string> {
+export async function logOut(rt: Runtime, sessionId: string | undefined): Promise<string> {
   const startedAt = Date.now();
   const landing = logoutLanding(rt.config);
   const rec = sessionId ? await readSession(rt.db, sha256(sessionId)) : undefined;
   if (!rec) return landing;
-  if (await deleteSession(rt.db, rec.idHash)) rt.sessionEnds.ended('logout');
+  if (await endSession(rt.db, rec.idHash, 'logged_out')) rt.sessionEnds.ended('logout');
   await auditLogin(rt.db, 'logout', rec, startedAt);
   const app = await findSyncedApp(rt.db, rec);
   if (!app) return landing;

@@ -6,7 +6,7 @@ import { describe } from '../log.js';
 import { ssoState, type RenewOutcome, type RenewedTokens } from './context.js';
 import { classifyIdpError, type IdpFailure } from './idpErrors.js';
 import { SsoRefusal } from './refusal.js';
-import { openRefreshToken, tokenColumns } from './sessions.js';
+import { endSessions, openRefreshToken, tokenColumns } from './sessions.js';
 import { findSyncedApp } from './syncedApps.js';
 
 /** How long one renewal may hold a session: well beyond one IdP call, so a lease never lapses mid-refresh. */
@@ -46,13 +46,13 @@ async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
     .update({ renew_owner: owner, renew_lease_until: now + renewalLeaseMs(rt) });
   if (leased === 0) return 'busy';
 
-  const mine = () => db('sso_sessions').where({ id_hash: idHash, renew_owner: owner });
+  const mine = (q = db('sso_sessions')) => q.where({ id_hash: idHash, renew_owner: owner });
   const row = await mine().first('instance_id', 'tenant_id', 'app_id', 'user_name', 'refresh_token', 'refresh_expires_at', 'renew_failures');
   if (!row) return 'ended';
   const about = { tenantId: row.tenant_id, appId: row.app_id, userName: row.user_name };
   const app = await findSyncedApp(db, { instanceId: row.instance_id, tenantId: row.tenant_id, appId: row.app_id });
   if (!row.refresh_token || Number(row.refresh_expires_at) <= now || !app) {
-    await mine().delete();
+    await endSessions(db, mine, app ? 'expired' : 'removed', now);
     rt.sessionEnds.ended(app ? 'refresh_expired' : 'revoked');
     return 'ended';
   }
@@ -64,7 +64,7 @@ async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
     const failure: IdpFailure = err instanceof SsoRefusal ? { kind: 'refused', message: err.message } : classifyIdpError(err, config.ssoHttpTimeoutSeconds);
     if (failure.kind === 'invalid_grant') {
       rt.log.info({ ...about, failure: failure.message }, 'sso session ended: the IdP refused its refresh token');
-      await mine().delete();
+      await endSessions(db, mine, 'idp_refused', Date.now());
       // After a renewal that got no answer, the likely cause is that answer: the IdP rotated the token then.
       rt.sessionEnds.ended(Number(row.renew_failures) > 0 ? 'refresh_lost' : 'refresh_rejected');
       return 'ended';

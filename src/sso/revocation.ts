@@ -1,5 +1,6 @@
 import type { DirectoryChange } from '../directory/changes.js';
 import type { Trx } from '../store/db.js';
+import { endSessions } from './sessions.js';
 
 const IN_LIST_CHUNK = 1_000;
 
@@ -9,23 +10,24 @@ const IN_LIST_CHUNK = 1_000;
  * frozen or released. If the call rolls back, the sessions stay; the user's next request is refused.
  */
 export async function revokeSessions(trx: Trx, change: DirectoryChange): Promise<void> {
-  const sessions = () => trx('sso_sessions');
+  const now = Date.now();
   switch (change.type) {
     case 'usersRevoked': {
       const key = { instance_id: change.instanceId, tenant_id: change.tenantId, app_id: change.appId };
       for (let i = 0; i < change.userNames.length; i += IN_LIST_CHUNK) {
-        await sessions().where(key).whereIn('user_name', change.userNames.slice(i, i + IN_LIST_CHUNK)).delete();
+        const names = change.userNames.slice(i, i + IN_LIST_CHUNK);
+        await endSessions(trx, (q) => q.where(key).whereIn('user_name', names), 'deauthorized', now);
       }
       return;
     }
     case 'tenant':
-      if (change.deleted) await sessions().where({ instance_id: change.instanceId, tenant_id: change.tenantId }).delete();
+      if (change.deleted) await endSessions(trx, (q) => q.where({ instance_id: change.instanceId, tenant_id: change.tenantId }), 'removed', now);
       return;
     case 'app':
-      if (change.deleted) await sessions().where({ instance_id: change.instanceId, tenant_id: change.tenantId, app_id: change.appId }).delete();
+      if (change.deleted) await endSessions(trx, (q) => q.where({ instance_id: change.instanceId, tenant_id: change.tenantId, app_id: change.appId }), 'removed', now);
       return;
     case 'instance':
-      if (change.status !== 'active') await sessions().where({ instance_id: change.instanceId }).delete();
+      if (change.status !== 'active') await endSessions(trx, (q) => q.where({ instance_id: change.instanceId }), change.status, now);
       return;
   }
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runtime } from '../runtime.js';
 import { ssoState } from './context.js';
 import { renewalLeaseMs, renewSession } from './renewal.js';
-import { deleteSession, readSession, sessionEnd, sha256, touchSession, type SessionRecord } from './sessions.js';
+import { endSession, readSession, sessionEnd, sha256, touchSession, type SessionRecord } from './sessions.js';
 
 /**
  * The live session for a cookie value (or an id a backend passes on), renewed first when its access
@@ -12,7 +12,7 @@ export async function currentSession(rt: Runtime, sessionId: string): Promise<Se
   const rec = await ssoState(rt).sessions.load(sha256(sessionId));
   if (!rec) return undefined;
   if (sessionEnd(rec, rt.config) <= Date.now()) {
-    if (await deleteSession(rt.db, rec.idHash)) rt.sessionEnds.ended(rec.expiresAt <= Date.now() ? 'absolute' : 'idle');
+    if (await endSession(rt.db, rec.idHash, 'expired')) rt.sessionEnds.ended(rec.expiresAt <= Date.now() ? 'absolute' : 'idle');
     return undefined;
   }
   const live = rec.accessExpiresAt - Date.now() <= rt.config.ssoRenewMarginSeconds * 1000 ? await afterRenewal(rt, rec) : rec;

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import type { SecretBox } from '../marketplace/secrets.js';
-import type { Db, Trx } from '../store/db.js';
+import type { Knex } from 'knex';
+import { inTransaction, type Db, type Trx } from '../store/db.js';
 import type { AppKey } from './syncedApps.js';
 
 /**
@@ -160,16 +161,79 @@ export async function touchSession(db: Db, rec: SessionRecord, now: number): Pro
   rec.lastSeenAt = now;
 }
 
-export async function deleteSession(db: Db | Trx, idHash: string): Promise<boolean> {
-  return (await db('sso_sessions').where('id_hash', idHash).delete()) > 0;
+/**
+ * Why a session ended, as the browser and the merchant's application are told (GET /sso/session,
+ * introspection, the account page). Coarser than the metric's reasons: what a person can act on.
+ */
+export type SessionEndCause =
+  /** The user signed out. */
+  | 'logged_out'
+  /** Idle or absolute timeout, or the refresh token's 30 days are over. */
+  | 'expired'
+  /** The identity provider refused to renew it (signed out or revoked there). */
+  | 'idp_refused'
+  /** The enterprise administrator cancelled or disabled the user's authorization, or deleted the user. */
+  | 'deauthorized'
+  /** The enterprise or the application was removed from the directory. */
+  | 'removed'
+  | 'frozen'
+  | 'released'
+  /** This browser signed in again, as someone else. */
+  | 'replaced';
+
+export interface SessionEnding {
+  cause: SessionEndCause;
+  endedAt: number;
+  instanceId: string;
+  tenantId: string;
+  appId: string;
 }
 
-/** Sessions past their absolute or idle end; their rows would otherwise stay until looked up. */
+type Scope = (q: Knex.QueryBuilder) => Knex.QueryBuilder;
+const ENDS_PER_STATEMENT = 500;
+
+/**
+ * Ends the sessions `scope` selects, remembering why, in the caller's transaction when given one.
+ * The rows are read with a locking read, so on MySQL a session committed just before (a login that
+ * held shared locks on what this change revokes) is ended too. Returns how many ended.
+ */
+export async function endSessions(db: Db | Trx, scope: Scope, cause: SessionEndCause, now: number): Promise<number> {
+  if (!db.isTransaction) return inTransaction(db as Db, (trx) => endSessions(trx, scope, cause, now));
+  const ending: { id_hash: string; instance_id: string; tenant_id: string; app_id: string; expires_at: unknown }[] = await scope(db('sso_sessions'))
+    .forUpdate()
+    .select('id_hash', 'instance_id', 'tenant_id', 'app_id', 'expires_at');
+  if (ending.length === 0) return 0;
+  for (let i = 0; i < ending.length; i += ENDS_PER_STATEMENT) {
+    const rows = ending.slice(i, i + ENDS_PER_STATEMENT).map((r) => ({
+      id_hash: r.id_hash,
+      cause,
+      instance_id: r.instance_id,
+      tenant_id: r.tenant_id,
+      app_id: r.app_id,
+      ended_at: now,
+      // Until then the browser may still send the cookie; afterwards nobody can ask.
+      forget_at: Math.max(Number(r.expires_at), now),
+    }));
+    await db('sso_session_ends').insert(rows).onConflict('id_hash').ignore();
+  }
+  return scope(db('sso_sessions')).delete();
+}
+
+export async function endSession(db: Db | Trx, idHash: string, cause: SessionEndCause, now = Date.now()): Promise<boolean> {
+  return (await endSessions(db, (q) => q.where('id_hash', idHash), cause, now)) > 0;
+}
+
+/** Why the session with this id ended, while its cookie may still be around. */
+export async function sessionEnding(db: Db | Trx, idHash: string): Promise<SessionEnding | undefined> {
+  const row = await db('sso_session_ends').where('id_hash', idHash).first('cause', 'ended_at', 'instance_id', 'tenant_id', 'app_id');
+  return row && { cause: row.cause, endedAt: Number(row.ended_at), instanceId: row.instance_id, tenantId: row.tenant_id, appId: row.app_id };
+}
+
+/** Sessions past their absolute or idle end (their rows would otherwise stay until looked up), and old end records. */
 export async function purgeEndedSessions(db: Db, config: Config, now: number): Promise<number> {
-  return db('sso_sessions')
-    .where('expires_at', '<=', now)
-    .orWhere('last_seen_at', '<=', now - config.ssoSessionIdleMinutes * 60_000)
-    .delete();
+  const ended = await endSessions(db, (q) => q.where('expires_at', '<=', now).orWhere('last_seen_at', '<=', now - config.ssoSessionIdleMinutes * 60_000), 'expired', now);
+  await db('sso_session_ends').where('forget_at', '<=', now).delete();
+  return ended;
 }
 
 /** What the merchant's application learns about a session (GET /sso/session, introspection). */

@@ -2,7 +2,7 @@ import type { Runtime } from '../runtime.js';
 import { inTransaction, type Trx } from '../store/db.js';
 import { assertMayLogin } from './access.js';
 import { auditLogin } from './audit.js';
-import { deleteSession, insertSession, type IssuedTokens, type SessionRecord } from './sessions.js';
+import { endSession, insertSession, type IssuedTokens, type SessionRecord } from './sessions.js';
 import type { AppKey } from './syncedApps.js';
 
 /** A user the IdP signed in, not yet holding a session. */
@@ -29,7 +29,7 @@ export async function checkedCandidate(trx: Trx, c: Candidate): Promise<Candidat
 export async function signIn(rt: Runtime, c: Candidate, startedAt: number, replaces?: string): Promise<{ id: string; record: SessionRecord }> {
   return inTransaction(rt.db, async (trx) => {
     const created = await insertSession(trx, rt.box, rt.config, await checkedCandidate(trx, c), Date.now());
-    if (replaces) await deleteSession(trx, replaces);
+    if (replaces) await endSession(trx, replaces, 'replaced');
     await auditLogin(trx, 'login', { ...c.app, userName: c.userName }, startedAt);
     return created;
   });

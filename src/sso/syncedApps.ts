@@ -63,3 +63,9 @@ export async function findSyncedApps(db: Db | Trx, filter: AppFilter, lock = fal
 export async function findSyncedApp(db: Db | Trx, key: AppKey, lock = false): Promise<SyncedApp | undefined> {
   return (await findSyncedApps(db, key, lock))[0];
 }
+
+/** The enterprise's name as the marketplace synced it (tenantSync `name`), for the pages a person sees. */
+export async function enterpriseName(db: Db | Trx, key: Pick<AppKey, 'instanceId' | 'tenantId'>): Promise<string | undefined> {
+  const row = await db('tenants').where({ instance_id: key.instanceId, tenant_id: key.tenantId }).first('name');
+  return row?.name || undefined;
+}

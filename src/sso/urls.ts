@@ -11,12 +11,31 @@ export function callbackUrl(config: Config): string {
   return `${config.publicUrl}/sso/callback`;
 }
 
-/** Where the browser goes after login: a path or URL on the application's origin only (no open redirect). */
+/** koobridge's own page saying who is signed in: where a login lands while the application's address is unknown. */
+export function accountPage(config: Config): string {
+  return `${config.publicUrl}/sso/account`;
+}
+
+/** koobridge's own page saying the browser signed out. */
+export function signedOutPage(config: Config): string {
+  return `${config.publicUrl}/sso/signed-out`;
+}
+
+/** The application's home, when its address is configured (APP_ORIGIN); else there is none to link to. */
+export function applicationHome(config: Config): string | undefined {
+  return config.appOrigin ? `${config.appOrigin}/` : undefined;
+}
+
+/**
+ * Where the browser goes after login: a path or URL on the application's origin only (no open
+ * redirect). Without one asked for or configured, the application's home, or koobridge's account
+ * page when the application's address is not configured.
+ */
 export function resolveReturnTo(config: Config, returnTo?: string): string {
   const origin = appOrigin(config);
   let target: URL;
   try {
-    target = new URL(returnTo || config.ssoDefaultReturnTo || '/', `${origin}/`);
+    target = new URL(returnTo || config.ssoDefaultReturnTo || applicationHome(config) || accountPage(config), `${origin}/`);
   } catch {
     throw new SsoRefusal('return_to_refused', 'returnTo: not a URL or path');
   }
@@ -24,9 +43,9 @@ export function resolveReturnTo(config: Config, returnTo?: string): string {
   return target.href;
 }
 
-/** Where the IdP's logout sends the browser back to (SSO_LOGOUT_LANDING, else the application's home). */
+/** Where the IdP's logout sends the browser back to: SSO_LOGOUT_LANDING, else the application's home, else koobridge's signed-out page. */
 export function logoutLanding(config: Config): string {
-  return config.ssoLogoutLanding || `${appOrigin(config)}/`;
+  return config.ssoLogoutLanding || applicationHome(config) || signedOutPage(config);
 }
 
 /** Where the account-switch confirmation posts its answer. */

@@ -26,14 +26,18 @@ export async function writeAudit(db: Db | Trx, r: AuditRecord): Promise<void> {
  * source, minute and kind of refusal (one row, `repeats` raised) instead of growing the table one
  * row per request. `kind` and the call name must come from a small set (no attacker-chosen text).
  */
-export async function countAnonymousRefusal(db: Db, r: AuditRecord, source: string, kind: string): Promise<void> {
-  const at = Date.now();
-  const key = [Math.floor(at / 60_000), source, r.channel, r.callName, r.resultCode, kind].join('|');
-  const row = { ...auditRow(r, at), source: source.slice(0, 64), aggregate_key: createHash('sha256').update(key).digest('hex') };
+export async function countAnonymousRefusal(db: Db, r: AuditRecord, source: string, kind: string, key = anonymousRefusalKey(r, source, kind)): Promise<void> {
+  const row = { ...auditRow(r, Date.now()), source: source.slice(0, 64), aggregate_key: key };
   await db('audit_log')
     .insert(row)
     .onConflict('aggregate_key')
     .merge({ repeats: db.raw('?? + 1', ['audit_log.repeats']) });
+}
+
+/** The row an anonymous refusal is counted in (hex): the same for every repeat in that minute. */
+export function anonymousRefusalKey(r: Pick<AuditRecord, 'channel' | 'callName' | 'resultCode'>, source: string, kind: string, at = Date.now()): string {
+  const key = [Math.floor(at / 60_000), source, r.channel, r.callName, r.resultCode, kind].join('|');
+  return createHash('sha256').update(key).digest('hex');
 }
 
 /** Deletes audit records older than the retention, a batch at a time so no statement holds the table long. */

@@ -87,7 +87,7 @@ describe.each(stores)('access to every registered route on %s', (store) => {
     expect(answer).toContain('return_to_refused');
     const logout = await rawRequest(s.port, `POST /sso/logout HTTP/1.1\r\nHost: ${evil.host}\r\nContent-Length: 0`);
     expect(logout).toMatch(/^HTTP\/1\.1 303/);
-    expect(logout).toMatch(new RegExp(`\r\nLocation: ${s.rt.config.publicUrl}/\r\n`, 'i'));
+    expect(logout).toMatch(new RegExp(`\r\nLocation: ${s.rt.config.publicUrl}/sso/signed-out\r\n`, 'i'));
   });
 
   it('answers queryInstance with an absolute frontEndUrl when PUBLIC_URL is unset', async () => {

@@ -79,13 +79,14 @@ describe.each(stores)('SSO login against a loopback OAuth2 server on %s', (store
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     const page = await res.text();
-    expect(page).toContain('This login link has expired or was already used');
-    expect(page).toContain('invalid_state');
+    expect(page).toContain('This sign-in link has expired');
+    expect(page).toContain(`href="${APP_ORIGIN}/"`);
+    const reference = /data-reference>(KB-[0-9A-F]{8})</.exec(page)![1]!;
     expect(await count(w.s, 'sso_sessions')).toBe(sessions);
     expect(browser.cookies.has('koobridge_session')).toBe(false);
     const audit = await w.s.rt.db('audit_log').where({ channel: 'sso', outcome: 'rejected' }).orderBy('id', 'desc').first();
     expect(audit).toMatchObject({ call_name: 'login', result_code: '400' });
-    expect(audit.result_msg).toMatch(/^invalid_state: state: unknown, expired or already used/);
+    expect(audit.result_msg).toBe(`${reference} invalid_state: state: unknown, expired or already used; start the login again`);
   });
 
   it('a reused authorization code is refused (the IdP says invalid_grant) and creates no second session', async () => {
@@ -105,7 +106,9 @@ describe.each(stores)('SSO login against a loopback OAuth2 server on %s', (store
     try {
       const { res } = await w.marketplaceLogin('lisi');
       expect(res.status).toBe(403);
-      expect(await res.text()).toContain('the identity provider signed in lisi of tenant some-other-tenant, but this login is for tenant ' + TENANT);
+      expect(await res.text()).toContain('This account belongs to another enterprise');
+      const audit = await w.s.rt.db('audit_log').where({ channel: 'sso', outcome: 'rejected' }).orderBy('id', 'desc').first();
+      expect(audit.result_msg).toContain('the identity provider signed in lisi of tenant some-other-tenant, but this login is for tenant ' + TENANT);
     } finally {
       w.idp.accounts.set('lisi', { userName: 'lisi', name: '李四', tenant: TENANT });
     }
@@ -125,8 +128,11 @@ describe.each(stores)('SSO login against a loopback OAuth2 server on %s', (store
   it('refuses a user the enterprise never authorized for the app', async () => {
     const { res } = await w.marketplaceLogin('wangwu');
     expect(res.status).toBe(403);
-    expect(await res.text()).toContain('user wangwu is not authorized for app');
+    const page = await res.text();
+    expect(page).toContain('Your account may not use this application');
+    expect(page).not.toContain('authSync');
     const audit = await w.s.rt.db('audit_log').where({ channel: 'sso', outcome: 'rejected' }).orderBy('id', 'desc').first();
+    expect(audit.result_msg).toContain('user wangwu is not authorized for app');
     expect(JSON.parse(audit.detail)).toMatchObject({ reason: 'user_not_authorized', userName: 'wangwu', appId: APP });
   });
 
@@ -195,7 +201,8 @@ describe.each(stores)('SSO login against a loopback OAuth2 server on %s', (store
     expect((await json(bad)).message).toMatch(/^session: /);
 
     await browser.post('/sso/logout');
-    expect(await (await introspect(id)).json()).toEqual({ active: false });
+    expect(await (await introspect(id)).json()).toEqual({ active: false, reason: 'logged_out' });
+    expect(await (await introspect('never-issued')).json()).toEqual({ active: false });
   });
 });
 
