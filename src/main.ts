@@ -17,6 +17,12 @@ async function main() {
     `  callback URL of the app credential:    ${origin}/sso/callback`,
     `Directory API: ${origin}/api/v1/tenants (Authorization: Bearer <API_TOKEN>)`,
   ];
+  if (!config.appOrigin) {
+    lines.push(
+      `APP_ORIGIN is not set: after sign-in people land on koobridge's own page ${origin}/sso/account, with no link to the application.` +
+        (config.nodeEnv === 'production' ? ' Set APP_ORIGIN to the application\'s address before going live.' : ''),
+    );
+  }
   if (config.generatedKeys.length > 0) {
     lines.push(`Development keys generated now and kept in ${config.dataDir}/dev-keys.json (set them in the environment for production):`);
     for (const k of config.generatedKeys) lines.push(`  ${k.variable}: ${k.display}`);

@@ -83,6 +83,9 @@ export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): Brid
           baseUri: ["'none'"],
         },
       },
+      // Not no-referrer: with it, browsers send `Origin: null` on our own forms' POSTs, which the
+      // cross-site check must refuse. Other sites still learn nothing from our addresses.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
   app.use(metrics.middleware());

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { Runtime } from '../runtime.js';
 import { logoutToken } from '../sso/logout.js';
 import type { SsoRefusal } from '../sso/refusal.js';
-import { sessionEnding, type SessionEnding, type SessionRecord } from '../sso/sessions.js';
+import { sessionEnding, type SessionEndCause, type SessionEnding, type SessionRecord } from '../sso/sessions.js';
 import type { Identity, SwitchOffer } from '../sso/switch.js';
 import { enterpriseName } from '../sso/syncedApps.js';
 import { accountPage, applicationHome, switchUrl } from '../sso/urls.js';
@@ -50,6 +50,8 @@ export function refusalPage(rt: Runtime, ctx: Context, refusal: SsoRefusal, refe
 /** The same refusal for a caller that asked for JSON: the technical reason, for the developer reading it. */
 export const refusalJson = (refusal: SsoRefusal, reference: string) => ({ error: refusal.reason, message: refusal.message, reference });
 
+const ENDED_BY_THE_ENTERPRISE = new Set<SessionEndCause>(['deauthorized', 'removed', 'frozen', 'released']);
+
 /** Who is signed in, where to go next, and sign-out; or, without a session, why it ended. */
 export async function accountPageFor(rt: Runtime, ctx: Context, sessionId: string | undefined, rec: SessionRecord | undefined, ending: SessionEnding | undefined) {
   const appUrl = applicationHome(rt.config);
@@ -57,9 +59,12 @@ export async function accountPageFor(rt: Runtime, ctx: Context, sessionId: strin
     renderPage(ctx, 'sso/account', { user: await person(rt, rec), appUrl, logoutAction: `${rt.config.publicUrl}/sso/logout`, logoutToken: logoutToken(sessionId) });
     return;
   }
+  // Signing in again helps after a timeout or a sign-out; not while the enterprise has no access.
+  const byTheEnterprise = ending !== undefined && ENDED_BY_THE_ENTERPRISE.has(ending.cause);
   renderPage(ctx, 'sso/account', {
     ended: ending && SESSION_END_WORDING[ending.cause][pageLanguage(ctx)],
-    retryUrl: ending && retryUrl(rt, ending),
+    askAdmin: byTheEnterprise,
+    retryUrl: ending && !byTheEnterprise ? retryUrl(rt, ending) : undefined,
     appUrl,
   });
 }
@@ -72,6 +77,14 @@ export async function logoutPage(rt: Runtime, ctx: Context, sessionId: string, r
     logoutToken: logoutToken(sessionId),
     cancelUrl: applicationHome(rt.config) ?? accountPage(rt.config),
   });
+}
+
+/**
+ * After our sign-out form: on to the IdP's logout. Browsers apply our pages' form-action policy to
+ * a form answer's redirects too, and the IdP is on another origin, so the page moves on itself.
+ */
+export function signingOutPage(ctx: Context, next: string) {
+  renderPage(ctx, 'sso/signingOut', { next });
 }
 
 export function signedOutPage(rt: Runtime, ctx: Context) {

@@ -17,7 +17,7 @@ import { SsoRefusal } from '../sso/refusal.js';
 import { auditRefusal, supportReference } from '../sso/audit.js';
 import { logOut, logoutToken } from '../sso/logout.js';
 import { readForm, readJsonObject } from './body.js';
-import { accountPageFor, endedSessionJson, logoutPage, refusalJson, refusalPage, signedOutPage, switchJson, switchPage } from './ssoPages.js';
+import { accountPageFor, endedSessionJson, logoutPage, refusalJson, refusalPage, signedOutPage, signingOutPage, switchJson, switchPage } from './ssoPages.js';
 import { describe } from '../log.js';
 
 const param = (max: number) => z.string().max(max).optional();
@@ -149,7 +149,8 @@ export function ssoRouter(rt: Runtime): Router {
       const id = ctx.cookies.get(config.ssoCookieName);
       // Our sign-out pages post a token only their own session's page can hold; a caller without a
       // form (the application's script on our site) is covered by the same-site check above.
-      if (ctx.is('application/x-www-form-urlencoded')) {
+      const fromOurForm = Boolean(ctx.is('application/x-www-form-urlencoded'));
+      if (fromOurForm) {
         const form = parse(logoutForm, Object.fromEntries(await readForm(ctx, FORM_LIMIT_BYTES)));
         if (id && form.token !== logoutToken(id) && (await currentSession(rt, id))) {
           throw new SsoRefusal('logout_invalid', 'the sign-out form was not rendered for this session (stale page or a forged form); nothing was changed');
@@ -160,6 +161,8 @@ export function ssoRouter(rt: Runtime): Router {
       ctx.set('Cache-Control', 'no-store');
       if (wantsJson(ctx)) {
         ctx.body = { logoutUrl };
+      } else if (fromOurForm && new URL(logoutUrl).origin !== new URL(config.publicUrl).origin) {
+        signingOutPage(ctx, logoutUrl);
       } else {
         ctx.status = 303;
         ctx.redirect(logoutUrl);

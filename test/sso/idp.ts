@@ -32,7 +32,7 @@ export interface LoopbackIdp {
   /** When true the token endpoint does its work (a refresh rotates the token) but its answer never arrives. */
   tokenAnswerLost: boolean;
   /** Counters of what the provider did. */
-  events: { refreshes: number; codeExchanges: number; grantsRevoked: number; grantErrors: string[] };
+  events: { refreshes: number; codeExchanges: number; grantsRevoked: number; grantErrors: string[]; logouts: number };
   /** Plays the marketplace's unified login page: authorize as `loginAs`, return the redirect with the code. */
   authorize(client: IdpClient, params?: Record<string, string>): Promise<URL>;
   /** Follows an authorize URL our server redirected to, like the browser would; returns the redirect back. */
@@ -93,7 +93,7 @@ export async function startLoopbackIdp(clients: IdpClient[], options: { refreshT
     tokenDelayMs: 0,
     tokenDown: false,
     tokenAnswerLost: false,
-    events: { refreshes: 0, codeExchanges: 0, grantsRevoked: 0, grantErrors: [] },
+    events: { refreshes: 0, codeExchanges: 0, grantsRevoked: 0, grantErrors: [], logouts: 0 },
     async authorize(client, params = {}) {
       const q = new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: client.redirectUri, scope: 'get_user_info', ...params });
       return idp.follow(`${url}${ONEACCESS_ROUTES.authorization}?${q}`);
@@ -156,6 +156,16 @@ async function handle(idp: LoopbackIdp, req: IncomingMessage, res: ServerRespons
         return res;
       }) as typeof res.end;
     }
+  }
+  // OneAccess's logout (spec §6.3.5): ends the IdP's session and sends the browser to redirect_url.
+  if (path === ONEACCESS_ROUTES.end_session && req.method === 'GET') {
+    const back = new URL(req.url!, idp.url).searchParams.get('redirect_url');
+    idp.events.logouts++;
+    res.statusCode = back ? 302 : 200;
+    res.setHeader('set-cookie', ['_session', '_session.sig', '_session.legacy', '_session.legacy.sig'].map((c) => `${c}=; Path=/; Max-Age=0`));
+    if (back) res.setHeader('location', back);
+    res.end();
+    return;
   }
   if (path.startsWith('/interaction/')) {
     const accountId = idp.loginAs;

@@ -180,6 +180,61 @@ describe.each(stores)('SSO login against a loopback OAuth2 server on %s', (store
     expect(await json(asJson)).toEqual({ logoutUrl: `${APP_ORIGIN}/` });
   });
 
+  it('the account page names the person and links to the application once its address is configured', async () => {
+    const { browser } = await w.marketplaceLogin('zhangsan');
+    const page = await (await browser.get('/sso/account')).text();
+    expect(page).toContain('<b data-user>Name zhangsan (zhangsan)</b>');
+    expect(page).toContain(`<a class="button" href="${APP_ORIGIN}/">Go to the application</a>`);
+    expect(page).toMatch(/<form method="post" action="[^"]+\/sso\/logout">\s*<input type="hidden" name="token" value="[0-9a-f]{64}">/);
+    const signedOut = await w.browser().get('/sso/account');
+    expect(signedOut.status).toBe(200);
+    expect(await signedOut.text()).toContain('This browser is not signed in.');
+  });
+
+  it('pages speak Chinese to a browser that prefers any zh*, English otherwise', async () => {
+    const cases: [string | undefined, string][] = [
+      ['zh-CN', 'zh-CN'],
+      ['zh-TW,en;q=0.5', 'zh-CN'],
+      ['zh', 'zh-CN'],
+      ['en-US,zh;q=0.8', 'en'],
+      ['fr-FR', 'en'],
+      [undefined, 'en'],
+    ];
+    for (const [acceptLanguage, lang] of cases) {
+      const res = await w.browser().get('/sso/signed-out', acceptLanguage ? { 'accept-language': acceptLanguage } : {});
+      expect(res.headers.get('content-language'), acceptLanguage).toBe(lang);
+      expect(res.headers.get('vary')).toMatch(/accept-language/i);
+      expect(await res.text()).toContain(lang === 'en' ? 'You have signed out.' : '您已退出登录。');
+    }
+  });
+
+  it('signing out through the page: GET asks, the form carries a token of this session, a stale or forged token changes nothing', async () => {
+    const { browser } = await w.marketplaceLogin('lisi');
+    const id = browser.cookies.get('koobridge_session')!;
+    const confirm = await browser.get('/sso/logout');
+    expect(confirm.status).toBe(200);
+    const token = /name="token" value="([0-9a-f]{64})"/.exec(await confirm.text())![1]!;
+    const form = (t: string) =>
+      browser.post('/sso/logout', { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(w.s.rt.config.publicUrl).origin }, new URLSearchParams({ token: t }).toString());
+
+    const forged = await form('0'.repeat(64));
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('This sign-out page has expired');
+    expect((await w.session(browser)).status).toBe(200);
+
+    const done = await form(token);
+    // On to the IdP's logout by the page itself: the form's own policy would block a redirect there.
+    expect(done.status).toBe(200);
+    const page = await done.text();
+    expect(page).toMatch(new RegExp(`<meta http-equiv="refresh" content="0;url=${w.idp.url}/api/v1/logout\\?redirect_url=`));
+    expect(browser.cookies.has('koobridge_session')).toBe(false);
+    // Without a session the same address just says so.
+    expect(await (await browser.get('/sso/logout')).text()).toContain('You have signed out.');
+    // A browser that kept the old cookie is told why it is no longer signed in.
+    browser.cookies.set('koobridge_session', id);
+    expect(await w.session(browser)).toMatchObject({ status: 401, body: { error: 'session_ended', reason: 'logged_out' } });
+  });
+
   it('introspection tells a backend whether a session id is active, with the user', async () => {
     const { browser } = await w.marketplaceLogin('zhangsan');
     const id = browser.cookies.get('koobridge_session')!;

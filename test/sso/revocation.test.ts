@@ -30,7 +30,7 @@ describe.each(stores)('SSO revocation by the directory on %s', (store) => {
     const lisi = await login('lisi');
     const zhangsan = await login('zhangsan');
     await authSync([kit.user('lisi')], { flag: 3 });
-    expect((await w.session(lisi)).status).toBe(401);
+    expect(await w.session(lisi)).toMatchObject({ status: 401, body: { error: 'session_ended', reason: 'deauthorized' } });
     expect((await w.session(zhangsan)).status).toBe(200);
     expect(await refusal('lisi')).toMatchObject({ status: 403, error: 'authorization_cancelled' });
 
@@ -41,7 +41,7 @@ describe.each(stores)('SSO revocation by the directory on %s', (store) => {
   it('authSync with enable "false" ends the sessions; the login page says the account is disabled', async () => {
     const lisi = await login('lisi');
     await authSync([kit.user('lisi', { enable: 'false' })], { flag: 2 });
-    expect((await w.session(lisi)).status).toBe(401);
+    expect(await w.session(lisi)).toMatchObject({ status: 401, body: { reason: 'deauthorized' } });
     expect(await refusal('lisi')).toMatchObject({ status: 403, error: 'user_disabled' });
     await authSync([kit.user('lisi')], { flag: 2 });
   });
@@ -65,7 +65,13 @@ describe.each(stores)('SSO revocation by the directory on %s', (store) => {
   it('freezing the instance (updateInstanceStatus FREEZE) ends its sessions and blocks login until UNFREEZE', async () => {
     const zhangsan = await login('zhangsan');
     expect(await w.s.basic({ activity: 'updateInstanceStatus', instanceId: instanceId(), status: 'FREEZE' })).toMatchObject({ resultCode: '000000' });
-    expect((await w.session(zhangsan)).status).toBe(401);
+    expect(await w.session(zhangsan)).toMatchObject({
+      status: 401,
+      body: { error: 'session_ended', reason: 'frozen', message: "Your enterprise's subscription to this application was frozen." },
+    });
+    // The account page says so too, in the browser's language.
+    const page = await (await zhangsan.get('/sso/account', { 'accept-language': 'zh-CN' })).text();
+    expect(page).toContain('您企业的此应用订阅已被冻结。');
     expect(await count(w.s, 'sso_sessions', { instance_id: instanceId() })).toBe(0);
     const refused = await refusal('zhangsan');
     expect(refused).toMatchObject({ status: 403, error: 'instance_frozen' });
@@ -80,7 +86,7 @@ describe.each(stores)('SSO revocation by the directory on %s', (store) => {
   it('deleting the app (applicationSync flag 0) ends its sessions; a login finds no app', async () => {
     const zhangsan = await login('zhangsan');
     await w.sync('applicationSync', kit.applicationSync(encryptClientSecret(CLIENT_SECRET), { instanceId: instanceId(), clientId: CLIENT_ID, flag: 0 }));
-    expect((await w.session(zhangsan)).status).toBe(401);
+    expect(await w.session(zhangsan)).toMatchObject({ status: 401, body: { reason: 'removed' } });
     expect(await refusal('zhangsan')).toMatchObject({ status: 403, error: 'app_not_synced' });
     await w.sync('applicationSync', kit.applicationSync(encryptClientSecret(CLIENT_SECRET), { instanceId: instanceId(), clientId: CLIENT_ID }));
     expect((await w.session(await login('zhangsan'))).status).toBe(200);
@@ -102,7 +108,7 @@ describe.each(stores)('SSO revocation by the directory on %s', (store) => {
     await authSync([kit.user('zhangsan')]);
     const zhangsan = await login('zhangsan');
     expect(await w.s.basic({ activity: 'releaseInstance', instanceId: instanceId() })).toMatchObject({ resultCode: '000000' });
-    expect((await w.session(zhangsan)).status).toBe(401);
+    expect(await w.session(zhangsan)).toMatchObject({ status: 401, body: { reason: 'released' } });
     // The release also deleted the instance's directory.
     expect(await refusal('zhangsan')).toMatchObject({ status: 403, error: 'tenant_not_synced' });
   });
