@@ -102,7 +102,7 @@ describe.each(stores)('access to every registered route on %s', (store) => {
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('referrer-policy')).toBe('same-origin');
     expect(page.headers.get('cache-control')).toBe('no-store');
     const api = await fetch(`${s.url}/api/v1/tenants`, { headers: { authorization: `Bearer ${s.rt.config.apiToken}` } });
     expect(api.status).toBe(200);
