@@ -5,7 +5,7 @@
  * driver's minimum durable call. The servers run in child processes (bench/lib.ts).
  */
 import mysql from 'mysql2/promise';
-import { bareKoaBaseline, expectSuccess, load, startBareKoaProcess, startKoobridgeProcess, throughputRow, timed, warmupFor, type BareKoaProcess, type KoobridgeProcess } from './lib.js';
+import { bareKoaBaseline, expectSuccess, load, median, startBareKoaProcess, startKoobridgeProcess, throughputRow, timed, warmupFor, type BareKoaProcess, type KoobridgeProcess } from './lib.js';
 import { openRawStore, type RawStore } from './rawStore.js';
 import * as fx from '../test/helpers/fixtures.js';
 import { departmentTree } from '../test/helpers/departmentTree.js';
@@ -16,7 +16,6 @@ const REPLAY_TARGET = 0.75; // a replay writes nothing, so it beats the floor th
 const AUTH_P95_MS = 30;
 const THROUGHPUT_SHARE = 0.5; // of the raw driver's durable calls
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const msList = (xs: number[]) => xs.map((m) => m.toFixed(0)).join(', ');
 
 /** One run's times: koobridge's call, the bare route's reading of the body, the raw upsert. */

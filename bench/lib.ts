@@ -93,6 +93,9 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** The middle value (the lower of the two middle ones for an even count). */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
 /** Wall-clock milliseconds of one async step. */
 export async function timed<T>(step: () => Promise<T>): Promise<{ ms: number; result: T }> {
   const t0 = performance.now();

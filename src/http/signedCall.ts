@@ -2,7 +2,8 @@ import type { Context, Middleware } from 'koa';
 import type { Runtime } from '../runtime.js';
 import type { MarketplaceAction, CallResult } from '../marketplace/action.js';
 import { MarketplaceError, ResultCode, authFailed, invalidParam, resultMsg, type ResultCodeValue } from '../marketplace/resultCodes.js';
-import { canonicalPayload, sameSignature, type PayloadForm, type SignedPayload } from '../marketplace/signing.js';
+import { sameSignature, type PayloadForm, type SignedPayload } from '../marketplace/signing.js';
+import { canonicalPayload } from '../marketplace/canonicalJson.js';
 import { parseBody } from '../marketplace/validation.js';
 import { claimNonce } from '../store/nonces.js';
 import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
@@ -69,10 +70,9 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const credentials = freshCredentials(rt, spec, ctx, audit);
       leave = await gateOf(rt).enter(ctx);
       const raw = await readBody(ctx, rt.config.bodyLimitBytes);
-      const { form, body: parsed } = verifySignature(rt, spec, credentials, raw);
+      audit.signForm = verifySignature(rt, spec, credentials, raw);
       signed = credentials;
-      audit.signForm = form;
-      const body = parsed ?? parseJsonObject(raw);
+      const body = parseJsonObject(raw);
       audit.callName = knownName(spec.nameOf(ctx, body));
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
       audit.tenantId = typeof body.tenantId === 'string' ? body.tenantId : null;
@@ -162,25 +162,21 @@ function freshCredentials(rt: Runtime, spec: SignedCallSpec, ctx: Context, audit
 
 /**
  * The signature over the bytes as received; failing that (and when accepted, and the body is of a
- * sane size) over the Java demo's re-serialised form, which needs the body parsed: returned then.
+ * sane size) over the Java demo's re-serialised form, made from the bytes so nothing JSON.parse
+ * would round or reorder is lost.
  */
-function verifySignature(
-  rt: Runtime,
-  spec: SignedCallSpec,
-  c: FreshCredentials,
-  raw: Buffer,
-): { form: PayloadForm; body?: Record<string, unknown> } {
-  if (sameSignature(spec.signature(c.nonce, c.timestamp, raw), c.sign)) return { form: 'raw' };
+function verifySignature(rt: Runtime, spec: SignedCallSpec, c: FreshCredentials, raw: Buffer): PayloadForm {
+  if (sameSignature(spec.signature(c.nonce, c.timestamp, raw), c.sign)) return 'raw';
   const mismatch = authFailed(`${spec.names.sign}: signature does not match`);
   if (!rt.config.acceptCanonicalPayload || raw.length > rt.config.canonicalPayloadMaxBytes) throw mismatch;
-  let body: Record<string, unknown>;
+  let payload: Buffer;
   try {
-    body = parseJsonObject(raw);
+    payload = canonicalPayload(raw, spec.channel);
   } catch {
     throw mismatch;
   }
-  if (!sameSignature(spec.signature(c.nonce, c.timestamp, canonicalPayload(body)), c.sign)) throw mismatch;
-  return { form: 'canonical', body };
+  if (!sameSignature(spec.signature(c.nonce, c.timestamp, payload), c.sign)) throw mismatch;
+  return 'canonical';
 }
 
 /** 13-digit milliseconds, or 10-digit seconds as older pages describe (spec §3.4). */

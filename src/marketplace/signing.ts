@@ -22,18 +22,6 @@ export function basicSignature(key: string, nonce: string, timestamp: string, pa
   return hmacHex(key, key + nonce + timestamp + hmacHex(key, payload));
 }
 
-/**
- * The Java demo's form: top-level keys sorted (UTF-16 order, as TreeMap), top-level nulls dropped,
- * compact, non-ASCII kept; nested values as received.
- */
-export function canonicalPayload(body: Record<string, unknown>): string {
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(body).sort()) {
-    if (body[key] !== null && body[key] !== undefined) sorted[key] = body[key];
-  }
-  return JSON.stringify(sorted);
-}
-
 /** Constant-time, case-insensitive compare of a hex signature. */
 export function sameSignature(expectedHex: string, givenHex: string): boolean {
   const a = Buffer.from(expectedHex.toLowerCase(), 'utf8');

@@ -103,4 +103,19 @@ describe.each(stores)('refused basic calls on %s', (store) => {
     expect((await h.s.basic(raw, { signedPayload: canonical })).resultCode).toBe('000000');
     expect(await lastAudit(h.s, 'newInstance')).toMatchObject({ sign_form: 'canonical' });
   });
+
+  it("accepts a signature over the Java demo's form of numbers and booleans: each the string of its text", async () => {
+    const { orderId, orderLineId, businessId } = newInstance();
+    const raw = `{"orderId":"${orderId}","activity":"newInstance","orderLineId":"${orderLineId}","businessId":"${businessId}","x":1,"y":1.50,"z":true,"n":null}`;
+    const java = `{"activity":"newInstance","businessId":"${businessId}","orderId":"${orderId}","orderLineId":"${orderLineId}","x":"1","y":"1.50","z":"true"}`;
+    expect(await h.s.basic(raw, { signedPayload: java })).toMatchObject({ resultCode: '000000', instanceId: businessId });
+    expect(await lastAudit(h.s, 'newInstance')).toMatchObject({ sign_form: 'canonical', result_code: '000000' });
+  });
+
+  it('takes testFlag 1 as a number signed over the demo form ("1") as signed, then refuses it as mistyped', async () => {
+    const { orderId, orderLineId, businessId } = newInstance();
+    const raw = `{"activity":"newInstance","orderId":"${orderId}","orderLineId":"${orderLineId}","businessId":"${businessId}","testFlag":1}`;
+    const java = `{"activity":"newInstance","businessId":"${businessId}","orderId":"${orderId}","orderLineId":"${orderLineId}","testFlag":"1"}`;
+    expect(await h.s.basic(raw, { signedPayload: java })).toEqual({ resultCode: '000002', resultMsg: 'testFlag: must be a string' });
+  });
 });
