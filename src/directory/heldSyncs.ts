@@ -69,7 +69,7 @@ export async function holdFullSync(trx: Trx, req: HoldRequest): Promise<CallResu
   let held: HeldRow | undefined = await trx('held_syncs').where(identity).forUpdate().first();
   if (!held) {
     // An older sync arriving late is superseded from the start by the newer one already held.
-    const newer: { source_ts: string } | undefined = await trx('held_syncs').where({ ...key, state: 'held' }).andWhere('source_ts', '>', body.timeStamp).first('source_ts');
+    const newer: { source_ts: string } | undefined = await trx('held_syncs').where({ ...key, state: 'held' }).andWhere('source_ts', '>', body.timeStamp).forUpdate().first('source_ts');
     if (!newer) await supersedeHeldSyncs(trx, key, body.timeStamp);
     const live = req.stored.filter((d) => !Number(d.deleted)).length;
     const row = {
@@ -118,7 +118,8 @@ async function keepSnapshot(trx: Trx, heldId: number, req: HoldRequest): Promise
  * marketplace's later word on the whole tree replaces theirs. Their snapshots are dropped.
  */
 export async function supersedeHeldSyncs(trx: Trx, key: TenantKey, ts: string): Promise<void> {
-  const ids: number[] = await trx('held_syncs').where({ ...key, state: 'held' }).andWhere('source_ts', '<=', ts).pluck('id');
+  // Locking reads see the latest committed state (a decision that just committed), not the transaction's snapshot.
+  const ids: number[] = await trx('held_syncs').where({ ...key, state: 'held' }).andWhere('source_ts', '<=', ts).forUpdate().pluck('id');
   if (ids.length === 0) return;
   await trx('held_syncs').whereIn('id', ids).update({ state: 'superseded', superseded_by: ts, decided_at: Date.now() });
   await trx('held_sync_departments').whereIn('held_id', ids).delete();

@@ -137,6 +137,24 @@ describe.each(stores)('mass-delete guard of full syncs on %s', (store) => {
     expect(await rowCount(s!.rt.db, 'held_sync_departments')).toBe(0);
   });
 
+  it('applying a held sync while a newer full sync arrives: either it is applied first or superseded, and the newer sync wins', async () => {
+    for (let round = 0; round < 3; round++) {
+      const heldTs = later();
+      const newerList = [...tree50().slice(0, 45), dept(`r${round}`)];
+      const newer = allOrgSync(newerList);
+      await s!.kit('allOrgSync', allOrgSync([], { timeStamp: heldTs }));
+      const [held] = await heldSyncs('?state=held');
+      const [applied, synced] = await Promise.all([decide(held.id, 'apply'), s!.kit('allOrgSync', newer)]);
+      expect(synced.resultCode).toBe('000000');
+      const state = (await s!.api(`/api/v1/held-syncs/${held.id}`)).body.state;
+      expect([applied.status, state]).toEqual(applied.status === 200 ? [200, 'applied'] : [409, 'superseded']);
+      const { items } = (await s!.api(`/api/v1/tenants/${TENANT}/departments`)).body;
+      expect(items.map((d: { orgCode: string }) => d.orgCode)).toEqual(newerList.map((d) => d.orgCode).sort());
+      // The next round starts again from the full tree.
+      expect((await s!.kit('allOrgSync', allOrgSync(tree50()))).resultCode).toBe('000000');
+    }
+  });
+
   it('the held-sync API needs the bearer token', async () => {
     await s!.kit('allOrgSync', allOrgSync([]));
     for (const [method, path] of [['GET', '/api/v1/held-syncs'], ['GET', '/api/v1/held-syncs/1'], ['GET', '/api/v1/held-syncs/1/removals'], ['POST', '/api/v1/held-syncs/1/apply'], ['POST', '/api/v1/held-syncs/1/discard']]) {
