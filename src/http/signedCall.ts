@@ -94,7 +94,8 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
         ctx.state.notice = result.notice.kind;
         rt.log.warn({ call: audit.callName, instanceId: audit.instanceId, tenantId: audit.tenantId, ...result.notice.fields }, result.notice.message);
       }
-      answer(ctx, audit.resultCode as ResultCodeValue, audit.resultMsg, result.response);
+      const { resultCode, message } = result.answer ?? { resultCode: ResultCode.success, message: 'Success' };
+      answer(ctx, resultCode, resultMsg(message), result.response);
     } catch (err) {
       const refusal = err instanceof MarketplaceError ? err : undefined;
       if (!refusal) rt.log.error({ call: audit.callName, err: describe(err) }, 'marketplace call failed');
