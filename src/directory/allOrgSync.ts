@@ -24,8 +24,9 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   const stored = await tenantDepartments(trx, tenantKey);
   const diff = diffSnapshot(snapshot, stored, ts, body.testFlag);
   const limit = options.deleteLimit;
-  if (limit && overDeleteLimit(limit, diff.removed.length, stored.filter((d) => !Number(d.deleted)).length)) {
-    return holdFullSync(trx, { body, snapshot, stored, removed: diff.removed, limit, sentAt: options.sentAt });
+  const live = stored.filter((d) => !Number(d.deleted)).length;
+  if (limit && overDeleteLimit(limit, diff.removed.length, live)) {
+    return holdFullSync(trx, { body, snapshot, stored, live, removed: diff.removed, limit, sentAt: options.sentAt });
   }
   // With rows newer calls wrote it may loop: each row keeps its latest word, and the loop is reported.
   const cycle = diff.newer.length > 0 ? findCycle(treeAfterSync(snapshot, diff.newer)) : undefined;

@@ -38,8 +38,8 @@ interface HeldRow {
 }
 
 /** True when removing `removing` of `live` departments is more than the limit allows. */
-export function overDeleteLimit(limit: DeleteLimit, removing: number, live: number): boolean {
-  if (!limit || removing <= limit.count) return false;
+export function overDeleteLimit(limit: NonNullable<DeleteLimit>, removing: number, live: number): boolean {
+  if (removing <= limit.count) return false;
   return limit.percent === null || removing * 100 > limit.percent * live;
 }
 
@@ -47,6 +47,8 @@ export interface HoldRequest {
   body: AllOrgSyncBody;
   snapshot: Map<string, OrgInfo>;
   stored: StoredDepartment[];
+  /** How many of them are live (not deleted). */
+  live: number;
   /** The codes of the live departments the sync would mark deleted. */
   removed: string[];
   limit: NonNullable<DeleteLimit>;
@@ -71,13 +73,12 @@ export async function holdFullSync(trx: Trx, req: HoldRequest): Promise<CallResu
     // An older sync arriving late is superseded from the start by the newer one already held.
     const newer: { source_ts: string } | undefined = await trx('held_syncs').where({ ...key, state: 'held' }).andWhere('source_ts', '>', body.timeStamp).forUpdate().first('source_ts');
     if (!newer) await supersedeHeldSyncs(trx, key, body.timeStamp);
-    const live = req.stored.filter((d) => !Number(d.deleted)).length;
     const row = {
       ...identity,
       test_flag: body.testFlag ? 1 : 0,
       sent_at: req.sentAt,
       departments: snapshot.size,
-      live,
+      live: req.live,
       would_remove: req.removed.length,
       state: newer ? 'superseded' : 'held',
       superseded_by: newer?.source_ts ?? null,
