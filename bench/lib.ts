@@ -173,8 +173,8 @@ export interface KoobridgeProcess {
   kit(call: string, body: unknown): Promise<MarketplaceAnswer>;
   /** A basic (lifecycle) call signed in the query string. */
   basic(body: unknown): Promise<MarketplaceAnswer>;
-  /** GET the directory API with the bearer token. */
-  api(path: string): Promise<{ status: number; body: any }>;
+  /** Call the bearer API (GET unless told) with the token. */
+  api(path: string, method?: string): Promise<{ status: number; body: any }>;
   /** What the marketplace would send as applicationSync.clientSecret for this server's RSA key. */
   encryptClientSecret(secret: string): string;
   stop(): Promise<void>;
@@ -211,8 +211,8 @@ export async function startKoobridgeProcess(ctx: Pick<BenchContext, 'store' | 'm
       const signature = basicSignature(TEST_KEYS.basic, n, timestamp, raw).toUpperCase();
       return client.post(`${basePath}?${new URLSearchParams({ signature, timestamp, nonce: n })}`, raw);
     },
-    async api(path) {
-      const res = await fetch(url + path, { headers: { authorization: `Bearer ${TEST_KEYS.apiToken}` } });
+    async api(path, method = 'GET') {
+      const res = await fetch(url + path, { method, headers: { authorization: `Bearer ${TEST_KEYS.apiToken}` } });
       return { status: res.status, body: await res.json().catch(() => undefined) };
     },
     encryptClientSecret: (secret) => encryptClientSecret(secret, publicKey),

@@ -9,6 +9,7 @@ import * as auditRepeats from './20261201_007_audit_repeats.js';
 import * as departmentChildren from './20261202_008_department_children.js';
 import * as tenantDeletions from './20261202_009_tenant_deletions.js';
 import * as sessionEnds from './20261203_010_session_ends.js';
+import * as heldSyncs from './20261203_011_held_syncs.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -25,6 +26,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261202_008_department_children': departmentChildren,
   '20261202_009_tenant_deletions': tenantDeletions,
   '20261203_010_session_ends': sessionEnds,
+  '20261203_011_held_syncs': heldSyncs,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -3,6 +3,7 @@ import type { RouterFactory } from './http/app.js';
 import type { Job } from './jobs/index.js';
 import { basicRouter } from './http/basicRouter.js';
 import { instanceApiRouter } from './http/instanceApiRouter.js';
+import { heldSyncRouter } from './http/heldSyncRouter.js';
 import { ssoFeature } from './sso/feature.js';
 
 /**
@@ -18,5 +19,6 @@ export interface Feature {
 
 export const features: Feature[] = [
   { name: 'instance lifecycle', routers: [basicRouter, instanceApiRouter] },
+  { name: 'held full department syncs', routers: [heldSyncRouter] },
   ssoFeature,
 ];

@@ -20,6 +20,27 @@ const urlTemplate = z
 const envFlag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const emptyOrOrigin = z.union([z.literal(''), z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin)]);
 
+/**
+ * When a full department sync is held instead of applied: it would remove more than `count` of the
+ * tenant's live departments and, with `percent`, more than that share of them. Null: never held.
+ */
+export type DeleteLimit = { percent: number | null; count: number; text: string } | null;
+
+/** The floor under a percentage limit: a small tenant may lose a few departments in one sync. */
+const DELETE_LIMIT_FLOOR = 10;
+
+/** "20%" (and more than 10), "20%,50" (and more than 50), "500" (more than 500 departments), or "0" (off). */
+const deleteLimit = z
+  .union([z.number(), z.string()])
+  .transform((v, ctx): DeleteLimit => {
+    const text = String(v).trim();
+    const share = /^(\d{1,3}(?:\.\d+)?)%(?:\s*,\s*(\d{1,9}))?$/.exec(text);
+    if (share && Number(share[1]) <= 100) return { percent: Number(share[1]), count: share[2] === undefined ? DELETE_LIMIT_FLOOR : Number(share[2]), text };
+    if (/^\d{1,9}$/.test(text)) return Number(text) === 0 ? null : { percent: null, count: Number(text), text };
+    ctx.addIssue({ code: 'custom', message: 'must be a percentage like 20% (optionally with a floor, 20%,50), a number of departments, or 0 (off)' });
+    return z.NEVER;
+  });
+
 const schema = z.object({
   nodeEnv: z.string().default('development'),
   port: z.coerce.number().int().min(0).max(65535),
@@ -40,6 +61,7 @@ const schema = z.object({
   largeBodyConcurrency: z.coerce.number().int().min(1).max(64),
   canonicalPayloadMaxBytes: z.coerce.number().int().min(0),
   auditRetentionDays: z.coerce.number().int().min(1),
+  orgSyncDeleteLimit: deleteLimit,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   mysqlPoolMax: z.coerce.number().int().positive(),
   kitAccessKey: z.string().min(16, 'must be at least 16 characters'),
@@ -95,6 +117,7 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   LARGE_BODY_CONCURRENCY: 'largeBodyConcurrency',
   CANONICAL_PAYLOAD_MAX_BYTES: 'canonicalPayloadMaxBytes',
   AUDIT_RETENTION_DAYS: 'auditRetentionDays',
+  ORG_SYNC_DELETE_LIMIT: 'orgSyncDeleteLimit',
   LOG_LEVEL: 'logLevel',
   MYSQL_POOL_MAX: 'mysqlPoolMax',
   KIT_ACCESS_KEY: 'kitAccessKey',

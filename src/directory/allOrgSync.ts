@@ -1,23 +1,33 @@
 import type { Trx } from '../store/db.js';
+import type { DeleteLimit } from '../config/index.js';
 import type { AllOrgSyncBody, OrgInfo } from '../marketplace/kitSchemas.js';
 import { removeDepartments, restampDepartments, tenantDepartments, writeDepartments, type StoredDepartment } from './departments.js';
 import { cycleNotice, findCycle, refuseCycle, type ParentMap } from './orgTree.js';
 import { diffSnapshot } from './snapshotDiff.js';
+import { holdFullSync, overDeleteLimit, supersedeHeldSyncs } from './heldSyncs.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 /**
  * allOrgSync (spec §5.5): a snapshot of the tenant's department tree. Listed departments are
  * created or changed; every other department written by an older call is marked deleted. Rows
  * written by a newer call (a later singleOrgSync) keep what that call said. Only the difference
- * from the stored tree is written, so a replay writes nothing.
+ * from the stored tree is written, so a replay writes nothing. A sync that would remove more
+ * departments than `deleteLimit` allows is held instead (see heldSyncs); any other supersedes the
+ * tenant's held syncs not newer than it.
  */
-export async function allOrgSync(trx: Trx, body: AllOrgSyncBody): Promise<SyncResult> {
+export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { deleteLimit: DeleteLimit; sentAt: number }): Promise<SyncResult> {
   const ts = body.timeStamp;
   const tenantKey = { instance_id: body.instanceId, tenant_id: body.tenantId };
   const snapshot = new Map(body.departments.map((d) => [d.orgCode, d]));
   // A snapshot is one word at one time: one that loops in itself is wrong, not early.
   refuseCycle('orgInfoList', findCycle(treeAfterSync(snapshot, [])));
-  const diff = diffSnapshot(snapshot, await tenantDepartments(trx, tenantKey), ts, body.testFlag);
+  const stored = await tenantDepartments(trx, tenantKey);
+  const diff = diffSnapshot(snapshot, stored, ts, body.testFlag);
+  const limit = options.deleteLimit;
+  const live = stored.filter((d) => !Number(d.deleted)).length;
+  if (limit && overDeleteLimit(limit, diff.removed.length, live)) {
+    return holdFullSync(trx, { body, snapshot, stored, live, removed: diff.removed, limit, sentAt: options.sentAt });
+  }
   // With rows newer calls wrote it may loop: each row keeps its latest word, and the loop is reported.
   const cycle = diff.newer.length > 0 ? findCycle(treeAfterSync(snapshot, diff.newer)) : undefined;
 
@@ -51,6 +61,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody): Promise<SyncRe
     await removeDepartments(trx, tenantKey, ts, diff.removed);
     await restampDepartments(trx, tenantKey, ts);
   }
+  await supersedeHeldSyncs(trx, tenantKey, ts);
   return result;
 }
 

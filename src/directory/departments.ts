@@ -1,7 +1,7 @@
 import type { Db, Trx } from '../store/db.js';
-import { betweenStatements, upsertNewer, type Row } from '../store/upsertNewer.js';
+import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
-import { onePage, type Page } from '../store/pages.js';
+import { onePage, readInPages, type Page } from '../store/pages.js';
 
 /** The departments table's SQL: what the department syncs read and write, and the directory's pages of it. */
 
@@ -17,29 +17,16 @@ export interface StoredDepartment {
 }
 
 const IN_LIST_CHUNK = 1_000;
-const READ_PAGE_ROWS = 10_000;
 
 /**
  * Every department of the tenant, tombstones included. Locked on MySQL until the call commits, so
  * what a full sync decides from them still holds when it writes (SQLite runs one writer anyway).
  */
 export async function tenantDepartments(trx: Trx, key: TenantKey): Promise<StoredDepartment[]> {
-  // In pages along the key, the event loop getting a turn between them (betweenStatements):
-  // reading 100,000 rows at once would hold the thread for a good part of a second on SQLite.
-  const all: StoredDepartment[] = [];
-  for (let after: string | undefined; ; ) {
-    const page: StoredDepartment[] = await trx('departments')
-      .where(key)
-      .modify((q) => (after === undefined ? q : q.andWhere('org_code', '>', after)))
-      .orderBy('org_code')
-      .limit(READ_PAGE_ROWS)
-      .select('org_code', 'org_name', 'parent_code', 'deleted', 'test_flag', 'source_ts')
-      .forUpdate();
-    all.push(...page);
-    if (page.length < READ_PAGE_ROWS) return all;
-    after = page[page.length - 1]!.org_code;
-    await betweenStatements();
-  }
+  return readInPages<StoredDepartment>(
+    () => trx('departments').where(key).select('org_code', 'org_name', 'parent_code', 'deleted', 'test_flag', 'source_ts').forUpdate(),
+    'org_code',
+  );
 }
 
 /** Upserts department rows under the order rule (see upsertNewer). */

@@ -23,7 +23,7 @@ export class Metrics {
 
   private readonly notices = new Counter({
     name: 'koobridge_marketplace_notices_total',
-    help: 'Successful marketplace calls that left something to look at (e.g. department_cycle), by kind',
+    help: 'Marketplace calls that left something to look at (department_cycle, full_sync_held), by kind',
     labelNames: ['channel', 'call', 'notice'] as const,
     registers: [this.registry],
   });

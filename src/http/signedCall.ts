@@ -94,7 +94,8 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
         ctx.state.notice = result.notice.kind;
         rt.log.warn({ call: audit.callName, instanceId: audit.instanceId, tenantId: audit.tenantId, ...result.notice.fields }, result.notice.message);
       }
-      answer(ctx, ResultCode.success, 'Success', result.response);
+      const { resultCode, message } = result.answer ?? { resultCode: ResultCode.success, message: 'Success' };
+      answer(ctx, resultCode, resultMsg(message), result.response);
     } catch (err) {
       const refusal = err instanceof MarketplaceError ? err : undefined;
       if (!refusal) rt.log.error({ call: audit.callName, err: describe(err) }, 'marketplace call failed');
@@ -132,6 +133,10 @@ function withResult(audit: AuditRecord, r: CallResult): AuditRecord {
   audit.testFlag = r.testFlag;
   audit.detail = r.detail;
   if (r.outcome === 'stale') audit.resultMsg = 'Success (stale: newer data kept)';
+  if (r.answer) {
+    audit.resultCode = r.answer.resultCode;
+    audit.resultMsg = resultMsg(r.answer.message);
+  }
   return audit;
 }
 

@@ -1,11 +1,14 @@
 import type { z } from 'zod';
 import type { Trx } from '../store/db.js';
 import type { DirectoryChange } from '../directory/changes.js';
-import { invalidParam } from './resultCodes.js';
+import { invalidParam, type ResultCodeValue } from './resultCodes.js';
 
 export interface CallResult {
-  /** stale: the directory holds newer data for everything this call would change. */
-  outcome: 'applied' | 'stale';
+  /**
+   * stale: the directory holds newer data for everything this call would change. held: a full sync
+   * kept for the merchant's decision instead of applied.
+   */
+  outcome: 'applied' | 'stale' | 'held';
   instanceId?: string;
   tenantId?: string;
   testFlag: boolean;
@@ -14,13 +17,15 @@ export interface CallResult {
   changes: DirectoryChange[];
   /** Extra fields of the answer besides resultCode/resultMsg (e.g. newInstance's instanceId). */
   response?: Record<string, unknown>;
-  /** Something the operator should know although the call succeeded: logged as a warning and counted. */
+  /** Something the operator should know: logged as a warning and counted. */
   notice?: Notice;
+  /** A failure answered although what the call wrote commits (a held full sync records itself); success when absent. */
+  answer?: { resultCode: ResultCodeValue; message: string };
 }
 
 /** `kind` names the notice in metrics, so it comes from the code, never from a request. */
 export interface Notice {
-  kind: 'department_cycle';
+  kind: 'department_cycle' | 'full_sync_held';
   message: string;
   fields: Record<string, unknown>;
 }

@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtime.js';
+import type { DeleteLimit } from '../config/index.js';
 import { action, type MarketplaceAction } from './action.js';
-import { allOrgSyncBody, allOrgSyncDepartments, applicationSyncBody, authSyncBody, singleOrgSyncBody, tenantSyncBody } from './kitSchemas.js';
+import { allOrgSyncBody, allOrgSyncDepartments, applicationSyncBody, authSyncBody, singleOrgSyncBody, tenantSyncBody, type AllOrgSyncBody } from './kitSchemas.js';
 import { notAheadOfRequest } from './kitTimes.js';
 import { tenantSync } from '../directory/tenantSync.js';
 import { applicationSync } from '../directory/applicationSync.js';
@@ -13,14 +14,15 @@ import { unlessReleased } from '../instances/kitGuard.js';
 /**
  * The five 联营 kit interfaces under {base}/produceAPI/v2/ (spec §5). Times far ahead of the request
  * are refused; a released instance's calls change nothing, nor do calls older than their tenant's deletion.
+ * `deleteLimit` holds full syncs that would remove too many departments (null: applying a held one).
  */
-export function kitActions(rt: Runtime): Record<string, MarketplaceAction> {
+export function kitActions(rt: Runtime, deleteLimit: DeleteLimit = rt.config.orgSyncDeleteLimit): Record<string, MarketplaceAction> {
   const secrets = { rsaPrivateKey: rt.rsaPrivateKey, box: rt.box };
   const underTenant = unlessTenantDeleted({
     applicationSync: action(applicationSyncBody, (trx, body) => applicationSync(trx, body, secrets)),
     authSync: action(authSyncBody, authSync),
     singleOrgSync: action(singleOrgSyncBody, singleOrgSync),
-    allOrgSync: action(allOrgSyncBody, allOrgSync, allOrgSyncDepartments),
+    allOrgSync: action(allOrgSyncBody, (trx, body: AllOrgSyncBody, request) => allOrgSync(trx, body, { deleteLimit, sentAt: request.sentAt }), allOrgSyncDepartments),
   });
   return notAheadOfRequest(unlessReleased({ tenantSync: action(tenantSyncBody, tenantSync), ...underTenant }), rt.config.maxFutureSkewSeconds);
 }

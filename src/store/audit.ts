@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Db, Trx } from './db.js';
 
 export interface AuditRecord {
-  channel: 'kit' | 'basic' | 'sso';
+  /** api: the merchant's decisions through the bearer API (held syncs); resultCode is the HTTP status there, as for sso. */
+  channel: 'kit' | 'basic' | 'sso' | 'api';
   callName: string;
   instanceId?: string | null;
   tenantId?: string | null;
@@ -10,7 +11,7 @@ export interface AuditRecord {
   signForm?: string | null;
   resultCode: string;
   resultMsg: string;
-  outcome: 'applied' | 'stale' | 'rejected' | 'error';
+  outcome: 'applied' | 'stale' | 'held' | 'rejected' | 'error';
   detail?: Record<string, unknown>;
   testFlag?: boolean | null;
   startedAt: number;

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { betweenStatements } from './upsertNewer.js';
 
 /** Which page of a list the caller asks for (1-based). */
 export interface Page {
@@ -11,4 +12,25 @@ export async function onePage<T>(q: Knex.QueryBuilder, { page, pageSize }: Page)
   const [{ total }] = await q.clone().clearOrder().clearSelect().count({ total: '*' });
   const rows: T[] = await q.limit(pageSize).offset((page - 1) * pageSize);
   return { rows, total: Number(total) };
+}
+
+const READ_PAGE_ROWS = 10_000;
+
+/**
+ * Every row `query` matches, read in pages along `column` (unique among them), the event loop
+ * getting a turn between pages (betweenStatements): reading 100,000 rows at once would hold the
+ * thread for a good part of a second on SQLite. `query` builds a fresh query each time.
+ */
+export async function readInPages<T extends object>(query: () => Knex.QueryBuilder, column: keyof T & string): Promise<T[]> {
+  const all: T[] = [];
+  for (let after: unknown; ; ) {
+    const page: T[] = await query()
+      .modify((q) => (after === undefined ? q : q.andWhere(column, '>', after)))
+      .orderBy(column)
+      .limit(READ_PAGE_ROWS);
+    all.push(...page);
+    if (page.length < READ_PAGE_ROWS) return all;
+    after = page[page.length - 1]![column];
+    await betweenStatements();
+  }
 }

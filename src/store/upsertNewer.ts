@@ -15,13 +15,23 @@ const MAX_ROWS = 2_000;
  */
 export async function upsertNewer(trx: Trx, table: string, rows: Row[], key: string[]): Promise<void> {
   if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!);
-  const update = columns.filter((c) => !key.includes(c) && c !== 'source_ts' && c !== 'created_at');
-  const chunkSize = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / columns.length)));
+  const update = Object.keys(rows[0]!).filter((c) => !key.includes(c) && c !== 'source_ts' && c !== 'created_at');
   const upsert = dialectOf(trx) === 'mysql' ? mysqlUpsert : sqliteUpsert;
+  await inChunks(rows, (chunk) => upsert(trx, table, chunk, key, update));
+}
+
+/** Inserts many rows (all with the same columns) in as few statements as the limits above allow. */
+export async function insertRows(trx: Trx, table: string, rows: Row[]): Promise<void> {
+  const insert = dialectOf(trx) === 'mysql' ? (chunk: Row[]) => trx(table).insert(chunk) : (chunk: Row[]) => sqliteInsert(trx, table, chunk, '');
+  await inChunks(rows, async (chunk) => void (await insert(chunk)));
+}
+
+async function inChunks(rows: Row[], write: (chunk: Row[]) => Promise<void>): Promise<void> {
+  if (rows.length === 0) return;
+  const chunkSize = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / Object.keys(rows[0]!).length)));
   for (let i = 0; i < rows.length; i += chunkSize) {
     if (i > 0) await betweenStatements();
-    await upsert(trx, table, rows.slice(i, i + chunkSize), key, update);
+    await write(rows.slice(i, i + chunkSize));
   }
 }
 
@@ -39,18 +49,23 @@ async function mysqlUpsert(trx: Trx, table: string, rows: Row[], key: string[], 
   await trx(table).insert(rows).onConflict(key).merge(merge);
 }
 
+/** On conflict, the stored row takes the incoming values unless it was written by a newer call. */
+async function sqliteUpsert(trx: Trx, table: string, rows: Row[], key: string[], update: string[]): Promise<void> {
+  const set = [...update, 'source_ts'].map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ');
+  await sqliteInsert(trx, table, rows, ` ON CONFLICT (${key.map(quote).join(', ')}) DO UPDATE SET ${set} WHERE ${quote(table)}.source_ts <= excluded.source_ts`);
+}
+
+const quote = (name: string) => `"${name}"`;
+
 /**
  * Written out as INSERT … VALUES (…), (…): knex would build a multi-row insert on SQLite as a
  * compound SELECT, which SQLite caps at 500 terms, and the VALUES form is faster besides.
  */
-async function sqliteUpsert(trx: Trx, table: string, rows: Row[], key: string[], update: string[]): Promise<void> {
+async function sqliteInsert(trx: Trx, table: string, rows: Row[], onConflict: string): Promise<void> {
   const columns = Object.keys(rows[0]!);
-  const quote = (name: string) => `"${name}"`;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const set = [...update, 'source_ts'].map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ');
   await trx.raw(
-    `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${Array(rows.length).fill(tuple).join(', ')} ` +
-      `ON CONFLICT (${key.map(quote).join(', ')}) DO UPDATE SET ${set} WHERE ${quote(table)}.source_ts <= excluded.source_ts`,
+    `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${Array(rows.length).fill(tuple).join(', ')}${onConflict}`,
     rows.flatMap((r) => columns.map((c) => r[c] ?? null)),
   );
 }

@@ -47,6 +47,18 @@ describe('configuration', () => {
     expect(JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8')).apiToken).toBe(first.apiToken);
   });
 
+  it('reads ORG_SYNC_DELETE_LIMIT as a share with a floor, a number of departments, or 0 for off', () => {
+    const dir = tmp();
+    const limit = (value?: string) => loadConfig({ DATA_DIR: dir, ...(value === undefined ? {} : { ORG_SYNC_DELETE_LIMIT: value }) }).orgSyncDeleteLimit;
+    expect(limit()).toEqual({ percent: 20, count: 10, text: '20%' });
+    expect(limit('12.5%,50')).toEqual({ percent: 12.5, count: 50, text: '12.5%,50' });
+    expect(limit('500')).toEqual({ percent: null, count: 500, text: '500' });
+    expect(limit('0')).toBeNull();
+    for (const bad of ['120%', '-5', 'many', '20 %']) {
+      expect(() => limit(bad), bad).toThrow(/ORG_SYNC_DELETE_LIMIT: must be a percentage like 20%/);
+    }
+  });
+
   it('refuses an RSA key shorter than 3072 bits', () => {
     const weak = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const env = { ...productionKeys, PUBLIC_URL: 'https://bridge.example.com' };

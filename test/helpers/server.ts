@@ -29,8 +29,8 @@ export interface TestServer extends RunningServer {
   kit(call: string, body: unknown, opts?: SignOptions): Promise<MarketplaceAnswer>;
   /** POST a basic (lifecycle) call signed in the query string. */
   basic(body: unknown, opts?: SignOptions): Promise<MarketplaceAnswer>;
-  /** GET the directory API with the bearer token. */
-  api(path: string, token?: string): Promise<{ status: number; body: any }>;
+  /** Call the bearer API (GET unless told) with the token. */
+  api(path: string, token?: string, method?: string): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -94,8 +94,8 @@ export async function startTestServer(store: Store, env: Record<string, string> 
       const q = new URLSearchParams({ signature, timestamp, nonce: n });
       return post(`${base}?${q}`, raw, { 'content-type': opts.contentType ?? 'application/json;charset=utf8', ...opts.headers });
     },
-    async api(path, token = TEST_KEYS.apiToken) {
-      const res = await fetch(`${running.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    async api(path, token = TEST_KEYS.apiToken, method = 'GET') {
+      const res = await fetch(`${running.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
       return { status: res.status, body: await res.json().catch(() => undefined) };
     },
     async stop() {
