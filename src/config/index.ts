@@ -88,6 +88,7 @@ const schema = z.object({
   ssoRenewActiveMinutes: z.coerce.number().int().min(1),
   ssoAppId: z.string().max(64),
   ssoHttpTimeoutSeconds: z.coerce.number().positive().max(120),
+  ssoIdpBackoffSeconds: z.coerce.number().positive().max(3600),
   ssoLoginStateTtlSeconds: z.coerce.number().int().min(30).max(3600),
   ssoScope: z.string().min(1).max(255),
 });
@@ -142,6 +143,7 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   SSO_RENEW_ACTIVE_MINUTES: 'ssoRenewActiveMinutes',
   SSO_APP_ID: 'ssoAppId',
   SSO_HTTP_TIMEOUT_SECONDS: 'ssoHttpTimeoutSeconds',
+  SSO_IDP_BACKOFF_SECONDS: 'ssoIdpBackoffSeconds',
   SSO_LOGIN_STATE_TTL_SECONDS: 'ssoLoginStateTtlSeconds',
   SSO_SCOPE: 'ssoScope',
 };

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Runtime } from '../runtime.js';
 import { IdpClients } from './clients.js';
+import { IdpCircuits } from './idpCircuits.js';
 import { readSessions, type IssuedTokens, type SessionRecord } from './sessions.js';
 
 export type RenewOutcome = 'renewed' | 'ended' | 'kept' | 'busy';
@@ -17,6 +18,8 @@ export interface RenewedTokens {
 /** What SSO keeps per runtime (per process in production): the IdP clients, the renewals in flight, the session reads. */
 export interface SsoState {
   clients: IdpClients;
+  /** Tenant IdPs that failed to answer lately, whose renewals pause. */
+  circuits: IdpCircuits;
   renewals: Map<string, Promise<RenewOutcome>>;
   /** By session id hash: renewed tokens whose write failed, until a later renewal stores them. */
   unstoredTokens: Map<string, RenewedTokens>;
@@ -32,7 +35,7 @@ const byRuntime = new WeakMap<Runtime, SsoState>();
 export function ssoState(rt: Runtime): SsoState {
   let state = byRuntime.get(rt);
   if (!state) {
-    state = { clients: new IdpClients(rt), renewals: new Map(), unstoredTokens: new Map(), sessions: sessionLoader(rt) };
+    state = { clients: new IdpClients(rt), circuits: new IdpCircuits(rt.config.ssoIdpBackoffSeconds * 1000), renewals: new Map(), unstoredTokens: new Map(), sessions: sessionLoader(rt) };
     byRuntime.set(rt, state);
   }
   return state;

@@ -2,6 +2,7 @@ import type { Runtime } from '../runtime.js';
 import type { Job } from '../jobs/index.js';
 import { describe } from '../log.js';
 import { ssoState, type RenewOutcome } from './context.js';
+import { IdpCircuits } from './idpCircuits.js';
 import { purgeExpiredLoginStates } from './loginStates.js';
 import { renewSession } from './renewal.js';
 import { purgeExpiredSwitches } from './sessionSwitches.js';
@@ -15,10 +16,11 @@ const MAX_PER_RUN = 100_000;
  * the margin, SSO_RENEW_CONCURRENCY at a time, so active users rarely wait for a renewal. Sessions
  * nobody uses are left to lapse; their next use renews them if the refresh token still can.
  */
-export async function renewDueSessions(rt: Runtime): Promise<Record<RenewOutcome | 'due' | 'failed', number>> {
+export async function renewDueSessions(rt: Runtime): Promise<Record<RenewOutcome | 'due' | 'failed' | 'paused', number>> {
   const { config } = rt;
   const now = Date.now();
-  const dueInDb: string[] = await rt
+  const { circuits } = ssoState(rt);
+  const rows: { id_hash: string; instance_id: string; tenant_id: string }[] = await rt
     .db('sso_sessions')
     .where('access_expires_at', '<=', now + config.ssoRenewMarginSeconds * 1000)
     .andWhere('last_seen_at', '>=', now - config.ssoRenewActiveMinutes * 60_000)
@@ -26,10 +28,13 @@ export async function renewDueSessions(rt: Runtime): Promise<Record<RenewOutcome
     .andWhere((q) => q.whereNull('renew_lease_until').orWhere('renew_lease_until', '<', now))
     .orderBy('access_expires_at')
     .limit(MAX_PER_RUN)
-    .pluck('id_hash');
+    .select('id_hash', 'instance_id', 'tenant_id');
+  // A tenant whose IdP failed lately is left alone until its pause is over.
+  const paused = rows.filter((r) => circuits.pausedFor(IdpCircuits.key({ instanceId: r.instance_id, tenantId: r.tenant_id })) > 0);
+  const dueInDb = rows.filter((r) => !paused.includes(r)).map((r) => r.id_hash);
   // Tokens a failed write left in memory are stored as soon as the database takes them, used lately or not.
   const due = [...new Set([...ssoState(rt).unstoredTokens.keys(), ...dueInDb])];
-  const counts = { due: due.length, renewed: 0, ended: 0, kept: 0, busy: 0, failed: 0 };
+  const counts = { due: due.length, renewed: 0, ended: 0, kept: 0, busy: 0, failed: 0, paused: paused.length };
   let next = 0;
   const worker = async () => {
     while (next < due.length) {

@@ -8,6 +8,7 @@ import { classifyIdpError, type IdpFailure } from './idpErrors.js';
 import { SsoRefusal } from './refusal.js';
 import { endSessions, openRefreshToken, tokenColumns } from './sessions.js';
 import { findSyncedApp } from './syncedApps.js';
+import { IdpCircuits } from './idpCircuits.js';
 
 /** How long one renewal may hold a session: well beyond one IdP call, so a lease never lapses mid-refresh. */
 export const renewalLeaseMs = (rt: Runtime) => Math.max(30_000, rt.config.ssoHttpTimeoutSeconds * 3_000);
@@ -57,11 +58,16 @@ async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
     return 'ended';
   }
 
+  const { circuits } = ssoState(rt);
+  const circuit = IdpCircuits.key(app);
   let tokens;
   try {
     tokens = await refreshTokenGrant(ssoState(rt).clients.configFor(app), openRefreshToken(rt.box, idHash, row.refresh_token));
+    circuits.answered(circuit);
   } catch (err) {
     const failure: IdpFailure = err instanceof SsoRefusal ? { kind: 'refused', message: err.message } : classifyIdpError(err, config.ssoHttpTimeoutSeconds);
+    if (failure.kind === 'unavailable') circuits.failed(circuit);
+    else circuits.answered(circuit);
     if (failure.kind === 'invalid_grant') {
       rt.log.info({ ...about, failure: failure.message }, 'sso session ended: the IdP refused its refresh token');
       await endSessions(db, mine, 'idp_refused', Date.now());

@@ -38,6 +38,8 @@ export interface SessionRecord extends AppKey {
   expiresAt: number;
   version: number;
   renewLeaseUntil: number | null;
+  /** Its access token has lapsed and the renewal has not finished (the IdP is slow or down): retry soon. */
+  renewalPending?: boolean;
 }
 
 export interface NewSession {
@@ -249,5 +251,6 @@ export function sessionView(rec: SessionRecord, config: Config) {
       appId: rec.appId,
     },
     expiresAt: new Date(sessionEnd(rec, config)).toISOString(),
+    ...(rec.renewalPending ? { renewalPending: true } : {}),
   };
 }

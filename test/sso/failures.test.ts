@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { renewDueSessions } from '../../src/sso/jobs.js';
 import * as kit from '../helpers/fixtures.js';
 import { encryptClientSecret } from '../helpers/keys.js';
 import { stores } from '../helpers/stores.js';
@@ -13,6 +14,9 @@ describe.each(stores)('SSO when things go wrong on %s', (store) => {
     w = await startWorld(store, { env: { SSO_HTTP_TIMEOUT_SECONDS: '1' } });
   });
   afterAll(() => w.stop());
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   const jsonOf = async (res: Response) => ({ status: res.status, ...(await json(res)) });
 
@@ -35,6 +39,38 @@ describe.each(stores)('SSO when things go wrong on %s', (store) => {
     const audit = await w.s.rt.db('audit_log').where({ channel: 'sso', outcome: 'rejected' }).orderBy('id', 'desc').first();
     expect(audit).toMatchObject({ call_name: 'login', result_code: '502', tenant_id: TENANT, instance_id: INSTANCE });
     expect(audit.result_msg).toMatch(/token endpoint at http:\/\/127\.0\.0\.1:\d+: could not be reached .*no session was created, try again/);
+  });
+
+  it('a hung token endpoint: checks answer at once from the session as it is, the IdP is left alone for a pause, then renewal resumes', async () => {
+    const { browser } = await w.marketplaceLogin('lisi');
+    const refreshes = w.idp.events.refreshes;
+    // Past the access token's 2 hours: the next check must renew.
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    vi.setSystemTime(Date.now() + 2 * 3_600_000 + 60_000);
+    w.idp.tokenHung = true;
+    try {
+      let started = Date.now();
+      const first = await w.session(browser);
+      // At most the wait (here SSO_HTTP_TIMEOUT_SECONDS, 1 s), not the IdP's silence.
+      expect(Date.now() - started).toBeLessThan(1_900);
+      expect(first).toMatchObject({ status: 200, body: { renewalPending: true, user: { userName: 'lisi' } } });
+      await new Promise((r) => setTimeout(r, 300)); // the renewal times out at 1 s: the circuit opens
+      const asked = w.idp.events.tokenRequests;
+      started = Date.now();
+      for (let i = 0; i < 5; i++) expect((await w.session(browser)).body).toMatchObject({ renewalPending: true });
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(w.idp.events.tokenRequests).toBe(asked);
+      expect((await renewDueSessions(w.s.rt)).paused).toBeGreaterThanOrEqual(1);
+      expect(w.idp.events.tokenRequests).toBe(asked);
+    } finally {
+      w.idp.tokenHung = false;
+    }
+    // SSO_IDP_BACKOFF_SECONDS (15 s) later the IdP is asked again, and answers.
+    vi.setSystemTime(Date.now() + 16_000);
+    const after = await w.session(browser);
+    expect(after.status).toBe(200);
+    expect(after.body.renewalPending).toBeUndefined();
+    expect(w.idp.events.refreshes).toBe(refreshes + 1);
   });
 
   it('token endpoint slower than SSO_HTTP_TIMEOUT_SECONDS: a clear 502 after the timeout, no session', async () => {
@@ -99,6 +135,9 @@ describe.each(stores)('SSO with SSO_APP_ID set on %s', (store) => {
     await w.sync('applicationSync', kit.applicationSync(encryptClientSecret('another-secret'), { appId: OTHER_APP, clientId: 'other-client' }));
   });
   afterAll(() => w.stop());
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it('the marketplace callback uses the configured app among several', async () => {
     const { res, browser } = await w.marketplaceLogin('zhangsan');
@@ -113,6 +152,9 @@ describe.each(stores)('SSO with an http:// IdP and SSO_ALLOW_HTTP unset on %s', 
     w = await startWorld(store, { env: { SSO_ALLOW_HTTP: 'false' } });
   });
   afterAll(() => w.stop());
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it('refuses to talk to the IdP over plain http and says how to allow it', async () => {
     const res = await w.browser().get(`/sso/login?tenant=${TENANT}`, { accept: 'application/json' });

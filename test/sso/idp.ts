@@ -31,8 +31,10 @@ export interface LoopbackIdp {
   tokenDown: boolean;
   /** When true the token endpoint does its work (a refresh rotates the token) but its answer never arrives. */
   tokenAnswerLost: boolean;
+  /** When true the token endpoint takes the request and never answers (a hung IdP); nothing is done. */
+  tokenHung: boolean;
   /** Counters of what the provider did. */
-  events: { refreshes: number; codeExchanges: number; grantsRevoked: number; grantErrors: string[]; logouts: number };
+  events: { refreshes: number; codeExchanges: number; grantsRevoked: number; grantErrors: string[]; logouts: number; tokenRequests: number };
   /** Plays the marketplace's unified login page: authorize as `loginAs`, return the redirect with the code. */
   authorize(client: IdpClient, params?: Record<string, string>): Promise<URL>;
   /** Follows an authorize URL our server redirected to, like the browser would; returns the redirect back. */
@@ -93,7 +95,8 @@ export async function startLoopbackIdp(clients: IdpClient[], options: { refreshT
     tokenDelayMs: 0,
     tokenDown: false,
     tokenAnswerLost: false,
-    events: { refreshes: 0, codeExchanges: 0, grantsRevoked: 0, grantErrors: [], logouts: 0 },
+    tokenHung: false,
+    events: { refreshes: 0, codeExchanges: 0, grantsRevoked: 0, grantErrors: [], logouts: 0, tokenRequests: 0 },
     async authorize(client, params = {}) {
       const q = new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: client.redirectUri, scope: 'get_user_info', ...params });
       return idp.follow(`${url}${ONEACCESS_ROUTES.authorization}?${q}`);
@@ -144,6 +147,9 @@ export async function startLoopbackIdp(clients: IdpClient[], options: { refreshT
 async function handle(idp: LoopbackIdp, req: IncomingMessage, res: ServerResponse, callback: (req: IncomingMessage, res: ServerResponse) => unknown) {
   const path = new URL(req.url!, idp.url).pathname;
   if (path === ONEACCESS_ROUTES.token) {
+    idp.events.tokenRequests++;
+    // Left open: the server's closeAllConnections() at stop ends it.
+    if (idp.tokenHung) return;
     if (idp.tokenDown) {
       req.socket.destroy();
       return;

@@ -128,6 +128,10 @@ describe.each(stores)('SSO session renewal on %s', (store) => {
     } finally {
       w.idp.tokenDown = false;
     }
+    // The IdP failed: its tenant's renewals pause for SSO_IDP_BACKOFF_SECONDS (15 s), then resume.
+    expect((await w.session(browser)).body).toMatchObject({ renewalPending: true });
+    expect(w.idp.events.refreshes).toBe(refreshes);
+    advance(16_000);
     expect((await w.session(browser)).status).toBe(200);
     expect(w.idp.events.refreshes).toBe(refreshes + 1);
     expect(await sessionRow(w, 'lisi')).toMatchObject({ version: 1, renew_failures: 0 });
@@ -199,6 +203,8 @@ describe.each(stores)('SSO session renewal on %s', (store) => {
     } finally {
       w.idp.tokenAnswerLost = false;
     }
+    // The lost answer counts as an IdP failure: the renewal is tried again once the pause is over.
+    advance(16_000);
     expect((await w.session(browser)).status).toBe(401);
     expect(await w.sessionsEnded('refresh_lost')).toBe(lost + 1);
   });
