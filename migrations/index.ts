@@ -8,6 +8,7 @@ import * as loginBinding from './20261201_006_login_binding.js';
 import * as auditRepeats from './20261201_007_audit_repeats.js';
 import * as departmentChildren from './20261202_008_department_children.js';
 import * as tenantDeletions from './20261202_009_tenant_deletions.js';
+import * as lifecycleReplays from './20261203_012_lifecycle_replays.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -23,6 +24,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261201_007_audit_repeats': auditRepeats,
   '20261202_008_department_children': departmentChildren,
   '20261202_009_tenant_deletions': tenantDeletions,
+  '20261203_012_lifecycle_replays': lifecycleReplays,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -20,7 +20,7 @@ export interface CallResult {
 
 /** `kind` names the notice in metrics, so it comes from the code, never from a request. */
 export interface Notice {
-  kind: 'department_cycle';
+  kind: 'department_cycle' | 'late_freeze';
   message: string;
   fields: Record<string, unknown>;
 }

@@ -8,11 +8,12 @@ import { authSync } from '../directory/authSync.js';
 import { singleOrgSync } from '../directory/singleOrgSync.js';
 import { allOrgSync } from '../directory/allOrgSync.js';
 import { unlessTenantDeleted } from '../directory/tenantTombstone.js';
-import { unlessReleased } from '../instances/kitGuard.js';
+import { kitGuard } from '../instances/kitGuard.js';
 
 /**
  * The five 联营 kit interfaces under {base}/produceAPI/v2/ (spec §5). Times far ahead of the request
- * are refused; a released instance's calls change nothing, nor do calls older than their tenant's deletion.
+ * are refused; a released instance's calls change nothing, nor do debug calls naming real data, nor
+ * calls older than their tenant's deletion.
  */
 export function kitActions(rt: Runtime): Record<string, MarketplaceAction> {
   const secrets = { rsaPrivateKey: rt.rsaPrivateKey, box: rt.box };
@@ -22,5 +23,5 @@ export function kitActions(rt: Runtime): Record<string, MarketplaceAction> {
     singleOrgSync: action(singleOrgSyncBody, singleOrgSync),
     allOrgSync: action(allOrgSyncBody, allOrgSync, allOrgSyncDepartments),
   });
-  return notAheadOfRequest(unlessReleased({ tenantSync: action(tenantSyncBody, tenantSync), ...underTenant }), rt.config.maxFutureSkewSeconds);
+  return notAheadOfRequest(kitGuard({ tenantSync: action(tenantSyncBody, tenantSync), ...underTenant }), rt.config.maxFutureSkewSeconds);
 }

@@ -10,7 +10,8 @@ export interface AuditRecord {
   signForm?: string | null;
   resultCode: string;
   resultMsg: string;
-  outcome: 'applied' | 'stale' | 'rejected' | 'error';
+  /** replayed: a resend of a request answered before, told the same answer. */
+  outcome: 'applied' | 'stale' | 'rejected' | 'error' | 'replayed';
   detail?: Record<string, unknown>;
   testFlag?: boolean | null;
   startedAt: number;
