@@ -1,4 +1,9 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { migrationSource } from '../../migrations/index.js';
+import { openDb } from '../../src/store/db.js';
+import { migrateLatest } from '../../src/store/migrate.js';
+import { freshStore } from '../helpers/database.js';
 import { stores } from '../helpers/stores.js';
 import { TENANT, INSTANCE, allOrgSync, applicationSync, authSync, dept, singleOrgSync, tenantSync, user } from '../helpers/fixtures.js';
 import { encryptClientSecret } from '../helpers/keys.js';
@@ -107,5 +112,32 @@ describe.each(stores)("the seller centre's saved debug cases on %s", (store) => 
     expect((await h.s.api(`/api/v1/instances/${id}`)).body.status).toBe('released');
     expect((await h.s.kit('tenantSync', tenantSync({ instanceId: id, testFlag: 1 }))).resultCode).toBe('000000');
     expect(await lastAudit(h.s, 'tenantSync')).toMatchObject({ outcome: 'stale', detail: { instanceReleased: true } });
+  });
+});
+
+describe.each(stores)('debug releases recorded before the upgrade on %s', (store) => {
+  const MIGRATION = '20261203_012_lifecycle_replays';
+  const options = { migrationSource, tableName: 'knex_migrations' };
+
+  it('no longer silence the saved debug cases; real releases keep their tombstone', async () => {
+    const fresh = await freshStore(store);
+    const db = openDb({ databaseUrl: fresh.databaseUrl, sqliteFile: join(fresh.dataDir, 'koobridge.sqlite') });
+    try {
+      for (const name of await migrationSource.getMigrations([])) {
+        if (name === MIGRATION) break;
+        await db.migrate.up({ ...options, name });
+      }
+      const released = (instance_id: string, test_flag: number) => ({ instance_id, status: 'released', test_flag, created_at: 0, updated_at: 0 });
+      await db('instances').insert([released(INSTANCE, 1), released('real-released', 0)]);
+      const order = (instance_id: string, test_flag: number) => ({ instance_id, kind: 'release', order_id: '', order_line_id: '', test_flag, created_at: 0 });
+      await db('instance_orders').insert([order(INSTANCE, 1), order('real-released', 0)]);
+
+      await migrateLatest(db);
+      expect(await db('instances').orderBy('instance_id').pluck('instance_id')).toEqual(['real-released']);
+      expect(await db('instance_orders').pluck('instance_id')).toEqual(['real-released']);
+    } finally {
+      await db.destroy();
+      await fresh.drop();
+    }
   });
 });
