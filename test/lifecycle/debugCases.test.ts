@@ -1,9 +1,6 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrationSource } from '../../migrations/index.js';
-import { openDb } from '../../src/store/db.js';
 import { migrateLatest } from '../../src/store/migrate.js';
-import { freshStore } from '../helpers/database.js';
+import { databaseBefore } from '../helpers/migrations.js';
 import { stores } from '../helpers/stores.js';
 import { TENANT, INSTANCE, allOrgSync, applicationSync, authSync, dept, singleOrgSync, tenantSync, user } from '../helpers/fixtures.js';
 import { encryptClientSecret } from '../helpers/keys.js';
@@ -116,17 +113,9 @@ describe.each(stores)("the seller centre's saved debug cases on %s", (store) => 
 });
 
 describe.each(stores)('debug releases recorded before the upgrade on %s', (store) => {
-  const MIGRATION = '20261203_012_lifecycle_replays';
-  const options = { migrationSource, tableName: 'knex_migrations' };
-
   it('no longer silence the saved debug cases; real releases keep their tombstone', async () => {
-    const fresh = await freshStore(store);
-    const db = openDb({ databaseUrl: fresh.databaseUrl, sqliteFile: join(fresh.dataDir, 'koobridge.sqlite') });
+    const { db, close } = await databaseBefore(store, '20261203_012_lifecycle_replays');
     try {
-      for (const name of await migrationSource.getMigrations([])) {
-        if (name === MIGRATION) break;
-        await db.migrate.up({ ...options, name });
-      }
       const released = (instance_id: string, test_flag: number) => ({ instance_id, status: 'released', test_flag, created_at: 0, updated_at: 0 });
       await db('instances').insert([released(INSTANCE, 1), released('real-released', 0)]);
       const order = (instance_id: string, test_flag: number) => ({ instance_id, kind: 'release', order_id: '', order_line_id: '', test_flag, created_at: 0 });
@@ -136,8 +125,7 @@ describe.each(stores)('debug releases recorded before the upgrade on %s', (store
       expect(await db('instances').orderBy('instance_id').pluck('instance_id')).toEqual(['real-released']);
       expect(await db('instance_orders').pluck('instance_id')).toEqual(['real-released']);
     } finally {
-      await db.destroy();
-      await fresh.drop();
+      await close();
     }
   });
 });
