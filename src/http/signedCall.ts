@@ -73,15 +73,15 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
       audit.tenantId = typeof body.tenantId === 'string' ? body.tenantId : null;
       // A resend of a request already answered is told the same before any costly validation.
-      const resent = await earlierAnswer(rt.db, spec, signed, audit);
-      if (resent) return replyWith(ctx, resent);
+      const resent = await earlierAnswer(rt.reads, spec, signed);
+      if (resent) return replyWith(ctx, await replayed(rt.db, audit, resent));
       const action = spec.dispatch(ctx, body);
       const valid = parseBody(action.schema, body);
       const input = action.finishValidation ? await action.finishValidation(valid) : valid;
       const spent = signed;
       const { result, reply } = await inTransaction(rt.db, async (trx) => {
         // One commit per call: the nonce is spent together with what the call wrote and its answer.
-        if (!(await claimNonce(trx, spent))) return { reply: (await earlierAnswer(trx, spec, spent, audit, true)) ?? alreadyUsed(spec) };
+        if (!(await claimNonce(trx, spent))) return { reply: await replayed(trx, audit, (await earlierAnswer(trx, spec, spent, true)) ?? alreadyUsed(spec)) };
         const r = await action.execute(trx, input, { sentAt: credentials.sentAt });
         await rt.changes.applyInTransaction(trx, r.changes);
         await writeAudit(trx, withResult(audit, r));
@@ -128,21 +128,25 @@ async function recordRefusal(rt: Runtime, ctx: Context, audit: AuditRecord, sign
 }
 
 /**
- * The answer an earlier arrival of this very request got (same bytes, same credentials), audited as
- * 'replayed': the marketplace may send a request again when it lost the answer, and the request did
- * its work the first time. Undefined when the nonce is unspent; a different request with a spent
- * nonce is refused, for a nonce vouches for one request only.
+ * The answer an earlier arrival of this very request got (same bytes, same credentials): the
+ * marketplace may send a request again when it lost the answer, and the request did its work the
+ * first time. Undefined when the nonce is unspent; a different request with a spent nonce is
+ * refused, for a nonce vouches for one request only.
  */
-async function earlierAnswer(db: Db | Trx, spec: SignedCallSpec, n: SpentNonce, audit: AuditRecord, locked = false): Promise<StoredAnswer | undefined> {
+async function earlierAnswer(db: Db | Trx, spec: SignedCallSpec, n: SpentNonce, locked = false): Promise<StoredAnswer | undefined> {
   const use = await nonceUse(db, n, locked);
   if (!use.spent) return undefined;
-  if (!use.answer) alreadyUsed(spec);
+  return use.answer ?? alreadyUsed(spec);
+}
+
+/** A resend is answered as before and audited as 'replayed': it did nothing. */
+async function replayed(db: Db | Trx, audit: AuditRecord, answer: StoredAnswer): Promise<StoredAnswer> {
   audit.outcome = 'replayed';
-  audit.resultCode = use.answer.resultCode;
-  audit.resultMsg = use.answer.resultMsg;
+  audit.resultCode = answer.resultCode;
+  audit.resultMsg = answer.resultMsg;
   audit.detail = { resentRequest: 'same bytes and credentials as a request answered before; answered the same, nothing done' };
   await writeAudit(db, audit);
-  return use.answer;
+  return answer;
 }
 
 /** Identifies a request byte for byte: where it was sent, its credentials and its body. */
