@@ -1,10 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { Runtime } from '../runtime.js';
 import type { MarketplaceAction, CallResult } from '../marketplace/action.js';
-import { MarketplaceError, ResultCode, authFailed, invalidParam, resultMsg, type ResultCodeValue } from '../marketplace/resultCodes.js';
+import { MarketplaceError, ResultCode, authFailed, invalidParam, resultMsg } from '../marketplace/resultCodes.js';
 import { canonicalPayload, sameSignature, type PayloadForm, type SignedPayload } from '../marketplace/signing.js';
 import { parseBody } from '../marketplace/validation.js';
-import { createHash } from 'node:crypto';
 import { claimNonce, nonceUse, storeAnswer, type SpentNonce, type StoredAnswer } from '../store/nonces.js';
 import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
 import { inTransaction, type Db, type Trx } from '../store/db.js';
@@ -43,7 +43,8 @@ const gateOf = (rt: Runtime) => {
 /**
  * The pipeline every marketplace call goes through: credentials present and fresh (before any
  * byte of the body is read) → a turn for a large body → read the bytes → signature over them →
- * parse → validate → one transaction (nonce, use-case, revocations, audit) → HTTP 200 with a
+ * parse → a resend of a request already answered gets that answer → validate → one transaction
+ * (nonce, use-case, revocations, audit, the answer kept with the nonce) → HTTP 200 with a
  * resultCode. Nothing escapes as a 500.
  */
 export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
@@ -106,7 +107,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       await recordRefusal(rt, ctx, audit, signed).catch((e) => rt.log.error({ err: describe(e) }, 'audit write failed'));
       // A body we refused unread is not drained over a kept-alive connection.
       if (!ctx.req.readableEnded) ctx.set('Connection', 'close');
-      answer(ctx, audit.resultCode as ResultCodeValue, audit.resultMsg);
+      replyWith(ctx, { resultCode: audit.resultCode, resultMsg: audit.resultMsg });
     } finally {
       leave();
     }
@@ -115,8 +116,8 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
 
 /**
  * A refused call whose signature held spends its nonce (in its own transaction, the call's having
- * rolled back), so the same request cannot succeed later once what it lacked exists. One that proved
- * nothing is only counted.
+ * rolled back), with the refusal as its answer, so the same request cannot succeed later once what
+ * it lacked exists: a resend is refused the same way. One that proved nothing is only counted.
  */
 async function recordRefusal(rt: Runtime, ctx: Context, audit: AuditRecord, signed: SpentNonce | undefined): Promise<void> {
   // Before the signature holds, every message is one of a few fixed texts: it names the kind.
@@ -229,8 +230,4 @@ function epochMillis(ts: string): number | undefined {
   if (/^\d{13}$/.test(ts)) return Number(ts);
   if (/^\d{10}$/.test(ts)) return Number(ts) * 1000;
   return undefined;
-}
-
-function answer(ctx: Context, code: ResultCodeValue, message: string, extra?: Record<string, unknown>) {
-  replyWith(ctx, { resultCode: code, resultMsg: message, ...extra });
 }
