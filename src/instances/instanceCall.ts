@@ -23,6 +23,9 @@ export function unchanged(result: CallResult, why: Record<string, unknown>): Cal
 /** A debug request (testFlag "1") naming an instance that real orders created: it must not change it. */
 export const debugOnRealData = (call: InstanceCall, row: InstanceRow | undefined) => call.testFlag && row !== undefined && !row.test_flag;
 
+/** What such a request answers instead: success, changing nothing (dial-testing must keep passing). */
+export const debugNoop = (call: InstanceCall) => unchanged(resultFor(call), { debugRequest: 'the instance is real data; answered without change' });
+
 /**
  * The instance a refresh, status change or upgrade acts on, locked for the call. An instance never
  * created, or released, does not exist: 000003 (spec §2.1). Except for a debug request (testFlag
@@ -32,7 +35,7 @@ export const debugOnRealData = (call: InstanceCall, row: InstanceRow | undefined
  */
 export async function liveInstance(trx: Trx, call: InstanceCall): Promise<{ row: InstanceRow } | { noop: CallResult }> {
   const row = await lockedInstance(trx, call.instanceId, 'update');
-  if (debugOnRealData(call, row)) return { noop: unchanged(resultFor(call), { debugRequest: 'the instance is real data; answered without change' }) };
+  if (debugOnRealData(call, row)) return { noop: debugNoop(call) };
   if (row && row.status !== 'released') return { row };
   const state = row ? 'released' : 'never created';
   if (call.testFlag) return { noop: unchanged(resultFor(call), { debugRequest: `instance ${state}; answered without change` }) };

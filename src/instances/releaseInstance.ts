@@ -2,7 +2,7 @@ import type { Trx } from '../store/db.js';
 import type { CallResult } from '../marketplace/action.js';
 import type { ReleaseInstanceBody } from '../marketplace/basicSchemas.js';
 import type { DirectoryChange } from '../directory/changes.js';
-import { debugOnRealData, resultFor, unchanged } from './instanceCall.js';
+import { debugNoop, debugOnRealData, resultFor, unchanged } from './instanceCall.js';
 import { lockedInstance, recordOrder, type InstanceRow } from './store.js';
 
 /** Everything the kit calls stored under an instance, children first. */
@@ -17,7 +17,7 @@ const DIRECTORY_TABLES = ['user_apps', 'users', 'departments', 'apps', 'tenants'
 export async function releaseInstance(trx: Trx, body: ReleaseInstanceBody): Promise<CallResult> {
   const row = await lockedInstance(trx, body.instanceId, 'update');
   const result = resultFor(body);
-  if (debugOnRealData(body, row)) return unchanged(result, { debugRequest: 'the instance is real data; answered without change' });
+  if (debugOnRealData(body, row)) return debugNoop(body);
   if (body.testFlag) return startOver(trx, body.instanceId, row, result);
   if (row?.status === 'released') return unchanged(result, { alreadyReleased: true });
 
@@ -26,7 +26,7 @@ export async function releaseInstance(trx: Trx, body: ReleaseInstanceBody): Prom
   for (const table of DIRECTORY_TABLES) removed[table] = await trx(table).where(key).delete();
   const now = Date.now();
   await trx('instances')
-    .insert({ ...key, status: 'released', test_flag: body.testFlag ? 1 : 0, created_at: now, updated_at: now })
+    .insert({ ...key, status: 'released', test_flag: 0, created_at: now, updated_at: now })
     .onConflict('instance_id')
     .merge(['status', 'updated_at']);
   await recordOrder(trx, { instanceId: body.instanceId, kind: 'release', orderId: body.orderId, orderLineId: body.orderLineId, testFlag: body.testFlag });
