@@ -10,6 +10,7 @@ import * as departmentChildren from './20261202_008_department_children.js';
 import * as tenantDeletions from './20261202_009_tenant_deletions.js';
 import * as sessionEnds from './20261203_010_session_ends.js';
 import * as heldSyncs from './20261203_011_held_syncs.js';
+import * as lifecycleReplays from './20261203_012_lifecycle_replays.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -27,6 +28,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261202_009_tenant_deletions': tenantDeletions,
   '20261203_010_session_ends': sessionEnds,
   '20261203_011_held_syncs': heldSyncs,
+  '20261203_012_lifecycle_replays': lifecycleReplays,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,13 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { Runtime } from '../runtime.js';
 import type { MarketplaceAction, CallResult } from '../marketplace/action.js';
-import { MarketplaceError, ResultCode, authFailed, invalidParam, resultMsg, type ResultCodeValue } from '../marketplace/resultCodes.js';
+import { MarketplaceError, ResultCode, authFailed, invalidParam, resultMsg } from '../marketplace/resultCodes.js';
 import { sameSignature, type PayloadForm, type SignedPayload } from '../marketplace/signing.js';
 import { canonicalPayload } from '../marketplace/canonicalJson.js';
 import { parseBody } from '../marketplace/validation.js';
-import { claimNonce } from '../store/nonces.js';
+import { claimNonce, nonceUse, storeAnswer, type SpentNonce, type StoredAnswer } from '../store/nonces.js';
 import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
-import { inTransaction } from '../store/db.js';
+import { inTransaction, type Db, type Trx } from '../store/db.js';
 import { BodyGate } from './bodyGate.js';
 import { parseJsonObject, readBody } from './body.js';
 import { describe } from '../log.js';
@@ -33,12 +34,6 @@ export interface SignedCallSpec {
   dispatch(ctx: Context, body: Record<string, unknown>): MarketplaceAction;
 }
 
-/** A request whose signature held: its nonce is spent whatever the outcome. */
-interface Signed {
-  nonce: string;
-  expiresAt: number;
-}
-
 /** One gate per process for all marketplace calls (kit and basic share the memory it protects). */
 const gates = new WeakMap<Runtime, BodyGate>();
 const gateOf = (rt: Runtime) => {
@@ -49,7 +44,8 @@ const gateOf = (rt: Runtime) => {
 /**
  * The pipeline every marketplace call goes through: credentials present and fresh (before any
  * byte of the body is read) → a turn for a large body → read the bytes → signature over them →
- * parse → validate → one transaction (nonce, use-case, revocations, audit) → HTTP 200 with a
+ * parse → a resend of a request already answered gets that answer → validate → one transaction
+ * (nonce, use-case, revocations, audit, the answer kept with the nonce) → HTTP 200 with a
  * resultCode. Nothing escapes as a 500.
  */
 export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
@@ -64,38 +60,46 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       startedAt: Date.now(),
     };
     ctx.state.audit = audit;
-    let signed: Signed | undefined;
+    let signed: SpentNonce | undefined;
     let leave = () => {};
     try {
       const credentials = freshCredentials(rt, spec, ctx, audit);
       leave = await gateOf(rt).enter(ctx);
       const raw = await readBody(ctx, rt.config.bodyLimitBytes);
       audit.signForm = verifySignature(rt, spec, credentials, raw);
-      signed = credentials;
+      // From here the nonce is spent whatever the outcome, together with the answer the request got.
+      signed = { scope: spec.channel, nonce: credentials.nonce, expiresAt: credentials.expiresAt, requestHash: requestHash(ctx, credentials, raw) };
       const body = parseJsonObject(raw);
       audit.callName = knownName(spec.nameOf(ctx, body));
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
       audit.tenantId = typeof body.tenantId === 'string' ? body.tenantId : null;
+      // A resend of a request already answered is told the same before any costly validation.
+      const resent = await earlierAnswer(rt.reads, spec, signed);
+      if (resent) return replyWith(ctx, await replayed(rt.db, audit, resent));
       const action = spec.dispatch(ctx, body);
       const valid = parseBody(action.schema, body);
       const input = action.finishValidation ? await action.finishValidation(valid) : valid;
-      const result = await inTransaction(rt.db, async (trx) => {
-        // One commit per call: the nonce is spent together with what the call wrote.
-        if (!(await claimNonce(trx, spec.channel, credentials.nonce, credentials.expiresAt))) {
-          throw authFailed(`${spec.names.nonce}: already used; replayed request refused`);
-        }
+      const spent = signed;
+      const { result, reply } = await inTransaction(rt.db, async (trx) => {
+        // One commit per call: the nonce is spent together with what the call wrote and its answer.
+        if (!(await claimNonce(trx, spent))) return { reply: await replayed(trx, audit, (await earlierAnswer(trx, spec, spent, true)) ?? alreadyUsed(spec)) };
         const r = await action.execute(trx, input, { sentAt: credentials.sentAt });
         await rt.changes.applyInTransaction(trx, r.changes);
         await writeAudit(trx, withResult(audit, r));
-        return r;
+        // Most calls succeed; a held full sync commits its hold and still answers a failure code.
+        const { resultCode, message } = r.answer ?? { resultCode: ResultCode.success, message: 'Success' };
+        const reply = { resultCode, resultMsg: resultMsg(message), ...r.response };
+        await storeAnswer(trx, spent, reply);
+        return { result: r, reply };
       });
-      rt.changes.committed(result.changes);
-      if (result.notice) {
-        ctx.state.notice = result.notice.kind;
-        rt.log.warn({ call: audit.callName, instanceId: audit.instanceId, tenantId: audit.tenantId, ...result.notice.fields }, result.notice.message);
+      if (result) {
+        rt.changes.committed(result.changes);
+        if (result.notice) {
+          ctx.state.notice = result.notice.kind;
+          rt.log.warn({ call: audit.callName, instanceId: audit.instanceId, tenantId: audit.tenantId, ...result.notice.fields }, result.notice.message);
+        }
       }
-      const { resultCode, message } = result.answer ?? { resultCode: ResultCode.success, message: 'Success' };
-      answer(ctx, resultCode, resultMsg(message), result.response);
+      replyWith(ctx, reply);
     } catch (err) {
       const refusal = err instanceof MarketplaceError ? err : undefined;
       if (!refusal) rt.log.error({ call: audit.callName, err: describe(err) }, 'marketplace call failed');
@@ -105,7 +109,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       await recordRefusal(rt, ctx, audit, signed).catch((e) => rt.log.error({ err: describe(e) }, 'audit write failed'));
       // A body we refused unread is not drained over a kept-alive connection.
       if (!ctx.req.readableEnded) ctx.set('Connection', 'close');
-      answer(ctx, audit.resultCode as ResultCodeValue, audit.resultMsg);
+      replyWith(ctx, { resultCode: audit.resultCode, resultMsg: audit.resultMsg });
     } finally {
       leave();
     }
@@ -114,16 +118,53 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
 
 /**
  * A refused call whose signature held spends its nonce (in its own transaction, the call's having
- * rolled back), so the same request cannot succeed later once what it lacked exists. One that proved
- * nothing is only counted.
+ * rolled back), with the refusal as its answer, so the same request cannot succeed later once what
+ * it lacked exists: a resend is refused the same way. One that proved nothing is only counted.
  */
-async function recordRefusal(rt: Runtime, ctx: Context, audit: AuditRecord, signed: Signed | undefined): Promise<void> {
+async function recordRefusal(rt: Runtime, ctx: Context, audit: AuditRecord, signed: SpentNonce | undefined): Promise<void> {
   // Before the signature holds, every message is one of a few fixed texts: it names the kind.
   if (!signed) return countAnonymousRefusal(rt.db, audit, ctx.ip || 'unknown', audit.resultMsg);
   await inTransaction(rt.db, async (trx) => {
-    await claimNonce(trx, audit.channel as 'kit' | 'basic', signed.nonce, signed.expiresAt);
+    await claimNonce(trx, signed, { resultCode: audit.resultCode, resultMsg: audit.resultMsg });
     await writeAudit(trx, audit);
   });
+}
+
+/**
+ * The answer an earlier arrival of this very request got (same bytes, same credentials): the
+ * marketplace may send a request again when it lost the answer, and the request did its work the
+ * first time. Undefined when the nonce is unspent; a different request with a spent nonce is
+ * refused, for a nonce vouches for one request only.
+ */
+async function earlierAnswer(db: Db | Trx, spec: SignedCallSpec, n: SpentNonce, locked = false): Promise<StoredAnswer | undefined> {
+  const use = await nonceUse(db, n, locked);
+  if (!use.spent) return undefined;
+  return use.answer ?? alreadyUsed(spec);
+}
+
+/** A resend is answered as before and audited as 'replayed': it did nothing. */
+async function replayed(db: Db | Trx, audit: AuditRecord, answer: StoredAnswer): Promise<StoredAnswer> {
+  audit.outcome = 'replayed';
+  audit.resultCode = answer.resultCode;
+  audit.resultMsg = answer.resultMsg;
+  audit.detail = { resentRequest: 'same bytes and credentials as a request answered before; answered the same, nothing done' };
+  await writeAudit(db, audit);
+  return answer;
+}
+
+/** Identifies a request byte for byte: where it was sent, its credentials and its body. */
+function requestHash(ctx: Context, c: FreshCredentials, raw: Buffer): string {
+  return createHash('sha256').update(`${ctx.path}\n${c.sign}\n${c.timestamp}\n${c.nonce}\n`).update(raw).digest('hex');
+}
+
+function alreadyUsed(spec: SignedCallSpec): never {
+  throw authFailed(`${spec.names.nonce}: already used; replayed request refused`);
+}
+
+function replyWith(ctx: Context, stored: StoredAnswer) {
+  ctx.status = 200;
+  ctx.type = 'application/json';
+  ctx.body = stored;
 }
 
 function withResult(audit: AuditRecord, r: CallResult): AuditRecord {
@@ -140,7 +181,9 @@ function withResult(audit: AuditRecord, r: CallResult): AuditRecord {
   return audit;
 }
 
-interface FreshCredentials extends Signed {
+interface FreshCredentials {
+  nonce: string;
+  expiresAt: number;
   sign: string;
   timestamp: string;
   sentAt: number;
@@ -189,10 +232,4 @@ function epochMillis(ts: string): number | undefined {
   if (/^\d{13}$/.test(ts)) return Number(ts);
   if (/^\d{10}$/.test(ts)) return Number(ts) * 1000;
   return undefined;
-}
-
-function answer(ctx: Context, code: ResultCodeValue, message: string, extra?: Record<string, unknown>) {
-  ctx.status = 200;
-  ctx.type = 'application/json';
-  ctx.body = { resultCode: code, resultMsg: message, ...extra };
 }

@@ -11,6 +11,8 @@ export interface InstanceRow {
   product_id: string | null;
   expire_time: string | null;
   test_flag: number | boolean;
+  /** When an UNFREEZE last arrived (epoch ms), applied or not: a FREEZE sent before it may still be retried. */
+  unfrozen_at: number | string | null;
   created_at: number;
   updated_at: number;
 }

@@ -25,7 +25,7 @@ export interface CallResult {
 
 /** `kind` names the notice in metrics, so it comes from the code, never from a request. */
 export interface Notice {
-  kind: 'department_cycle' | 'full_sync_held';
+  kind: 'department_cycle' | 'full_sync_held' | 'late_freeze';
   message: string;
   fields: Record<string, unknown>;
 }

@@ -9,11 +9,12 @@ import { authSync } from '../directory/authSync.js';
 import { singleOrgSync } from '../directory/singleOrgSync.js';
 import { allOrgSync } from '../directory/allOrgSync.js';
 import { unlessTenantDeleted } from '../directory/tenantTombstone.js';
-import { unlessReleased } from '../instances/kitGuard.js';
+import { kitGuard } from '../instances/kitGuard.js';
 
 /**
  * The five 联营 kit interfaces under {base}/produceAPI/v2/ (spec §5). Times far ahead of the request
- * are refused; a released instance's calls change nothing, nor do calls older than their tenant's deletion.
+ * are refused; a released instance's calls change nothing, nor do debug calls naming real data, nor
+ * calls older than their tenant's deletion.
  * `deleteLimit` holds full syncs that would remove too many departments (null: applying a held one).
  */
 export function kitActions(rt: Runtime, deleteLimit: DeleteLimit = rt.config.orgSyncDeleteLimit): Record<string, MarketplaceAction> {
@@ -24,5 +25,5 @@ export function kitActions(rt: Runtime, deleteLimit: DeleteLimit = rt.config.org
     singleOrgSync: action(singleOrgSyncBody, singleOrgSync),
     allOrgSync: action(allOrgSyncBody, (trx, body: AllOrgSyncBody, request) => allOrgSync(trx, body, { deleteLimit, sentAt: request.sentAt }), allOrgSyncDepartments),
   });
-  return notAheadOfRequest(unlessReleased({ tenantSync: action(tenantSyncBody, tenantSync), ...underTenant }), rt.config.maxFutureSkewSeconds);
+  return notAheadOfRequest(kitGuard({ tenantSync: action(tenantSyncBody, tenantSync), ...underTenant }), rt.config.maxFutureSkewSeconds);
 }

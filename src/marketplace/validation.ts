@@ -117,8 +117,13 @@ const BEIJING_OFFSET_MS = 8 * 3_600_000;
  * marketplace send UTC instead, this reading is 8 h early, so a real time is never taken for a future one.
  */
 export function marketplaceInstant(ts: string): number {
+  return utcInstant(ts) - BEIJING_OFFSET_MS;
+}
+
+/** The instant yyyyMMddHHmmss[SSS] names when read as UTC (the lifecycle calls' expireTime). */
+export function utcInstant(ts: string): number {
   const [year, month, day, hour, minute, second, ms] = timeParts(ts);
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - BEIJING_OFFSET_MS;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
 /** yyyyMMddHHmmss[SSS] names a date and time that exists (no Feb 30, no hour 24); the zone does not matter. */

@@ -11,7 +11,8 @@ export interface AuditRecord {
   signForm?: string | null;
   resultCode: string;
   resultMsg: string;
-  outcome: 'applied' | 'stale' | 'held' | 'rejected' | 'error';
+  /** held: a full sync kept for the merchant to decide; replayed: a resend of a request answered before, told the same answer. */
+  outcome: 'applied' | 'stale' | 'held' | 'rejected' | 'error' | 'replayed';
   detail?: Record<string, unknown>;
   testFlag?: boolean | null;
   startedAt: number;

@@ -91,8 +91,13 @@ describe.each(stores)('authSync on %s', (store) => {
     expect((await getUser('caseuser')).userName).toBe('caseuser');
   });
 
-  it('test data (testFlag 1) is stored and marked', async () => {
-    await s.kit('authSync', authSync([user('tester')], { testFlag: 1, currentSyncTime: later() }));
-    expect((await getUser('tester')).testFlag).toBe(true);
+  it('test data (testFlag 1) is stored and marked, for a debug tenant only', async () => {
+    const debugTenant = 'debug-tenant-1';
+    await s.kit('tenantSync', tenantSync({ tenantId: debugTenant, testFlag: 1 }));
+    await s.kit('authSync', authSync([user('tester')], { tenantId: debugTenant, testFlag: 1, currentSyncTime: later() }));
+    expect((await s.api(`/api/v1/tenants/${debugTenant}/users/tester`)).body.testFlag).toBe(true);
+    // The real tenant is not the seller centre's to change.
+    expect((await s.kit('authSync', authSync([user('tester')], { testFlag: 1, currentSyncTime: later() }))).resultCode).toBe('000000');
+    expect((await s.api(`/api/v1/tenants/${TENANT}/users/tester`)).status).toBe(404);
   });
 });

@@ -1,9 +1,6 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrationSource } from '../../migrations/index.js';
-import { openDb } from '../../src/store/db.js';
 import { migrateLatest } from '../../src/store/migrate.js';
-import { freshStore } from '../helpers/database.js';
+import { databaseBefore } from '../helpers/migrations.js';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { encryptClientSecret } from '../helpers/keys.js';
@@ -82,19 +79,12 @@ describe.each(stores)('a deleted tenant on %s', (store) => {
 });
 
 describe.each(stores)('tenants deleted before the upgrade on %s', (store) => {
-  const MIGRATION = '20261202_009_tenant_deletions';
-  const options = { migrationSource, tableName: 'knex_migrations' };
   const key = { instance_id: 'i1', tenant_id: 'deleted-earlier' };
   const stamp = (source_ts: string) => ({ ...key, source_ts, created_at: 0 });
 
   it('no longer keep live users, authorizations, departments or secrets under them; what came after the deletion stays', async () => {
-    const fresh = await freshStore(store);
-    const db = openDb({ databaseUrl: fresh.databaseUrl, sqliteFile: join(fresh.dataDir, 'koobridge.sqlite') });
+    const { db, close } = await databaseBefore(store, '20261202_009_tenant_deletions');
     try {
-      for (const name of await migrationSource.getMigrations([])) {
-        if (name === MIGRATION) break;
-        await db.migrate.up({ ...options, name });
-      }
       await db('tenants').insert({ ...stamp('20260301000000000'), tenant_code: 'c', name: 'n', domain_name: 'https://idp.example', deleted: 1 });
       await db('apps').insert({ ...stamp('20260201000000000'), app_id: 'a1', client_id: 'id', client_secret: 'sealed', deleted: 0 });
       await db('users').insert([
@@ -115,8 +105,7 @@ describe.each(stores)('tenants deleted before the upgrade on %s', (store) => {
       expect(await db('user_apps').where(key).pluck('state')).toEqual(['deleted']);
       expect(Boolean((await db('departments').where(key).first('deleted')).deleted)).toBe(true);
     } finally {
-      await db.destroy();
-      await fresh.drop();
+      await close();
     }
   });
 });

@@ -13,9 +13,9 @@ describe.each(stores)('GET /api/v1/instances/{instanceId} on %s', (store) => {
 
   it('shows status, expiry, orders and tenants', async () => {
     const id = await created(h.s, { testFlag: '1' });
+    await h.s.basic(updateInstanceStatus(id, 'FREEZE'));
     await h.s.basic(refreshInstance(id, { scene: 'TRIAL_TO_FORMAL', expireTime: '20271231160000', productId: 'P-2' }));
     await h.s.kit('tenantSync', tenantSync({ instanceId: id, name: '华为测试' }));
-    await h.s.basic(updateInstanceStatus(id, 'FREEZE'));
     const { status, body } = await h.s.api(`/api/v1/instances/${id}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({

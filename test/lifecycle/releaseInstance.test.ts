@@ -110,9 +110,9 @@ describe.each(stores)('releaseInstance on %s', (store) => {
   });
 
   it('answers a newInstance replay of a released instance’s order with the same instanceId, still released', async () => {
-    const body = { activity: 'newInstance', orderId: 'CS-REPLAY', orderLineId: 'CS-REPLAY-1', businessId: 'replayed-instance', testFlag: '1' };
+    const body = { activity: 'newInstance', orderId: 'CS-REPLAY', orderLineId: 'CS-REPLAY-1', businessId: 'replayed-instance' };
     await h.s.basic(body);
-    await h.s.basic(releaseInstance('replayed-instance', { testFlag: '1' }));
+    await h.s.basic(releaseInstance('replayed-instance'));
     expect(await h.s.basic({ ...body, businessId: 'other' })).toMatchObject({ resultCode: '000000', instanceId: 'replayed-instance' });
     expect((await h.s.api('/api/v1/instances/replayed-instance')).body.status).toBe('released');
   });

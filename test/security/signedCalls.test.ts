@@ -108,13 +108,13 @@ describe.each(stores)('signed calls under attack on %s', (store) => {
     expect(Math.max(...ages)).toBeLessThan(180);
   });
 
-  it('spends the nonce of a signed call that was refused, so it cannot succeed later', async () => {
+  it('spends the nonce of a signed call that was refused, so it cannot succeed later: a resend gets the first answer', async () => {
     const instanceId = `later-${nonce().slice(0, 8)}`;
     const same = { nonce: nonce(), timestamp: String(Date.now()) };
     const refresh = refreshInstance(instanceId, { expireTime: '20301231160000' });
     expect((await s.basic(refresh, same)).resultCode).toBe('000003');
     expect((await s.basic(newInstance({ businessId: instanceId }))).instanceId).toBe(instanceId);
-    expect(await s.basic(refresh, same)).toMatchObject({ resultCode: '000001', resultMsg: expect.stringMatching(/already used/) });
+    expect(await s.basic(refresh, same)).toMatchObject({ resultCode: '000003', resultMsg: expect.stringMatching(/does not exist/) });
     const view = await s.api(`/api/v1/instances/${instanceId}`);
     expect(JSON.stringify(view.body)).not.toContain('2030');
   });
