@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { exactRouter } from './access.js';
 import type { Middleware } from 'koa';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { SESSION_END_REASONS, type SessionEnds } from '../sso/sessionEnds.js';
 
 /** Prometheus metrics: process defaults, marketplace calls (a counter and a histogram), ended SSO sessions. */
@@ -25,6 +25,12 @@ export class Metrics {
     name: 'koobridge_marketplace_notices_total',
     help: 'Marketplace calls that left something to look at (department_cycle, full_sync_held), by kind',
     labelNames: ['channel', 'call', 'notice'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly clockSkew = new Gauge({
+    name: 'koobridge_marketplace_clock_skew_seconds',
+    help: "Our clock minus the timestamp of the latest marketplace call whose signature held (calls beyond SIGNATURE_WINDOW_SECONDS are refused)",
     registers: [this.registry],
   });
 
@@ -55,6 +61,7 @@ export class Metrics {
           const call = audit.callName;
           this.calls.inc({ channel: audit.channel, call, result_code: audit.resultCode, outcome: audit.outcome });
           this.seconds.observe({ channel: audit.channel, call }, (performance.now() - started) / 1000);
+          if (typeof ctx.state.clockSkewSeconds === 'number') this.clockSkew.set(ctx.state.clockSkewSeconds);
           if (ctx.state.notice) this.notices.inc({ channel: audit.channel, call, notice: ctx.state.notice as string });
         }
       }

@@ -10,6 +10,7 @@ import { claimNonce, nonceUse, storeAnswer, type SpentNonce, type StoredAnswer }
 import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
 import { inTransaction, type Db, type Trx } from '../store/db.js';
 import { BodyGate } from './bodyGate.js';
+import { observeClockSkew } from './clockSkew.js';
 import { parseJsonObject, readBody } from './body.js';
 import { describe } from '../log.js';
 
@@ -66,9 +67,16 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const credentials = freshCredentials(rt, spec, ctx, audit);
       leave = await gateOf(rt).enter(ctx);
       const raw = await readBody(ctx, rt.config.bodyLimitBytes);
-      audit.signForm = verifySignature(rt, spec, credentials, raw);
+      try {
+        audit.signForm = verifySignature(rt, spec, credentials, raw);
+      } catch (err) {
+        throw credentials.late ?? err;
+      }
+      ctx.state.clockSkewSeconds = credentials.skewMs / 1000;
+      observeClockSkew(rt, credentials.skewMs);
       // From here the nonce is spent whatever the outcome, together with the answer the request got.
       signed = { scope: spec.channel, nonce: credentials.nonce, expiresAt: credentials.expiresAt, requestHash: requestHash(ctx, credentials, raw) };
+      if (credentials.late) throw credentials.late;
       const body = parseJsonObject(raw);
       audit.callName = knownName(spec.nameOf(ctx, body));
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
@@ -187,9 +195,16 @@ interface FreshCredentials {
   sign: string;
   timestamp: string;
   sentAt: number;
+  /** Our clock minus the request's, in ms. */
+  skewMs: number;
+  /**
+   * The refusal of a timestamp outside the window, given once the signature was checked: a genuine
+   * call's timestamp tells how far the marketplace's clock is from ours.
+   */
+  late?: MarketplaceError;
 }
 
-/** Checks what the headers (or query) alone can tell: present, well-formed, within the window. */
+/** Checks what the headers (or query) alone can tell: present, well-formed (the window: see `late`). */
 function freshCredentials(rt: Runtime, spec: SignedCallSpec, ctx: Context, audit: AuditRecord): FreshCredentials {
   const { sign, timestamp, nonce } = spec.credentials(ctx);
   const n = spec.names;
@@ -200,12 +215,11 @@ function freshCredentials(rt: Runtime, spec: SignedCallSpec, ctx: Context, audit
   const sentAt = epochMillis(timestamp);
   if (sentAt === undefined) throw invalidParam(`${n.timestamp}: must be UNIX time in milliseconds (or seconds)`);
   const windowMs = rt.config.signatureWindowSeconds * 1000;
-  if (Math.abs(Date.now() - sentAt) > windowMs) {
-    throw invalidParam(`${n.timestamp}: more than ${rt.config.signatureWindowSeconds} s away from the server's clock`);
-  }
-  if (!sign) throw authFailed(`${n.sign}: is required`);
+  const skewMs = Date.now() - sentAt;
+  const late = Math.abs(skewMs) > windowMs ? invalidParam(`${n.timestamp}: more than ${rt.config.signatureWindowSeconds} s away from the server's clock`) : undefined;
+  if (!sign) throw late ?? authFailed(`${n.sign}: is required`);
   // Kept until the timestamp could no longer pass the window, so every replay is caught.
-  return { sign, timestamp, nonce, sentAt, expiresAt: sentAt + windowMs + 1000 };
+  return { sign, timestamp, nonce, sentAt, skewMs, late, expiresAt: sentAt + windowMs + 1000 };
 }
 
 /**
