@@ -54,6 +54,7 @@ const schema = z.object({
     .string()
     .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be empty or like /koogallery (no trailing slash)'),
   signatureWindowSeconds: z.coerce.number().int().positive(),
+  marketplaceCallTimeoutSeconds: z.coerce.number().positive().max(19),
   maxFutureSkewSeconds: z.coerce.number().int().min(0).max(86_400),
   marketplaceRetryHours: z.coerce.number().min(0).max(168),
   acceptCanonicalPayload: envFlag,
@@ -112,6 +113,7 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   DATABASE_URL: 'databaseUrl',
   MARKETPLACE_BASE_PATH: 'marketplaceBasePath',
   SIGNATURE_WINDOW_SECONDS: 'signatureWindowSeconds',
+  MARKETPLACE_CALL_TIMEOUT_SECONDS: 'marketplaceCallTimeoutSeconds',
   MAX_FUTURE_SKEW_SECONDS: 'maxFutureSkewSeconds',
   MARKETPLACE_RETRY_HOURS: 'marketplaceRetryHours',
   ACCEPT_CANONICAL_PAYLOAD: 'acceptCanonicalPayload',

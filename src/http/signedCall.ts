@@ -11,6 +11,7 @@ import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/au
 import { inTransaction, type Db, type Trx } from '../store/db.js';
 import { BodyGate } from './bodyGate.js';
 import { observeClockSkew } from './clockSkew.js';
+import { Deadline, StoreStalled } from './deadline.js';
 import { parseJsonObject, readBody } from './body.js';
 import { describe } from '../log.js';
 
@@ -61,6 +62,8 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       startedAt: Date.now(),
     };
     ctx.state.audit = audit;
+    const deadline = new Deadline(audit.startedAt, rt.config.marketplaceCallTimeoutSeconds);
+    const inTime = <T>(work: Promise<T>) => deadline.race(work, (err) => rt.log.warn({ call: audit.callName, err: describe(err) }, 'marketplace call ended after its deadline'));
     let signed: SpentNonce | undefined;
     let leave = () => {};
     try {
@@ -82,13 +85,13 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
       audit.tenantId = typeof body.tenantId === 'string' ? body.tenantId : null;
       // A resend of a request already answered is told the same before any costly validation.
-      const resent = await earlierAnswer(rt.reads, spec, signed);
-      if (resent) return replyWith(ctx, await replayed(rt.db, audit, resent));
+      const resent = await inTime(earlierAnswer(rt.reads, spec, signed));
+      if (resent) return replyWith(ctx, await inTime(replayed(rt.db, audit, resent)));
       const action = spec.dispatch(ctx, body);
       const valid = parseBody(action.schema, body);
       const input = action.finishValidation ? await action.finishValidation(valid) : valid;
       const spent = signed;
-      const { result, reply } = await inTransaction(rt.db, async (trx) => {
+      const { result, reply } = await inTime(inTransaction(rt.db, async (trx) => {
         // One commit per call: the nonce is spent together with what the call wrote and its answer.
         if (!(await claimNonce(trx, spent))) return { reply: await replayed(trx, audit, (await earlierAnswer(trx, spec, spent, true)) ?? alreadyUsed(spec)) };
         const r = await action.execute(trx, input, { sentAt: credentials.sentAt });
@@ -98,8 +101,9 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
         const { resultCode, message } = r.answer ?? { resultCode: ResultCode.success, message: 'Success' };
         const reply = { resultCode, resultMsg: resultMsg(message), ...r.response };
         await storeAnswer(trx, spent, reply);
+        deadline.assertBefore();
         return { result: r, reply };
-      });
+      }, { until: deadline.at }));
       if (result) {
         rt.changes.committed(result.changes);
         if (result.notice) {
@@ -114,7 +118,10 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       audit.resultCode = refusal?.resultCode ?? ResultCode.internalError;
       audit.resultMsg = resultMsg(refusal?.message ?? 'internal error; the call changed nothing, please retry');
       audit.outcome = refusal ? 'rejected' : 'error';
-      await recordRefusal(rt, ctx, audit, signed).catch((e) => rt.log.error({ err: describe(e) }, 'audit write failed'));
+      const audited = () => recordRefusal(rt, ctx, audit, signed).catch((e) => rt.log.error({ err: describe(e) }, 'audit write failed'));
+      // A store that did not answer the call will not take its audit record soon either: answer first.
+      if (StoreStalled.is(err)) ctx.res.once('close', () => void audited());
+      else await audited();
       // A body we refused unread is not drained over a kept-alive connection.
       if (!ctx.req.readableEnded) ctx.set('Connection', 'close');
       replyWith(ctx, { resultCode: audit.resultCode, resultMsg: audit.resultMsg });

@@ -89,12 +89,14 @@ function isRetryable(err: unknown): boolean {
  * One marketplace call = one transaction. InnoDB may pick concurrent duplicate upserts as
  * deadlock victims; the whole call is then re-run, which is safe because every write is an upsert.
  */
-export async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>, attempts = 6): Promise<T> {
+export async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>, options: { attempts?: number; until?: number } = {}): Promise<T> {
+  const { attempts = 6, until = Infinity } = options;
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(work);
     } catch (err) {
-      if (attempt >= attempts || !isRetryable(err)) throw err;
+      // No new attempt once the caller's answer is due: nobody waits for it any more.
+      if (attempt >= attempts || !isRetryable(err) || Date.now() >= until) throw err;
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
   }
