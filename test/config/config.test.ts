@@ -19,6 +19,7 @@ afterAll(() => {
 /** Every key production needs, but the RSA key and PUBLIC_URL, which the tests vary. */
 const productionKeys = {
   NODE_ENV: 'production',
+  DATABASE_URL: 'mysql://koobridge@db.example.com:3306/koobridge',
   KIT_ACCESS_KEY: TEST_KEYS.kit,
   BASIC_ACCESS_KEY: TEST_KEYS.basic,
   API_TOKEN: TEST_KEYS.apiToken,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createRuntime } from '../../src/runtime.js';
@@ -49,7 +50,8 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: ts.dataDir,
-    DATABASE_URL: ts.databaseUrl,
+    // Explicit for SQLite too, as production requires.
+    DATABASE_URL: ts.databaseUrl ?? `sqlite://${join(ts.dataDir, 'koobridge.sqlite')}`,
     LOG_LEVEL: 'silent',
     KIT_ACCESS_KEY: TEST_KEYS.kit,
     BASIC_ACCESS_KEY: TEST_KEYS.basic,
