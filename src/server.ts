@@ -1,5 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createRuntime, type Runtime } from './runtime.js';
 import { defaultPublicUrl, type Config } from './config/index.js';
 import { prepareDatabase } from './store/migrate.js';
@@ -26,12 +26,19 @@ export interface RunningServer {
 
 /**
  * Tells keep-alive clients, once stopping, to take their next request elsewhere: every answer from
- * then on carries `Connection: close`, and a connection left idle by an answer already under way is
- * closed, so the server is not kept up by clients that keep their connections.
+ * then on carries `Connection: close`, connections with nothing under way are closed (idle
+ * keep-alive ones, and ones never used, such as a browser's preconnect), and a connection left idle
+ * by an answer already under way is closed, so clients that hold connections cannot keep the
+ * process up. A connection with a request half received is left to finish it.
  */
 function drainer(server: Server) {
   const open = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
   let draining = false;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   server.on('request', (_req, res: ServerResponse) => {
     if (draining) res.setHeader('Connection', 'close');
     open.add(res);
@@ -47,6 +54,8 @@ function drainer(server: Server) {
       draining = true;
       for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
       server.closeIdleConnections();
+      // Node counts a connection as idle only after its first request.
+      for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
     },
   };
 }

@@ -158,10 +158,6 @@ export function loadConfig(env: Env = process.env): Config {
     raw.rsaPrivateKeyPem = readKeyFile(env.RSA_PRIVATE_KEY_FILE);
   }
   const production = (raw.nodeEnv ?? 'development') === 'production';
-  if (production && raw.databaseUrl === undefined) {
-    // Without it a production server would quietly keep its directory in a local file.
-    throw new ConfigError('NODE_ENV=production needs DATABASE_URL: mysql://user:pass@host:3306/database, or sqlite:///path/to/koobridge.sqlite to choose the embedded SQLite store');
-  }
   const missing = SECRET_FIELDS.filter((f) => raw[f] === undefined);
   let generatedKeys: GeneratedKey[] = [];
   if (missing.length > 0) {
@@ -172,6 +168,10 @@ export function loadConfig(env: Env = process.env): Config {
     const dev = loadDevelopmentKeys(resolve(String(raw.dataDir)), missing);
     Object.assign(raw, dev.values);
     generatedKeys = dev.generated;
+  }
+  if (production && raw.databaseUrl === undefined) {
+    // Without it a production server would quietly keep its directory in a local file.
+    throw new ConfigError('NODE_ENV=production needs DATABASE_URL: mysql://user:pass@host:3306/database, or sqlite:///path/to/koobridge.sqlite to choose the embedded SQLite store');
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
