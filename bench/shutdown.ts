@@ -12,7 +12,7 @@ import { Pool } from 'undici';
 import { benchDir, formatTable, writeJson } from './lib.js';
 import type { ResultRow, Store } from './types.js';
 import { kitSignature } from '../src/marketplace/signing.js';
-import { freshStore } from '../test/helpers/database.js';
+import { freshStore, storeUrl } from '../test/helpers/database.js';
 import { childEnv, spawnChild } from '../test/helpers/child.js';
 import { TEST_KEYS } from '../test/helpers/keys.js';
 import { nonce } from '../test/helpers/server.js';
@@ -37,7 +37,7 @@ interface Run {
 
 async function once(): Promise<Run> {
   const fresh = await freshStore(store);
-  const child = spawnChild(childEnv({ DATA_DIR: fresh.dataDir, DATABASE_URL: fresh.databaseUrl ?? `sqlite://${join(fresh.dataDir, 'koobridge.sqlite')}`, LOG_LEVEL: 'warn' }));
+  const child = spawnChild(childEnv({ DATA_DIR: fresh.dataDir, DATABASE_URL: storeUrl(fresh), LOG_LEVEL: 'warn' }));
   const port = await child.listening();
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: CONNECTIONS, pipelining: 1 });
   const call = async (name: string, body: unknown) => {

@@ -5,7 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { kitSignature } from '../../src/marketplace/signing.js';
-import { TEST_KEYS, testRsa } from './keys.js';
+import { TEST_KEYS, keyEnv } from './keys.js';
 import { nonce } from './server.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,11 +38,7 @@ export const childEnv = (env: Record<string, string>): Record<string, string> =>
   HOST: '127.0.0.1',
   PORT: '0',
   LOG_LEVEL: 'info',
-  KIT_ACCESS_KEY: TEST_KEYS.kit,
-  BASIC_ACCESS_KEY: TEST_KEYS.basic,
-  API_TOKEN: TEST_KEYS.apiToken,
-  DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
-  RSA_PRIVATE_KEY: testRsa().privatePem,
+  ...keyEnv(),
   ...env,
 });
 

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createRuntime } from '../../src/runtime.js';
 import { createLogger } from '../../src/log.js';
 import { kitSignature, basicSignature } from '../../src/marketplace/signing.js';
-import { freshStore, type Store } from './database.js';
-import { TEST_KEYS, testRsa } from './keys.js';
+import { freshStore, storeUrl, type Store } from './database.js';
+import { TEST_KEYS, keyEnv } from './keys.js';
 
 export interface MarketplaceAnswer {
   resultCode: string;
@@ -50,14 +49,9 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: ts.dataDir,
-    // Explicit for SQLite too, as production requires.
-    DATABASE_URL: ts.databaseUrl ?? `sqlite://${join(ts.dataDir, 'koobridge.sqlite')}`,
+    DATABASE_URL: storeUrl(ts),
     LOG_LEVEL: 'silent',
-    KIT_ACCESS_KEY: TEST_KEYS.kit,
-    BASIC_ACCESS_KEY: TEST_KEYS.basic,
-    API_TOKEN: TEST_KEYS.apiToken,
-    DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
-    RSA_PRIVATE_KEY: testRsa().privatePem,
+    ...keyEnv(),
     ...env,
   });
   const lines = options.logLines;

@@ -23,16 +23,9 @@ describe.each(stores)('scheduled jobs on %s', (store) => {
     expect(await runJobOnce(s.rt, job, 60_000, 'replica-b')).toBe('ran');
     expect(runs).toBe(2);
   });
-});
 
-describe.each(stores)('stopping the jobs on %s', (store) => {
-  let s: TestServer;
-  beforeAll(async () => {
-    s = await startTestServer(store);
-  });
-  afterAll(() => s.stop());
-
-  it('waits for the run under way, which sees the stop and can end early', async () => {
+  // Last: it stops this server's runtime.
+  it('stopping waits for the run under way, which sees the stop and can end early', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;

@@ -2,12 +2,10 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { stores } from '../helpers/stores.js';
-import { freshStore, type FreshStore } from '../helpers/database.js';
+import { freshStore, storeUrl, type FreshStore } from '../helpers/database.js';
 import { childEnv, heldKitCall, rawConnection, repoRoot, spawnChild, type ChildServer } from '../helpers/child.js';
 import { openDb } from '../../src/store/db.js';
 import { TENANT, tenantSync } from '../helpers/fixtures.js';
-
-const databaseUrl = (fresh: FreshStore) => fresh.databaseUrl ?? `sqlite://${join(fresh.dataDir, 'koobridge.sqlite')}`;
 
 let fresh: FreshStore | undefined;
 let child: ChildServer | undefined;
@@ -31,7 +29,7 @@ async function tenantRows(): Promise<number> {
 
 async function start(store: 'sqlite' | 'mysql', env: Record<string, string> = {}) {
   fresh = await freshStore(store);
-  child = spawnChild(childEnv({ DATA_DIR: fresh.dataDir, DATABASE_URL: databaseUrl(fresh), ...env }));
+  child = spawnChild(childEnv({ DATA_DIR: fresh.dataDir, DATABASE_URL: storeUrl(fresh), ...env }));
   return { child, port: await child.listening() };
 }
 
@@ -90,7 +88,7 @@ describe('npm start', () => {
 
   it('runs the server as the process npm signals: SIGTERM to npm stops the server, nothing is left behind', async () => {
     fresh = await freshStore('sqlite');
-    child = spawnChild(childEnv({ DATA_DIR: fresh.dataDir, DATABASE_URL: databaseUrl(fresh) }), ['npm', 'start', '--silent']);
+    child = spawnChild(childEnv({ DATA_DIR: fresh.dataDir, DATABASE_URL: storeUrl(fresh) }), ['npm', 'start', '--silent']);
     const port = await child.listening();
     child.proc.kill('SIGTERM');
     expect((await child.exited).code).toBe(0);

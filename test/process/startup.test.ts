@@ -2,11 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { stores } from '../helpers/stores.js';
-import { freshStore, type FreshStore } from '../helpers/database.js';
+import { freshStore, storeUrl, type FreshStore } from '../helpers/database.js';
 import { childEnv, spawnChild, type ChildServer } from '../helpers/child.js';
 import { openDb, type Db } from '../../src/store/db.js';
-
-const databaseUrl = (fresh: FreshStore) => fresh.databaseUrl ?? `sqlite://${join(fresh.dataDir, 'koobridge.sqlite')}`;
 
 let fresh: FreshStore | undefined;
 const children: ChildServer[] = [];
@@ -42,7 +40,7 @@ const storeDb = (f: FreshStore): Db => openDb({ databaseUrl: f.databaseUrl, sqli
 describe.each(stores)('start-up on %s', (store) => {
   it('two servers started together on one empty database both migrate it and serve', async () => {
     fresh = await freshStore(store);
-    const env = { DATA_DIR: fresh.dataDir, DATABASE_URL: databaseUrl(fresh) };
+    const env = { DATA_DIR: fresh.dataDir, DATABASE_URL: storeUrl(fresh) };
     const pair = [run(env), run(env)];
     const ports = await Promise.all(pair.map((c) => c.listening()));
     expect(await Promise.all(ports.map(ready))).toEqual([200, 200]);
@@ -59,7 +57,7 @@ describe.each(stores)('start-up on %s', (store) => {
       t.integer('is_locked');
     });
     await db('knex_migrations_lock').insert({ is_locked: 1 });
-    const child = run({ DATA_DIR: fresh.dataDir, DATABASE_URL: databaseUrl(fresh) });
+    const child = run({ DATA_DIR: fresh.dataDir, DATABASE_URL: storeUrl(fresh) });
     await child.waitFor(/waiting for another process to finish the migrations/);
     await db('knex_migrations_lock').update({ is_locked: 0 });
     expect(await ready(await child.listening())).toBe(200);
@@ -131,7 +129,7 @@ describe.runIf(stores.includes('mysql'))('start-up against MySQL that is not the
 describe('start-up configuration', () => {
   it('a missing RSA key file is one line naming the variable and the file', async () => {
     fresh = await freshStore('sqlite');
-    const env = childEnv({ DATA_DIR: fresh.dataDir, DATABASE_URL: databaseUrl(fresh), RSA_PRIVATE_KEY_FILE: '/nonexistent/koobridge.pem' });
+    const env = childEnv({ DATA_DIR: fresh.dataDir, DATABASE_URL: storeUrl(fresh), RSA_PRIVATE_KEY_FILE: '/nonexistent/koobridge.pem' });
     delete env.RSA_PRIVATE_KEY;
     const child = spawnChild(env);
     children.push(child);
