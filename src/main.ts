@@ -1,6 +1,7 @@
 import { reportStartupFailure, loadConfig, productionAddress } from './config/index.js';
 import { sellerCentrePublicKey } from './config/devKeys.js';
 import { startServer } from './server.js';
+import { describe } from './log.js';
 
 async function main() {
   const config = loadConfig();
@@ -34,7 +35,12 @@ async function main() {
       rt.log.warn({ inFlight: running.inFlight(), timeoutSeconds: limit }, 'shutdown took longer than SHUTDOWN_TIMEOUT_SECONDS: exiting now');
       process.exit(1);
     }, limit * 1000).unref();
-    await running.close();
+    try {
+      await running.close();
+    } catch (err) {
+      rt.log.error({ err: describe(err) }, 'shutdown failed');
+      process.exit(1);
+    }
     rt.log.info('stopped');
     process.exit(0);
   };
