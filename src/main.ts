@@ -1,6 +1,7 @@
-import { ConfigError, loadConfig, productionAddress } from './config/index.js';
+import { reportStartupFailure, loadConfig, productionAddress } from './config/index.js';
 import { sellerCentrePublicKey } from './config/devKeys.js';
 import { startServer } from './server.js';
+import { describe } from './log.js';
 
 async function main() {
   const config = loadConfig();
@@ -9,7 +10,7 @@ async function main() {
   const base = productionAddress(config);
   const origin = config.publicUrl;
   const lines = [
-    `koobridge listening on ${config.host}:${port} (store: ${config.databaseUrl ? 'MySQL' : `SQLite under ${config.dataDir}/`})`,
+    `koobridge listening on ${config.host}:${port} (store: ${config.databaseUrl ? 'MySQL' : `SQLite file ${config.sqliteFile}`})`,
     `Register in the seller centre (生产地址管理):`,
     `  production address (basic interfaces): ${base}`,
     `  kit interfaces are called at:          ${base}/produceAPI/v2/{tenantSync,applicationSync,authSync,singleOrgSync,allOrgSync}`,
@@ -29,16 +30,30 @@ async function main() {
   }
   console.log(lines.join('\n'));
 
+  let stopping = false;
   const stop = async (signal: string) => {
-    rt.log.info({ signal }, 'shutting down');
-    await running.close();
+    if (stopping) return;
+    stopping = true;
+    const limit = config.shutdownTimeoutSeconds;
+    rt.log.info({ signal, inFlight: running.inFlight(), timeoutSeconds: limit }, 'shutting down');
+    // The platform kills the process soon after its grace period; better to go on our own terms.
+    setTimeout(() => {
+      rt.log.warn({ inFlight: running.inFlight(), timeoutSeconds: limit }, 'shutdown took longer than SHUTDOWN_TIMEOUT_SECONDS: exiting now');
+      process.exit(1);
+    }, limit * 1000).unref();
+    try {
+      await running.close();
+    } catch (err) {
+      rt.log.error({ err: describe(err) }, 'shutdown failed');
+      process.exit(1);
+    }
+    rt.log.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stop(signal));
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? `koobridge: ${err.message}` : err);
+  reportStartupFailure(err);
   process.exit(1);
 });

@@ -1,20 +1,23 @@
-import { ConfigError, loadConfig } from './config/index.js';
+import { reportStartupFailure, loadConfig } from './config/index.js';
 import { createRuntime } from './runtime.js';
-import { migrateLatest } from './store/migrate.js';
+import { prepareDatabase } from './store/migrate.js';
 
-/** `npm run migrate`: applies pending migrations and exits. */
+/** `npm run migrate`: applies pending migrations (waiting for the database as the server does) and exits. */
 const config = (() => {
   try {
     return loadConfig();
   } catch (err) {
-    console.error(err instanceof ConfigError ? `koobridge: ${err.message}` : err);
+    reportStartupFailure(err);
     process.exit(1);
   }
 })();
 const rt = createRuntime(config);
 try {
-  const applied = await migrateLatest(rt.db);
+  const applied = await prepareDatabase(rt.db, { waitSeconds: config.startupWaitSeconds, log: rt.log });
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'already up to date');
+} catch (err) {
+  reportStartupFailure(err);
+  process.exitCode = 1;
 } finally {
   if (rt.reads !== rt.db) await rt.reads.destroy();
   await rt.db.destroy();

@@ -1,5 +1,4 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import type { Config } from './config/index.js';
 import { openDb, openReads, type Db } from './store/db.js';
 import { SecretBox } from './marketplace/secrets.js';
@@ -19,23 +18,23 @@ export interface Runtime {
   sessionEnds: SessionEnds;
   rsaPrivateKey: KeyObject;
   box: SecretBox;
+  /** Aborted when the process begins to shut down: readiness fails and jobs take no more work. */
+  stopping: AbortController;
 }
 
 export function createRuntime(config: Config, overrides: Partial<Pick<Runtime, 'db' | 'log'>> = {}): Runtime {
-  const options = {
-    databaseUrl: config.databaseUrl,
-    sqliteFile: join(resolve(config.dataDir), 'koobridge.sqlite'),
-    mysqlPoolMax: config.mysqlPoolMax,
-  };
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const options = { databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, mysqlPoolMax: config.mysqlPoolMax, log };
   const db = overrides.db ?? openDb(options);
   return {
     config,
     db,
     reads: overrides.db ? overrides.db : openReads(options, db),
-    log: overrides.log ?? createLogger(config.logLevel),
+    log,
     changes: new ChangeFeed(),
     sessionEnds: new SessionEnds(),
     rsaPrivateKey: createPrivateKey(config.rsaPrivateKeyPem),
     box: new SecretBox(config.dataEncryptionKey),
+    stopping: new AbortController(),
   };
 }

@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { createRuntime, type Runtime } from './runtime.js';
 import { defaultPublicUrl, type Config } from './config/index.js';
-import { migrateLatest } from './store/migrate.js';
+import { prepareDatabase } from './store/migrate.js';
 import { createApp, type RouteInfo } from './http/app.js';
 import { startJobs } from './jobs/index.js';
 import { features } from './features.js';
@@ -14,15 +14,59 @@ export interface RunningServer {
   routes: RouteInfo[];
   port: number;
   url: string;
+  /** Requests received and not yet answered. */
+  inFlight(): number;
+  /**
+   * Stops gracefully: readiness fails at once, no new connections, requests under way are answered
+   * (with `Connection: close`, as is every later request on an open connection), jobs finish the
+   * work they hold, then the database is closed. main.ts bounds it by SHUTDOWN_TIMEOUT_SECONDS.
+   */
   close(): Promise<void>;
+}
+
+/**
+ * Tells keep-alive clients, once stopping, to take their next request elsewhere: every answer from
+ * then on carries `Connection: close`, connections with nothing under way are closed (idle
+ * keep-alive ones, and ones never used, such as a browser's preconnect), and a connection left idle
+ * by an answer already under way is closed, so clients that hold connections cannot keep the
+ * process up. A connection with a request half received is left to finish it.
+ */
+function drainer(server: Server) {
+  const open = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
+  let draining = false;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining) res.setHeader('Connection', 'close');
+    open.add(res);
+    res.once('close', () => {
+      open.delete(res);
+      // An answer whose headers went out before the stop began did not say close.
+      if (draining) server.closeIdleConnections();
+    });
+  });
+  return {
+    inFlight: () => open.size,
+    begin() {
+      draining = true;
+      for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
+      server.closeIdleConnections();
+      // Node counts a connection as idle only after its first request.
+      for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+    },
+  };
 }
 
 /** Migrates, then serves. Used by main.ts, the tests and the benchmarks alike. */
 export async function startServer(config: Config, options: { jobs?: boolean; rt?: Runtime } = {}): Promise<RunningServer> {
   const rt = options.rt ?? createRuntime(config);
-  await migrateLatest(rt.db);
+  await prepareDatabase(rt.db, { waitSeconds: config.startupWaitSeconds, log: rt.log });
   for (const f of features) f.setup?.(rt);
   const server = createServer();
+  const drain = drainer(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -33,17 +77,19 @@ export async function startServer(config: Config, options: { jobs?: boolean; rt?
   if (!config.publicUrl) config.publicUrl = defaultPublicUrl(config.host, port);
   const app = createApp(rt, features.flatMap((f) => f.routers ?? []));
   server.on('request', app.callback());
-  const tasks = options.jobs === false ? [] : startJobs(rt, features.flatMap((f) => f.jobs ?? []));
+  const jobs = options.jobs === false ? undefined : startJobs(rt, features.flatMap((f) => f.jobs ?? []));
   return {
     rt,
     server,
     routes: app.routes,
     port,
     url: `http://127.0.0.1:${port}`,
+    inFlight: drain.inFlight,
     async close() {
-      for (const t of tasks) await t.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      rt.stopping.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      drain.begin();
+      await Promise.all([jobs?.stop(), closed]);
       if (rt.reads !== rt.db) await rt.reads.destroy();
       await rt.db.destroy();
     },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { validate as validCron } from 'node-cron';
 import defaults from '../../config/default.json' with { type: 'json' };
@@ -49,7 +49,10 @@ const schema = z.object({
   publicUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''))]),
   trustProxy: envFlag,
   dataDir: z.string(),
-  databaseUrl: z.string().regex(/^mysql2?:\/\//, 'must be a mysql:// URL').optional(),
+  databaseUrl: z
+    .string()
+    .regex(/^(mysql2?:\/\/|sqlite:\/\/.)/, 'must be a mysql:// URL, or sqlite:// followed by a file path')
+    .optional(),
   marketplaceBasePath: z
     .string()
     .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be empty or like /koogallery (no trailing slash)'),
@@ -66,6 +69,9 @@ const schema = z.object({
   orgSyncDeleteLimit: deleteLimit,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   mysqlPoolMax: z.coerce.number().int().positive(),
+  startupWaitSeconds: z.coerce.number().int().min(0).max(3600),
+  // Under the 30 s a container platform typically waits after SIGTERM before it kills the process.
+  shutdownTimeoutSeconds: z.coerce.number().positive().max(3600),
   kitAccessKey: z.string().min(16, 'must be at least 16 characters'),
   basicAccessKey: z.string().min(16, 'must be at least 16 characters'),
   rsaPrivateKeyPem: z.string().refine(isStrongRsaKey, 'must be a PKCS#8 PEM RSA private key of at least 3072 bits'),
@@ -98,6 +104,8 @@ const schema = z.object({
 export type Config = z.infer<typeof schema> & {
   /** Keys generated for development on this start (printed once so the seller centre can be set up). */
   generatedKeys: GeneratedKey[];
+  /** The embedded store's file when DATABASE_URL is not MySQL (sqlite://PATH, else DATA_DIR/koobridge.sqlite). */
+  sqliteFile: string;
 };
 
 type Env = Record<string, string | undefined>;
@@ -125,6 +133,8 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   ORG_SYNC_DELETE_LIMIT: 'orgSyncDeleteLimit',
   LOG_LEVEL: 'logLevel',
   MYSQL_POOL_MAX: 'mysqlPoolMax',
+  STARTUP_WAIT_SECONDS: 'startupWaitSeconds',
+  SHUTDOWN_TIMEOUT_SECONDS: 'shutdownTimeoutSeconds',
   KIT_ACCESS_KEY: 'kitAccessKey',
   BASIC_ACCESS_KEY: 'basicAccessKey',
   RSA_PRIVATE_KEY: 'rsaPrivateKeyPem',
@@ -154,7 +164,15 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
 
 const SECRET_FIELDS = ['kitAccessKey', 'basicAccessKey', 'rsaPrivateKeyPem', 'dataEncryptionKey', 'apiToken'] as const;
 
-export class ConfigError extends Error {}
+/** A start that cannot go on, said in one line for the operator (no stack trace). */
+export class StartupError extends Error {}
+
+export class ConfigError extends StartupError {}
+
+/** A failed start on stderr: a StartupError in its one line, anything unforeseen with its stack. */
+export function reportStartupFailure(err: unknown): void {
+  console.error(err instanceof StartupError ? `koobridge: ${err.message}` : err);
+}
 
 /**
  * Reads config/default.json, then the environment. Outside production, missing keys are generated
@@ -166,7 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (env[name] !== undefined && env[name] !== '') raw[field] = env[name];
   }
   if (env.RSA_PRIVATE_KEY_FILE && raw.rsaPrivateKeyPem === undefined) {
-    raw.rsaPrivateKeyPem = readFileSync(env.RSA_PRIVATE_KEY_FILE, 'utf8');
+    raw.rsaPrivateKeyPem = readKeyFile(env.RSA_PRIVATE_KEY_FILE);
   }
   const production = (raw.nodeEnv ?? 'development') === 'production';
   const missing = SECRET_FIELDS.filter((f) => raw[f] === undefined);
@@ -180,12 +198,23 @@ export function loadConfig(env: Env = process.env): Config {
     Object.assign(raw, dev.values);
     generatedKeys = dev.generated;
   }
+  if (production && raw.databaseUrl === undefined) {
+    // Without it a production server would quietly keep its directory in a local file.
+    throw new ConfigError('NODE_ENV=production needs DATABASE_URL: mysql://user:pass@host:3306/database, or sqlite:///path/to/koobridge.sqlite to choose the embedded SQLite store');
+  }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${variableOf(String(i.path[0]))}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  const config = { ...parsed.data, generatedKeys };
+  const { databaseUrl, ...rest } = parsed.data;
+  const sqlite = databaseUrl?.startsWith('sqlite://');
+  const config = {
+    ...rest,
+    databaseUrl: sqlite ? undefined : databaseUrl,
+    sqliteFile: sqlite ? resolve(databaseUrl!.slice('sqlite://'.length)) : join(resolve(rest.dataDir), 'koobridge.sqlite'),
+    generatedKeys,
+  };
   if (production && !/^https:\/\/[^/]/.test(config.publicUrl)) {
     // Links, redirects and the SSO callback are built from it, never from a request's Host header.
     throw new ConfigError('NODE_ENV=production needs PUBLIC_URL, the absolute https:// address the marketplace and browsers reach');
@@ -203,6 +232,16 @@ export function defaultPublicUrl(host: string, port: number): string {
 function variableOf(field: string): string {
   if (field === 'rsaPrivateKeyPem') return 'RSA_PRIVATE_KEY_FILE or RSA_PRIVATE_KEY';
   return Object.entries(ENV).find(([, f]) => f === field)?.[0] ?? field;
+}
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message;
+    throw new ConfigError(`RSA_PRIVATE_KEY_FILE: cannot read ${path}: ${why}`);
+  }
 }
 
 function isStrongRsaKey(pem: string): boolean {

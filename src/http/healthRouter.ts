@@ -9,8 +9,13 @@ export function healthRouter(rt: Runtime): Router {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
-  /** Ready = the database answers and every migration is applied. */
+  /** Ready = not shutting down, the database answers and every migration is applied. */
   router.get('/readyz', async (ctx) => {
+    if (rt.stopping.signal.aborted) {
+      ctx.status = 503;
+      ctx.body = { status: 'shutting down' };
+      return;
+    }
     try {
       await rt.db.raw('select 1');
       const current = await migrationsCurrent(rt.db);

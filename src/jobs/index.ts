@@ -1,4 +1,4 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import cron from 'node-cron';
 import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime.js';
 import type { Db } from '../store/db.js';
@@ -16,7 +16,7 @@ export interface Job {
 export const coreJobs: Job[] = [
   { name: 'purge-nonces', schedule: '*/5 * * * *', run: (rt) => purgeExpiredNonces(rt.db) },
   // Hourly: a day's records go in small batches rather than in one long delete at night.
-  { name: 'purge-audit', schedule: '17 * * * *', run: (rt) => purgeOldAudit(rt.db, rt.config.auditRetentionDays) },
+  { name: 'purge-audit', schedule: '17 * * * *', run: (rt) => purgeOldAudit(rt.db, rt.config.auditRetentionDays, Date.now(), rt.stopping.signal) },
 ];
 
 /** This process, as a lease owner. */
@@ -45,18 +45,32 @@ export async function runJobOnce(rt: Runtime, job: Job, leaseMs: number, owner =
 /** Held from the start of a run; shorter than the one-minute tick the most frequent schedule has. */
 const LEASE_MS = 50_000;
 
-export function startJobs(rt: Runtime, extra: Job[] = []): ScheduledTask[] {
-  return [...coreJobs, ...extra].map((job) =>
+export interface RunningJobs {
+  /** No more ticks; resolves once the runs under way have finished (they stop early on rt.stopping). */
+  stop(): Promise<void>;
+}
+
+export function startJobs(rt: Runtime, extra: Job[] = []): RunningJobs {
+  const runs = new Set<Promise<void>>();
+  const tasks = [...coreJobs, ...extra].map((job) =>
     cron.schedule(
       typeof job.schedule === 'function' ? job.schedule(rt) : job.schedule,
-      async () => {
-        try {
-          await runJobOnce(rt, job, LEASE_MS);
-        } catch (err) {
-          rt.log.error({ job: job.name, err: describe(err) }, 'job failed');
-        }
+      () => {
+        if (rt.stopping.signal.aborted) return;
+        const run = runJobOnce(rt, job, LEASE_MS).then(
+          () => undefined,
+          (err) => void rt.log.error({ job: job.name, err: describe(err) }, 'job failed'),
+        );
+        runs.add(run);
+        return run.finally(() => runs.delete(run));
       },
       { name: job.name, noOverlap: true },
     ),
   );
+  return {
+    async stop() {
+      for (const t of tasks) await t.destroy();
+      await Promise.all(runs);
+    },
+  };
 }

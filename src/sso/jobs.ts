@@ -37,7 +37,8 @@ export async function renewDueSessions(rt: Runtime): Promise<Record<RenewOutcome
   const counts = { due: due.length, renewed: 0, ended: 0, kept: 0, busy: 0, failed: 0, paused: paused.length };
   let next = 0;
   const worker = async () => {
-    while (next < due.length) {
+    // A shutdown lets the renewals under way finish and starts no more; the next run (any replica) takes the rest.
+    while (next < due.length && !rt.stopping.signal.aborted) {
       const idHash = due[next++]!;
       try {
         counts[await renewSession(rt, idHash)]++;

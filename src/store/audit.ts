@@ -43,14 +43,16 @@ export function anonymousRefusalKey(r: Pick<AuditRecord, 'channel' | 'callName' 
 }
 
 /** Deletes audit records older than the retention, a batch at a time so no statement holds the table long. */
-export async function purgeOldAudit(db: Db, retentionDays: number, now = Date.now()): Promise<number> {
+export async function purgeOldAudit(db: Db, retentionDays: number, now = Date.now(), stopping?: AbortSignal): Promise<number> {
   const cutoff = now - retentionDays * 86_400_000;
   let deleted = 0;
-  for (;;) {
+  // A shutdown stops it between batches; the next run deletes the rest.
+  while (!stopping?.aborted) {
     const ids = await db('audit_log').where('at', '<', cutoff).orderBy('id').limit(5000).pluck('id');
     if (ids.length === 0) return deleted;
     deleted += await db('audit_log').whereIn('id', ids).delete();
   }
+  return deleted;
 }
 
 function auditRow(r: AuditRecord, at: number) {

@@ -1,6 +1,7 @@
 import knex, { type Knex } from 'knex';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Logger } from '../log.js';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -11,6 +12,22 @@ export interface DbOptions {
   databaseUrl?: string;
   sqliteFile: string;
   mysqlPoolMax?: number;
+  /** Where knex's own warnings go (else the console). */
+  log?: Logger;
+}
+
+/**
+ * knex's warnings as log lines. Its advice on a held migration lock names a command this project
+ * does not have; the start-up reports that wait itself (see migrateLatest).
+ */
+function knexLog(log: Logger | undefined): Knex.Config['log'] {
+  if (!log) return undefined;
+  const line = (level: 'warn' | 'error' | 'debug') => (message: unknown) => {
+    const text = String(message);
+    if (level === 'warn' && /take lock|migrate:unlock/.test(text)) return;
+    log[level]({ knex: text.slice(0, 300) }, 'knex');
+  };
+  return { warn: line('warn'), error: line('error'), deprecate: line('warn'), debug: line('debug') };
 }
 
 export function openDb(options: DbOptions): Db {
@@ -28,6 +45,7 @@ export function openDb(options: DbOptions): Db {
         bigNumberStrings: false,
       } as Knex.MySql2ConnectionConfig & { uri: string },
       pool: { min: 0, max: options.mysqlPoolMax ?? 10 },
+      log: knexLog(options.log),
     });
   }
   if (options.sqliteFile !== ':memory:') mkdirSync(dirname(options.sqliteFile), { recursive: true });
@@ -36,6 +54,7 @@ export function openDb(options: DbOptions): Db {
     compileSqlOnError: false,
     connection: { filename: options.sqliteFile },
     useNullAsDefault: true,
+    log: knexLog(options.log),
     pool: {
       min: 1,
       max: 1,

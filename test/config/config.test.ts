@@ -19,6 +19,7 @@ afterAll(() => {
 /** Every key production needs, but the RSA key and PUBLIC_URL, which the tests vary. */
 const productionKeys = {
   NODE_ENV: 'production',
+  DATABASE_URL: 'mysql://koobridge@db.example.com:3306/koobridge',
   KIT_ACCESS_KEY: TEST_KEYS.kit,
   BASIC_ACCESS_KEY: TEST_KEYS.basic,
   API_TOKEN: TEST_KEYS.apiToken,
@@ -74,6 +75,21 @@ describe('configuration', () => {
     expect(loadConfig({ ...env, PUBLIC_URL: 'https://bridge.example.com/' }).publicUrl).toBe('https://bridge.example.com');
     expect(loadConfig({ DATA_DIR: tmp(), PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
     expect(() => loadConfig({ DATA_DIR: tmp(), TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('in production, needs DATABASE_URL; sqlite:// and a path chooses the embedded store knowingly', () => {
+    const env = { ...productionKeys, RSA_PRIVATE_KEY: testRsa().privatePem, PUBLIC_URL: 'https://bridge.example.com' };
+    expect(() => loadConfig({ ...env, DATABASE_URL: undefined })).toThrow(
+      'NODE_ENV=production needs DATABASE_URL: mysql://user:pass@host:3306/database, or sqlite:///path/to/koobridge.sqlite to choose the embedded SQLite store',
+    );
+    expect(loadConfig(env).databaseUrl).toBe('mysql://koobridge@db.example.com:3306/koobridge');
+    const dir = tmp();
+    const embedded = loadConfig({ ...env, DATABASE_URL: `sqlite://${dir}/bridge.sqlite` });
+    expect(embedded.databaseUrl).toBeUndefined();
+    expect(embedded.sqliteFile).toBe(join(dir, 'bridge.sqlite'));
+    expect(() => loadConfig({ ...env, DATABASE_URL: 'postgres://db.example.com/koobridge' })).toThrow(/DATABASE_URL: must be a mysql:\/\/ URL, or sqlite:\/\/ followed by a file path/);
+    // Outside production the embedded store stays the default, in DATA_DIR.
+    expect(loadConfig({ DATA_DIR: dir }).sqliteFile).toBe(join(dir, 'koobridge.sqlite'));
   });
 
   it('refuses a DATA_ENCRYPTION_KEY that is not 32 bytes', () => {

@@ -16,6 +16,9 @@ export interface FreshStore {
   drop(): Promise<void>;
 }
 
+/** DATABASE_URL for a server on it: the MySQL schema, or the SQLite file named explicitly (as production requires). */
+export const storeUrl = (fresh: FreshStore) => fresh.databaseUrl ?? `sqlite://${join(fresh.dataDir, 'koobridge.sqlite')}`;
+
 /** A fresh, empty database per call: a SQLite file in a temp folder, or a new MySQL schema; drop() removes both. */
 export async function freshStore(store: Store, mysqlUrl = defaultMysqlUrl()): Promise<FreshStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'koobridge-test-'));

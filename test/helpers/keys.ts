@@ -18,6 +18,15 @@ export const TEST_KEYS = {
   dataEncryptionKey: randomBytes(32).toString('base64'),
 };
 
+/** The keys as environment variables, for a server under test (in this process or a child). */
+export const keyEnv = () => ({
+  KIT_ACCESS_KEY: TEST_KEYS.kit,
+  BASIC_ACCESS_KEY: TEST_KEYS.basic,
+  API_TOKEN: TEST_KEYS.apiToken,
+  DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
+  RSA_PRIVATE_KEY: testRsa().privatePem,
+});
+
 /** What the marketplace sends as applicationSync.clientSecret: base64 RSA-OAEP with the seller's public key. */
 export function encryptClientSecret(secret: string, publicKey: KeyObject = testRsa().publicKey, oaepHash: 'sha1' | 'sha256' = 'sha256'): string {
   return publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, Buffer.from(secret)).toString('base64');

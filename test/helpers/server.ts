@@ -4,8 +4,8 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { createRuntime } from '../../src/runtime.js';
 import { createLogger } from '../../src/log.js';
 import { kitSignature, basicSignature } from '../../src/marketplace/signing.js';
-import { freshStore, type Store } from './database.js';
-import { TEST_KEYS, testRsa } from './keys.js';
+import { freshStore, storeUrl, type Store } from './database.js';
+import { TEST_KEYS, keyEnv } from './keys.js';
 
 export interface MarketplaceAnswer {
   resultCode: string;
@@ -49,13 +49,9 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: ts.dataDir,
-    DATABASE_URL: ts.databaseUrl,
+    DATABASE_URL: storeUrl(ts),
     LOG_LEVEL: 'silent',
-    KIT_ACCESS_KEY: TEST_KEYS.kit,
-    BASIC_ACCESS_KEY: TEST_KEYS.basic,
-    API_TOKEN: TEST_KEYS.apiToken,
-    DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
-    RSA_PRIVATE_KEY: testRsa().privatePem,
+    ...keyEnv(),
     ...env,
   });
   const lines = options.logLines;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { runJobOnce, type Job } from '../../src/jobs/index.js';
+import { runJobOnce, startJobs, type Job } from '../../src/jobs/index.js';
 
 describe.each(stores)('scheduled jobs on %s', (store) => {
   let s: TestServer;
@@ -22,5 +22,33 @@ describe.each(stores)('scheduled jobs on %s', (store) => {
     await s.rt.db('job_leases').where('name', 'count').update({ lease_until: Date.now() - 1 });
     expect(await runJobOnce(s.rt, job, 60_000, 'replica-b')).toBe('ran');
     expect(runs).toBe(2);
+  });
+
+  // Last: it stops this server's runtime.
+  it('stopping waits for the run under way, which sees the stop and can end early', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let sawStop: boolean | undefined;
+    const job: Job = {
+      name: 'slow',
+      schedule: '* * * * * *',
+      run: async (rt) => {
+        started();
+        await gate;
+        sawStop = rt.stopping.signal.aborted;
+      },
+    };
+    const jobs = startJobs(s.rt, [job]);
+    await running;
+    s.rt.stopping.abort();
+    let stopped = false;
+    const stopping = jobs.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(sawStop).toBe(true);
   });
 });
