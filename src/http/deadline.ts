@@ -6,15 +6,21 @@ import { MarketplaceError, ResultCode } from '../marketplace/resultCodes.js';
  * does not answer, tells it the truth. Work that goes on past the deadline must not commit: see
  * `assertBefore`, checked just before the commit.
  */
+const UNREACHABLE = new Set(['SQLITE_BUSY', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT']);
+
 /** The call's answer: the store did not answer in time (or, SQLite, stayed locked by another process). */
 export class StoreStalled extends MarketplaceError {
   constructor() {
     super(ResultCode.internalError, 'the database did not answer in time; nothing was changed, please retry');
   }
 
-  /** Also SQLite's own "busy" (its driver waited for the lock synchronously, so no timer could run). */
+  /**
+   * Also the store's own ways of saying so: no connection to MySQL (or none free in time), or
+   * SQLite "busy" (its driver waited for the lock synchronously, so no timer could run).
+   */
   static is(err: unknown): boolean {
-    return err instanceof StoreStalled || (err as { code?: unknown } | undefined)?.code === 'SQLITE_BUSY';
+    const e = err as { code?: unknown; name?: unknown } | undefined;
+    return err instanceof StoreStalled || e?.name === 'KnexTimeoutError' || (typeof e?.code === 'string' && UNREACHABLE.has(e.code));
   }
 }
 
