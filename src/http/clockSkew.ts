@@ -2,35 +2,30 @@ import type { Runtime } from '../runtime.js';
 
 /** A warning at most this often: the marketplace sends many calls, its clock drifts slowly. */
 const WARN_EVERY_MS = 60_000;
-const lastWarned = new WeakMap<Runtime, number>();
-const lastSeen = new WeakMap<Runtime, { skewMs: number; at: number }>();
-/** A skew seen this recently still says something about the clock. */
-const SKEW_MEMORY_MS = 10 * 60_000;
+/** Per runtime, by whether the calls were verified: one kind of warning does not hold back the other. */
+const lastWarned = new WeakMap<Runtime, Map<boolean, number>>();
 
 /**
- * How far the marketplace's clock is from ours, seen on calls whose signature held (anyone can send
- * any timestamp, so only genuine calls count). Beyond half the signature window it is logged: past
- * the window every call is refused, and the seller centre's failure mails do not say why.
+ * How far a signed call's timestamp is from our clock. A call whose signature held (`verified`)
+ * says where the marketplace's clock is; beyond half the signature window it is logged, before
+ * every call is refused. A call refused for its timestamp is read no further, so it proves nothing
+ * (anyone can send one), but a run of them is how a server whose clock is off looks: logged too,
+ * as a hint.
  */
-export function observeClockSkew(rt: Runtime, skewMs: number): void {
-  const windowMs = rt.config.signatureWindowSeconds * 1000;
+export function observeClockSkew(rt: Runtime, skewMs: number, verified: boolean): void {
+  const window = rt.config.signatureWindowSeconds;
+  if (Math.abs(skewMs) <= (window * 1000) / 2) return;
   const now = Date.now();
-  lastSeen.set(rt, { skewMs, at: now });
-  if (Math.abs(skewMs) <= windowMs / 2) return;
-  if (now - (lastWarned.get(rt) ?? 0) < WARN_EVERY_MS) return;
-  lastWarned.set(rt, now);
+  const warned = lastWarned.get(rt) ?? new Map<boolean, number>();
+  lastWarned.set(rt, warned);
+  if (now - (warned.get(verified) ?? 0) < WARN_EVERY_MS) return;
+  warned.set(verified, now);
+  const seconds = Math.abs(Math.round(skewMs / 1000));
+  const side = skewMs > 0 ? 'behind' : 'ahead of';
   rt.log.warn(
-    { skewSeconds: Math.round(skewMs / 1000), windowSeconds: rt.config.signatureWindowSeconds },
-    `the marketplace's clock is ${Math.abs(Math.round(skewMs / 1000))} s ${skewMs > 0 ? 'behind' : 'ahead of'} ours (calls are refused beyond ${rt.config.signatureWindowSeconds} s): check this server's time sync (NTP)`,
+    { skewSeconds: Math.round(skewMs / 1000), windowSeconds: window, verified },
+    verified
+      ? `the marketplace's clock is ${seconds} s ${side} ours (calls are refused beyond ${window} s): check this server's time sync (NTP)`
+      : `a call was refused for a timestamp ${seconds} s ${side} our clock; if such calls come from the marketplace, this server's clock is off: check its time sync (NTP)`,
   );
-}
-
-/**
- * The skew of the latest genuine call, when it was beyond the signature window in the last ten
- * minutes: every marketplace call is being refused on time, so this replica is not ready.
- */
-export function clockOutsideWindow(rt: Runtime): number | undefined {
-  const seen = lastSeen.get(rt);
-  if (!seen || Date.now() - seen.at > SKEW_MEMORY_MS) return undefined;
-  return Math.abs(seen.skewMs) > rt.config.signatureWindowSeconds * 1000 ? seen.skewMs : undefined;
 }

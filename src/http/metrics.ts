@@ -30,7 +30,8 @@ export class Metrics {
 
   private readonly clockSkew = new Gauge({
     name: 'koobridge_marketplace_clock_skew_seconds',
-    help: "Our clock minus the timestamp of the latest marketplace call whose signature held (calls beyond SIGNATURE_WINDOW_SECONDS are refused)",
+    help: 'Our clock minus the timestamp of the latest signed call: verified="true" for one whose signature held, "false" for one refused as outside SIGNATURE_WINDOW_SECONDS (unchecked: anyone can send one)',
+    labelNames: ['verified'] as const,
     registers: [this.registry],
   });
 
@@ -61,7 +62,8 @@ export class Metrics {
           const call = audit.callName;
           this.calls.inc({ channel: audit.channel, call, result_code: audit.resultCode, outcome: audit.outcome });
           this.seconds.observe({ channel: audit.channel, call }, (performance.now() - started) / 1000);
-          if (typeof ctx.state.clockSkewSeconds === 'number') this.clockSkew.set(ctx.state.clockSkewSeconds);
+          const skew = ctx.state.clockSkew as { seconds: number; verified: boolean } | undefined;
+          if (skew) this.clockSkew.set({ verified: String(skew.verified) }, skew.seconds);
           if (ctx.state.notice) this.notices.inc({ channel: audit.channel, call, notice: ctx.state.notice as string });
         }
       }

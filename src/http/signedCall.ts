@@ -70,16 +70,11 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const credentials = freshCredentials(rt, spec, ctx, audit);
       leave = await gateOf(rt).enter(ctx);
       const raw = await readBody(ctx, rt.config.bodyLimitBytes);
-      try {
-        audit.signForm = verifySignature(rt, spec, credentials, raw);
-      } catch (err) {
-        throw credentials.late ?? err;
-      }
-      ctx.state.clockSkewSeconds = credentials.skewMs / 1000;
-      observeClockSkew(rt, credentials.skewMs);
+      audit.signForm = verifySignature(rt, spec, credentials, raw);
+      ctx.state.clockSkew = { seconds: credentials.skewMs / 1000, verified: true };
+      observeClockSkew(rt, credentials.skewMs, true);
       // From here the nonce is spent whatever the outcome, together with the answer the request got.
       signed = { scope: spec.channel, nonce: credentials.nonce, expiresAt: credentials.expiresAt, requestHash: requestHash(ctx, credentials, raw) };
-      if (credentials.late) throw credentials.late;
       const body = parseJsonObject(raw);
       audit.callName = knownName(spec.nameOf(ctx, body));
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
@@ -204,14 +199,9 @@ interface FreshCredentials {
   sentAt: number;
   /** Our clock minus the request's, in ms. */
   skewMs: number;
-  /**
-   * The refusal of a timestamp outside the window, given once the signature was checked: a genuine
-   * call's timestamp tells how far the marketplace's clock is from ours.
-   */
-  late?: MarketplaceError;
 }
 
-/** Checks what the headers (or query) alone can tell: present, well-formed (the window: see `late`). */
+/** Checks what the headers (or query) alone can tell: present, well-formed, within the window. */
 function freshCredentials(rt: Runtime, spec: SignedCallSpec, ctx: Context, audit: AuditRecord): FreshCredentials {
   const { sign, timestamp, nonce } = spec.credentials(ctx);
   const n = spec.names;
@@ -223,10 +213,15 @@ function freshCredentials(rt: Runtime, spec: SignedCallSpec, ctx: Context, audit
   if (sentAt === undefined) throw invalidParam(`${n.timestamp}: must be UNIX time in milliseconds (or seconds)`);
   const windowMs = rt.config.signatureWindowSeconds * 1000;
   const skewMs = Date.now() - sentAt;
-  const late = Math.abs(skewMs) > windowMs ? invalidParam(`${n.timestamp}: more than ${rt.config.signatureWindowSeconds} s away from the server's clock`) : undefined;
-  if (!sign) throw late ?? authFailed(`${n.sign}: is required`);
+  if (Math.abs(skewMs) > windowMs) {
+    // Refused before the body is read, so its signature is unknown: a hint about our clock, no proof.
+    ctx.state.clockSkew = { seconds: skewMs / 1000, verified: false };
+    observeClockSkew(rt, skewMs, false);
+    throw invalidParam(`${n.timestamp}: more than ${rt.config.signatureWindowSeconds} s away from the server's clock`);
+  }
+  if (!sign) throw authFailed(`${n.sign}: is required`);
   // Kept until the timestamp could no longer pass the window, so every replay is caught.
-  return { sign, timestamp, nonce, sentAt, skewMs, late, expiresAt: sentAt + windowMs + 1000 };
+  return { sign, timestamp, nonce, sentAt, skewMs, expiresAt: sentAt + windowMs + 1000 };
 }
 
 /**

@@ -3,7 +3,6 @@ import { defaultMysqlUrl } from '../helpers/database.js';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { tcpLink } from '../helpers/tcpLink.js';
-import { tenantSync } from '../helpers/fixtures.js';
 
 const readyz = async (s: TestServer) => {
   const started = Date.now();
@@ -38,12 +37,6 @@ describe.each(stores)('readiness on %s', (store) => {
     expect((await readyz(s)).status).toBe(200);
   });
 
-  it("is not ready while genuine marketplace calls arrive beyond the signature window (our clock is off)", async () => {
-    expect(await s.kit('tenantSync', tenantSync(), { timestamp: String(Date.now() - 120_000) })).toMatchObject({ resultCode: '000002' });
-    expect(await readyz(s)).toMatchObject({ status: 503, body: { status: 'clock off', skewSeconds: expect.any(Number) } });
-    expect(await s.kit('tenantSync', tenantSync())).toMatchObject({ resultCode: '000000' });
-    expect((await readyz(s)).status).toBe(200);
-  });
 });
 
 describe.runIf(stores.includes('mysql'))('readiness while MariaDB stops answering', () => {
