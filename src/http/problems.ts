@@ -34,6 +34,7 @@ function render(ctx: Context, err: unknown, log: Logger): void {
   const known = PROBLEMS.find(([kind]) => err instanceof kind);
   if (known) {
     const [, status, error] = known;
+    // Only the API token check refuses as unauthorized, so the challenge always names it.
     if (status === 401) ctx.set('WWW-Authenticate', 'Bearer');
     answer(ctx, status, error, (err as Error).message);
     return;

@@ -192,7 +192,7 @@ export function ssoRouter(rt: Runtime): Router {
   });
 
   router.post('/api/v1/sessions/introspect', async (ctx: Context) => {
-    // A bearer API: bad input is answered as a JSON problem at the edge (problems.ts), like the directory's.
+    // A bearer API, not a sign-in step: bad input goes on to the JSON problem the other APIs answer.
     const { session } = parseInput(introspectBody, await readJsonObject(ctx, 16_384));
     const rec = await currentSession(rt, session);
     ctx.set('Cache-Control', 'no-store');
