@@ -3,8 +3,9 @@ import helmet from 'koa-helmet';
 import type Router from '@koa/router';
 import type { Runtime } from '../runtime.js';
 import { appOrigin } from '../sso/urls.js';
-import { describe } from '../log.js';
+import { BadInput } from '../errors.js';
 import { requireCredential } from './access.js';
+import { problems } from './problems.js';
 import { healthRouter } from './healthRouter.js';
 import { kitRouter } from './kitRouter.js';
 import { directoryRouter } from './directoryRouter.js';
@@ -27,11 +28,7 @@ const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.
 const validHost: Middleware = async (ctx, next) => {
   const host = ctx.host;
   const m = host === '' ? null : HOST.exec(host);
-  if (host !== '' && (!m || (m[1] !== undefined && Number(m[1]) > 65535))) {
-    ctx.status = 400;
-    ctx.body = { error: 'bad_request', message: 'Host header: malformed' };
-    return;
-  }
+  if (host !== '' && (!m || (m[1] !== undefined && Number(m[1]) > 65535))) throw new BadInput('Host header: malformed');
   await next();
 };
 
@@ -48,16 +45,6 @@ export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): Brid
     const started = performance.now();
     try {
       await next();
-    } catch (err) {
-      const status = (err as { status?: number; expose?: boolean }).status;
-      if (status && status < 500) {
-        ctx.status = status;
-        ctx.body = { error: ctx.status === 404 ? 'not_found' : 'bad_request', message: (err as Error).message };
-      } else {
-        rt.log.error({ err: describe(err), path: ctx.path.slice(0, 200) }, 'request failed');
-        ctx.status = 500;
-        ctx.body = { error: 'internal_error' };
-      }
     } finally {
       const audit = ctx.state.audit as { callName?: string; resultCode?: string } | undefined;
       // Marketplace calls are rare and worth a line each; reads of the directory API only at debug.
@@ -67,6 +54,7 @@ export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): Brid
       );
     }
   });
+  app.use(problems(rt.log));
   app.use(validHost);
   app.use(noStore);
   app.use(

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { Unauthorized } from '../errors.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -8,12 +9,7 @@ export function requireBearer(token: string): Middleware {
   const expected = digest(token);
   return async (ctx, next) => {
     const m = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
-    if (!m || !timingSafeEqual(digest(m[1]!.trim()), expected)) {
-      ctx.status = 401;
-      ctx.set('WWW-Authenticate', 'Bearer');
-      ctx.body = { error: 'unauthorized', message: 'a valid API_TOKEN bearer token is required' };
-      return;
-    }
+    if (!m || !timingSafeEqual(digest(m[1]!.trim()), expected)) throw new Unauthorized('a valid API_TOKEN bearer token is required');
     await next();
   };
 }

@@ -4,7 +4,8 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
 import { findTenant, findUser, listDepartments, listTenants, listUsers, tenantDetail } from '../directory/queries.js';
-import { validate } from '../marketplace/validation.js';
+import { parseInput } from '../marketplace/validation.js';
+import { BadInput, NotFound } from '../errors.js';
 
 const pageQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),
@@ -18,11 +19,7 @@ const pageQuery = z.object({
   topLevel: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
 
-function query(ctx: Context) {
-  const result = validate(pageQuery, ctx.query);
-  if ('message' in result) return ctx.throw(400, result.message);
-  return result.data;
-}
+const query = (ctx: Context) => parseInput(pageQuery, ctx.query);
 
 /** The tenant directory, read-only, for the merchant's own application (bearer API_TOKEN). */
 export function directoryRouter(rt: Runtime): Router {
@@ -31,7 +28,7 @@ export function directoryRouter(rt: Runtime): Router {
 
   const tenantOr404 = async (ctx: Context) => {
     const tenant = await findTenant(db, ctx.params.tenantId!, query(ctx).instanceId);
-    if (!tenant) ctx.throw(404, `tenant ${ctx.params.tenantId} is not in the directory`);
+    if (!tenant) throw new NotFound(`tenant ${ctx.params.tenantId} is not in the directory`);
     return tenant as { instance_id: string; tenant_id: string } & Record<string, unknown>;
   };
   const keyOf = (t: { instance_id: string; tenant_id: string }) => ({ instance_id: t.instance_id, tenant_id: t.tenant_id });
@@ -46,7 +43,7 @@ export function directoryRouter(rt: Runtime): Router {
   router.get('/tenants/:tenantId/departments', async (ctx) => {
     const t = await tenantOr404(ctx);
     const q = query(ctx);
-    if (q.parentCode !== undefined && q.topLevel) ctx.throw(400, 'parentCode and topLevel=true exclude each other');
+    if (q.parentCode !== undefined && q.topLevel) throw new BadInput('parentCode and topLevel=true exclude each other');
     ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...(await listDepartments(db, keyOf(t), q)) };
   });
   router.get('/tenants/:tenantId/users', async (ctx) => {
@@ -56,7 +53,7 @@ export function directoryRouter(rt: Runtime): Router {
   router.get('/tenants/:tenantId/users/:userName', async (ctx) => {
     const t = await tenantOr404(ctx);
     const user = await findUser(db, keyOf(t), ctx.params.userName!);
-    if (!user) ctx.throw(404, `user ${ctx.params.userName} is not in tenant ${t.tenant_id}`);
+    if (!user) throw new NotFound(`user ${ctx.params.userName} is not in tenant ${t.tenant_id}`);
     ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...user };
   });
   return router;

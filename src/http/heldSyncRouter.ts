@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { exactRouter } from './access.js';
 import type { Runtime } from '../runtime.js';
 import { kitActions } from '../marketplace/kitActions.js';
-import { validate } from '../marketplace/validation.js';
+import { parseInput } from '../marketplace/validation.js';
+import { Gone, NotFound } from '../errors.js';
 import { decideHeldSync, findHeldSync, heldRemovals, listHeldSyncs, type Decision, type FullSyncRunner } from '../directory/heldSyncs.js';
 
 const listQuery = z.object({
@@ -15,16 +16,13 @@ const listQuery = z.object({
   instanceId: z.string().max(64).optional(),
 });
 
-function query(ctx: Context) {
-  const result = validate(listQuery, ctx.query);
-  if ('message' in result) return ctx.throw(400, result.message);
-  return result.data;
-}
+const query = (ctx: Context) => parseInput(listQuery, ctx.query);
+const unknown = (id: number | string) => new NotFound(`held sync ${id} is unknown`);
 
 /** Ids are positive integers; anything else names no held sync. */
 function idOf(ctx: Context): number {
   const id = /^[1-9]\d{0,9}$/.test(ctx.params.id ?? '') ? Number(ctx.params.id) : NaN;
-  if (!Number.isSafeInteger(id)) ctx.throw(404, `held sync ${String(ctx.params.id).slice(0, 20)} is unknown`);
+  if (!Number.isSafeInteger(id)) throw unknown(String(ctx.params.id).slice(0, 20));
   return id;
 }
 
@@ -47,19 +45,22 @@ export function heldSyncRouter(rt: Runtime): Router {
   });
   router.get('/held-syncs/:id', async (ctx) => {
     const id = idOf(ctx);
-    ctx.body = (await findHeldSync(rt.reads, id)) ?? ctx.throw(404, `held sync ${id} is unknown`);
+    const found = await findHeldSync(rt.reads, id);
+    if (!found) throw unknown(id);
+    ctx.body = found;
   });
   router.get('/held-syncs/:id/removals', async (ctx) => {
     const id = idOf(ctx);
-    const found = (await heldRemovals(rt.reads, id, query(ctx))) ?? ctx.throw(404, `held sync ${id} is unknown`);
-    if (!('items' in found)) ctx.throw(410, `held sync ${id} is ${found.heldSync.state}: what it would have removed is no longer kept`);
+    const found = await heldRemovals(rt.reads, id, query(ctx));
+    if (!found) throw unknown(id);
+    if (!('items' in found)) throw new Gone(`held sync ${id} is ${found.heldSync.state}: what it would have removed is no longer kept`);
     ctx.body = found;
   });
 
   const decide = (decision: Decision) => async (ctx: Context) => {
     const id = idOf(ctx);
     const outcome = await decideHeldSync(rt.db, id, decision, runFullSync);
-    if (outcome.status === 404) return ctx.throw(404, `held sync ${id} is unknown`);
+    if (outcome.status === 404) throw unknown(id);
     if (outcome.result) rt.changes.committed(outcome.result.changes);
     rt.log.info({ heldSyncId: id, decision, status: outcome.status, state: outcome.heldSync.state, tenantId: outcome.heldSync.tenantId }, `held full sync: ${outcome.message}`);
     ctx.status = outcome.status;

@@ -2,13 +2,14 @@ import type Router from '@koa/router';
 import { exactRouter } from './access.js';
 import type { Runtime } from '../runtime.js';
 import { instanceView } from '../instances/instanceView.js';
+import { NotFound } from '../errors.js';
 
 /** GET /api/v1/instances/{instanceId}: lifecycle status, expiry, orders and tenants (bearer API_TOKEN). */
 export function instanceApiRouter(rt: Runtime): Router {
   const router = exactRouter({ prefix: '/api/v1/instances' });
   router.get('/:instanceId', async (ctx) => {
     const view = await instanceView(rt.reads, ctx.params.instanceId!);
-    if (!view) ctx.throw(404, `instance ${ctx.params.instanceId} is unknown`);
+    if (!view) throw new NotFound(`instance ${ctx.params.instanceId} is unknown`);
     ctx.body = view;
   });
   return router;

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { Runtime } from '../runtime.js';
 import type { MarketplaceAction, CallResult } from '../marketplace/action.js';
-import { MarketplaceError, ResultCode, authFailed, invalidParam, resultMsg } from '../marketplace/resultCodes.js';
+import { ResultCode, authFailed, invalidParam, refusalOf, resultMsg } from '../marketplace/resultCodes.js';
 import { sameSignature, type PayloadForm, type SignedPayload } from '../marketplace/signing.js';
 import { canonicalPayload } from '../marketplace/canonicalJson.js';
-import { parseBody } from '../marketplace/validation.js';
+import { parseInput } from '../marketplace/validation.js';
 import { claimNonce, nonceUse, storeAnswer, type SpentNonce, type StoredAnswer } from '../store/nonces.js';
 import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
 import { inTransaction, type Db, type Trx } from '../store/db.js';
@@ -83,7 +83,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const resent = await inTime(earlierAnswer(rt.reads, spec, signed));
       if (resent) return replyWith(ctx, await inTime(replayed(rt.db, audit, resent)));
       const action = spec.dispatch(ctx, body);
-      const valid = parseBody(action.schema, body);
+      const valid = parseInput(action.schema, body);
       const input = action.finishValidation ? await action.finishValidation(valid) : valid;
       const spent = signed;
       const { result, reply } = await inTime(inTransaction(rt.db, async (trx) => {
@@ -108,7 +108,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       }
       replyWith(ctx, reply);
     } catch (err) {
-      const refusal = err instanceof MarketplaceError ? err : undefined;
+      const refusal = refusalOf(err);
       if (!refusal) rt.log.error({ call: audit.callName, err: describe(err) }, 'marketplace call failed');
       audit.resultCode = refusal?.resultCode ?? ResultCode.internalError;
       audit.resultMsg = resultMsg(refusal?.message ?? 'internal error; the call changed nothing, please retry');

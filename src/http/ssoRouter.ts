@@ -3,8 +3,8 @@ import { exactRouter } from './access.js';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
-import { validate } from '../marketplace/validation.js';
-import { MarketplaceError } from '../marketplace/resultCodes.js';
+import { parseInput } from '../marketplace/validation.js';
+import { BadInput } from '../errors.js';
 import { completeLogin } from '../sso/callback.js';
 import { assertNotCrossSite } from '../sso/crossSite.js';
 import { bindingCookieName, browserBinding } from '../sso/loginBinding.js';
@@ -36,12 +36,6 @@ const logoutForm = z.object({ token: z.string().min(1).max(256) });
 /** Our forms hold a token and a button's value; anything much larger is not from them. */
 const FORM_LIMIT_BYTES = 4096;
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = validate(schema, value);
-  if ('message' in result) throw new SsoRefusal('invalid_request', result.message);
-  return result.data;
-}
-
 /**
  * Single sign-on (spec §6): login (marketplace- and app-initiated), logout, and the session as the
  * merchant's application sees it. Use-cases live in src/sso; this layer maps HTTP to them.
@@ -56,14 +50,19 @@ export function ssoRouter(rt: Runtime): Router {
   const bindingName = bindingCookieName(config);
   const wantsJson = (ctx: Context) => ctx.accepts('html', 'json') === 'json';
 
-  /** A refused login: a page for browsers, JSON for `Accept: application/json`, and an audit record. */
+  /**
+   * The one place a sign-in step's refusal is answered: a page for browsers, JSON for
+   * `Accept: application/json`, and an audit record. Bad input (a query, a form) is an
+   * invalid_request refusal; a fault goes on to the edge's 500.
+   */
   const refusing =
     (callName: string, handler: Middleware): Middleware =>
     async (ctx, next) => {
       const startedAt = Date.now();
       try {
         await handler(ctx, next);
-      } catch (err) {
+      } catch (thrown) {
+        const err = thrown instanceof BadInput ? new SsoRefusal('invalid_request', thrown.message) : thrown;
         if (!(err instanceof SsoRefusal)) throw err;
         const reference = await auditRefusal(rt.db, callName, err, startedAt, ctx.ip || 'unknown').catch((e) => {
           rt.log.error({ err: describe(e) }, 'audit write failed');
@@ -88,7 +87,7 @@ export function ssoRouter(rt: Runtime): Router {
     '/sso/login',
     refusing('loginStart', async (ctx) => {
       const binding = browserBinding(ctx.cookies.get(bindingName));
-      const authorize = await startLogin(rt, parse(loginQuery, ctx.query), sha256(binding));
+      const authorize = await startLogin(rt, parseInput(loginQuery, ctx.query), sha256(binding));
       // Renewed with every login started, so it outlives each of this browser's pending states.
       ctx.append('Set-Cookie', cookie(bindingName, binding, config.ssoLoginStateTtlSeconds, '/sso'));
       ctx.redirect(authorize.href);
@@ -98,7 +97,7 @@ export function ssoRouter(rt: Runtime): Router {
   router.get(
     '/sso/callback',
     refusing('login', async (ctx) => {
-      const query = parse(callbackQuery, ctx.query);
+      const query = parseInput(callbackQuery, ctx.query);
       const binding = ctx.cookies.get(bindingName);
       try {
         const outcome = await completeLogin(rt, query, { sessionId: ctx.cookies.get(config.ssoCookieName), binding });
@@ -127,7 +126,7 @@ export function ssoRouter(rt: Runtime): Router {
     '/sso/switch',
     refusing('sessionSwitch', async (ctx) => {
       assertNotCrossSite(config, ctx.get('origin'), ctx.get('sec-fetch-site'), 'this account switch');
-      const form = parse(switchForm, Object.fromEntries(await readForm(ctx, FORM_LIMIT_BYTES)));
+      const form = parseInput(switchForm, Object.fromEntries(await readForm(ctx, FORM_LIMIT_BYTES)));
       const answer = await answerSwitch(rt, form.token, form.action, ctx.cookies.get(config.ssoCookieName));
       if (answer.login) ctx.append('Set-Cookie', sessionCookie(answer.login.id, answer.login.record));
       ctx.status = 303;
@@ -151,7 +150,7 @@ export function ssoRouter(rt: Runtime): Router {
       // form (the application's script on our site) is covered by the same-site check above.
       const fromOurForm = Boolean(ctx.is('application/x-www-form-urlencoded'));
       if (fromOurForm) {
-        const form = parse(logoutForm, Object.fromEntries(await readForm(ctx, FORM_LIMIT_BYTES)));
+        const form = parseInput(logoutForm, Object.fromEntries(await readForm(ctx, FORM_LIMIT_BYTES)));
         if (id && form.token !== logoutToken(id) && (await currentSession(rt, id))) {
           throw new SsoRefusal('logout_invalid', 'the sign-out form was not rendered for this session (stale page or a forged form); nothing was changed');
         }
@@ -193,15 +192,8 @@ export function ssoRouter(rt: Runtime): Router {
   });
 
   router.post('/api/v1/sessions/introspect', async (ctx: Context) => {
-    let session: string;
-    try {
-      session = parse(introspectBody, await readJsonObject(ctx, 16_384)).session;
-    } catch (err) {
-      if (!(err instanceof SsoRefusal || err instanceof MarketplaceError)) throw err;
-      ctx.status = 400;
-      ctx.body = { error: 'invalid_request', message: err.message };
-      return;
-    }
+    // A bearer API, not a sign-in step: bad input goes on to the JSON problem the other APIs answer.
+    const { session } = parseInput(introspectBody, await readJsonObject(ctx, 16_384));
     const rec = await currentSession(rt, session);
     ctx.set('Cache-Control', 'no-store');
     // RFC 7662 spirit: an unknown, ended or revoked session is simply not active.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidParam } from './resultCodes.js';
+import { BadInput } from '../errors.js';
 
 /** Messages a seller can act on: "userList[3].userName: must be at most 64 characters". */
 const messages: z.core.$ZodErrorMap = (iss) => {
@@ -58,7 +58,7 @@ export async function parseListInTurns<S extends z.ZodType>(item: S, items: unkn
       const result = check(item, items[i]);
       if (!('data' in result)) {
         const inner = result.path === '' || result.path.startsWith('[') ? result.path : `.${result.path}`;
-        throw invalidParam(`${field}[${i}]${inner}: ${result.problem}`);
+        throw new BadInput(`${field}[${i}]${inner}: ${result.problem}`);
       }
       out.push(result.data);
     }
@@ -66,10 +66,10 @@ export async function parseListInTurns<S extends z.ZodType>(item: S, items: unkn
   return out;
 }
 
-/** Validates a parsed marketplace body; a failure is a 000002 naming the field. */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = validate(schema, body);
-  if ('message' in result) throw invalidParam(result.message);
+/** Validates what a request sent (body, query, form); a failure is bad input naming the field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = validate(schema, value);
+  if ('message' in result) throw new BadInput(result.message);
   return result.data;
 }
 
