@@ -1,5 +1,5 @@
 import { dialectOf, type Trx } from '../store/db.js';
-import type { InstanceStatus } from '../directory/changes.js';
+import type { InstanceStatus } from '../store/changes.js';
 
 export type { InstanceStatus };
 

@@ -2,8 +2,6 @@ import cron from 'node-cron';
 import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime.js';
 import type { Db } from '../store/db.js';
-import { purgeExpiredNonces } from '../store/nonces.js';
-import { purgeOldAudit } from '../store/audit.js';
 import { describe } from '../log.js';
 
 export interface Job {
@@ -12,12 +10,6 @@ export interface Job {
   schedule: string | ((rt: Runtime) => string);
   run(rt: Runtime): Promise<unknown>;
 }
-
-export const coreJobs: Job[] = [
-  { name: 'purge-nonces', schedule: '*/5 * * * *', run: (rt) => purgeExpiredNonces(rt.db) },
-  // Hourly: a day's records go in small batches rather than in one long delete at night.
-  { name: 'purge-audit', schedule: '17 * * * *', run: (rt) => purgeOldAudit(rt.db, rt.config.auditRetentionDays, Date.now(), rt.stopping.signal) },
-];
 
 /** This process, as a lease owner. */
 const processId = randomBytes(12).toString('hex');
@@ -50,9 +42,9 @@ export interface RunningJobs {
   stop(): Promise<void>;
 }
 
-export function startJobs(rt: Runtime, extra: Job[] = []): RunningJobs {
+export function startJobs(rt: Runtime, jobs: Job[]): RunningJobs {
   const runs = new Set<Promise<void>>();
-  const tasks = [...coreJobs, ...extra].map((job) =>
+  const tasks = jobs.map((job) =>
     cron.schedule(
       typeof job.schedule === 'function' ? job.schedule(rt) : job.schedule,
       () => {

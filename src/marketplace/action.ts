@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Trx } from '../store/db.js';
-import type { DirectoryChange } from '../directory/changes.js';
+import type { DirectoryChange } from '../store/changes.js';
 import { invalidParam, type ResultCodeValue } from './resultCodes.js';
 
 export interface CallResult {

@@ -1,7 +1,7 @@
 import type { Db, Trx } from '../store/db.js';
 import { SsoRefusal } from './refusal.js';
 import { findSyncedApp, type AppKey } from './syncedApps.js';
-import type { InstanceStatus } from '../directory/changes.js';
+import type { InstanceStatus } from '../store/changes.js';
 
 /** Status per instance; an instanceId with no row (seller credential application, debug data) is active. */
 export async function instanceStatuses(db: Db | Trx, instanceIds: string[], lock = false): Promise<Map<string, InstanceStatus>> {

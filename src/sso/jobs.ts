@@ -1,5 +1,4 @@
 import type { Runtime } from '../runtime.js';
-import type { Job } from '../jobs/index.js';
 import { describe } from '../log.js';
 import { ssoState, type RenewOutcome } from './context.js';
 import { IdpCircuits } from './idpCircuits.js';
@@ -52,18 +51,12 @@ export async function renewDueSessions(rt: Runtime): Promise<Record<RenewOutcome
   return counts;
 }
 
-export const ssoJobs: Job[] = [
-  { name: 'sso-renew', schedule: (rt) => rt.config.ssoRenewSchedule, run: renewDueSessions },
-  {
-    name: 'sso-purge',
-    schedule: '*/5 * * * *',
-    run: async (rt) => {
-      const now = Date.now();
-      return {
-        sessions: await purgeEndedSessions(rt.db, rt.config, now),
-        loginStates: await purgeExpiredLoginStates(rt.db, now),
-        sessionSwitches: await purgeExpiredSwitches(rt.db, now),
-      };
-    },
-  },
-];
+/** Ended sessions, and login states and account switches nobody completed. */
+export async function purgeSsoRows(rt: Runtime): Promise<Record<'sessions' | 'loginStates' | 'sessionSwitches', number>> {
+  const now = Date.now();
+  return {
+    sessions: await purgeEndedSessions(rt.db, rt.config, now),
+    loginStates: await purgeExpiredLoginStates(rt.db, now),
+    sessionSwitches: await purgeExpiredSwitches(rt.db, now),
+  };
+}

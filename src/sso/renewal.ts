@@ -54,7 +54,7 @@ async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
   const app = await findSyncedApp(db, { instanceId: row.instance_id, tenantId: row.tenant_id, appId: row.app_id });
   if (!row.refresh_token || Number(row.refresh_expires_at) <= now || !app) {
     await endSessions(db, mine, app ? 'expired' : 'removed', now);
-    rt.sessionEnds.ended(app ? 'refresh_expired' : 'revoked');
+    ssoState(rt).sessionEnds.ended(app ? 'refresh_expired' : 'revoked');
     return 'ended';
   }
 
@@ -72,7 +72,7 @@ async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
       rt.log.info({ ...about, failure: failure.message }, 'sso session ended: the IdP refused its refresh token');
       await endSessions(db, mine, 'idp_refused', Date.now());
       // After a renewal that got no answer, the likely cause is that answer: the IdP rotated the token then.
-      rt.sessionEnds.ended(Number(row.renew_failures) > 0 ? 'refresh_lost' : 'refresh_rejected');
+      ssoState(rt).sessionEnds.ended(Number(row.renew_failures) > 0 ? 'refresh_lost' : 'refresh_rejected');
       return 'ended';
     }
     rt.log.warn({ ...about, failure: failure.message }, 'sso renewal failed; the session is kept and renewed later');

@@ -1,4 +1,4 @@
-import type { DirectoryChange } from '../directory/changes.js';
+import type { DirectoryChange } from '../store/changes.js';
 import type { Trx } from '../store/db.js';
 import { endSessions } from './sessions.js';
 

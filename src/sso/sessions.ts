@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
-import type { SecretBox } from '../marketplace/secrets.js';
+import type { SecretBox } from '../store/secretBox.js';
 import type { Knex } from 'knex';
 import { inTransaction, type Db, type Trx } from '../store/db.js';
 import type { AppKey } from './syncedApps.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { basicSignature } from '../../src/marketplace/signing.js';
-import type { DirectoryChange } from '../../src/directory/changes.js';
+import type { DirectoryChange } from '../../src/store/changes.js';
 import { TEST_KEYS } from '../helpers/keys.js';
 import { nonce, startTestServer, type TestServer } from '../helpers/server.js';
 import type { Store } from '../helpers/stores.js';
