@@ -56,7 +56,7 @@ export function createApp(rt: Runtime, routers: RouterFactory[], publicPaths: Pu
         ctx.body = { error: 'internal_error' };
       }
     } finally {
-      const audit = ctx.state.audit as { callName?: string; resultCode?: string } | undefined;
+      const { audit } = ctx.state;
       // Marketplace calls are rare and worth a line each; reads of the directory API only at debug.
       rt.log[audit ? 'info' : 'debug'](
         { method: ctx.method, path: ctx.path.slice(0, 200), status: ctx.status, ms: Math.round(performance.now() - started), call: audit?.callName, resultCode: audit?.resultCode },

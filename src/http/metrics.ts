@@ -58,15 +58,15 @@ export class Metrics {
       try {
         await next();
       } finally {
-        const audit = ctx.state.audit as { channel: string; callName: string; resultCode: string; outcome: string } | undefined;
+        const { audit } = ctx.state;
         if (audit) {
           // Every label comes from a closed set: the pipeline records unknown call names as "unknown".
           const call = audit.callName;
           this.calls.inc({ channel: audit.channel, call, result_code: audit.resultCode, outcome: audit.outcome });
           this.seconds.observe({ channel: audit.channel, call }, (performance.now() - started) / 1000);
-          const skew = ctx.state.clockSkew as { seconds: number; verified: boolean } | undefined;
+          const skew = ctx.state.clockSkew;
           if (skew) this.clockSkew.set({ verified: String(skew.verified) }, skew.seconds);
-          if (ctx.state.notice) this.notices.inc({ channel: audit.channel, call, notice: ctx.state.notice as string });
+          if (ctx.state.notice) this.notices.inc({ channel: audit.channel, call, notice: ctx.state.notice });
         }
       }
     };

@@ -16,8 +16,8 @@ const processId = randomBytes(12).toString('hex');
 
 /**
  * Every replica schedules the same jobs at the same moments; a lease in the database lets one of
- * them run each tick and the others skip it (peers' lesson §1 row 14). The lease is kept after the
- * run, so a replica whose timer fires a little later in the same tick still skips. Jobs are
+ * them run each tick and the others skip it, rather than every replica calling the IdPs and
+ * deleting the same rows at once. The lease is kept after the run, so a replica whose timer fires a little later in the same tick still skips. Jobs are
  * idempotent, so a lease that lapses during a very long run costs duplicate work, not harm.
  */
 export async function takeJobLease(db: Db, name: string, owner: string, leaseMs: number, now = Date.now()): Promise<boolean> {

@@ -49,7 +49,7 @@ export function action<S extends z.ZodType, B = z.output<S>>(
   execute: (trx: Trx, body: B, request: SignedRequest) => Promise<CallResult>,
   finishValidation?: (body: z.output<S>) => Promise<B>,
 ): MarketplaceAction {
-  return { schema, execute, finishValidation } as MarketplaceAction;
+  return { schema, execute, finishValidation };
 }
 
 /**

@@ -62,16 +62,6 @@ export async function basicRaw(s: TestServer, body: unknown): Promise<string> {
   return res.text();
 }
 
-export async function count(s: TestServer, table: string, where: Record<string, unknown> = {}): Promise<number> {
-  const [{ n }] = await s.rt.db(table).where(where).count({ n: '*' });
-  return Number(n);
-}
-
-export async function lastAudit(s: TestServer, callName: string) {
-  const row = await s.rt.db('audit_log').where({ call_name: callName }).orderBy('id', 'desc').first();
-  return { ...row, detail: row?.detail ? JSON.parse(row.detail) : null };
-}
-
 export interface Harness {
   s: TestServer;
   /** The directory changes the calls of the current test emitted inside their transactions. */
