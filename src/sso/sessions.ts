@@ -79,7 +79,7 @@ interface SessionRow {
 const sealContext = (idHash: string, which: 'access' | 'refresh') => `ssoSession:${idHash}:${which}`;
 
 /** The token columns of a session row, sealed to that row. */
-export function tokenColumns(box: SecretBox, idHash: string, tokens: IssuedTokens, now: number) {
+function tokenColumns(box: SecretBox, idHash: string, tokens: IssuedTokens, now: number) {
   return {
     access_token: box.seal(tokens.access_token, sealContext(idHash, 'access')),
     access_expires_at: now + (tokens.expires_in ?? DEFAULT_ACCESS_TOKEN_SECONDS) * 1000,
