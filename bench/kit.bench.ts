@@ -1,5 +1,5 @@
 /**
- * The kit calls through real signed HTTP (issue 2 §7), on the store of the run: full department
+ * The kit calls through real signed HTTP, on the store of the run: full department
  * syncs against their floor (a bare koa route reading and parsing the same body, plus a raw-driver
  * upsert of the same rows), 500-user authSync latency, and singleOrgSync throughput against the raw
  * driver's minimum durable call. The servers run in child processes (bench/lib.ts).

@@ -1,5 +1,5 @@
 /**
- * The basic lifecycle calls through real signed HTTP, on the store of the run (issue 3):
+ * The basic lifecycle calls through real signed HTTP, on the store of the run:
  * newInstance (a new order each call, so every call writes) and queryInstance (the marketplace's
  * polling after newInstance) at concurrency 32, each against the bare koa route measured in the
  * same run.

@@ -1,5 +1,5 @@
 /**
- * Liveness during a large full sync (issue 2 §7), on the store of the run: while one
+ * Liveness during a large full sync, on the store of the run: while one
  * 100,000-department allOrgSync (first time) is received and applied, two clients poll, each on a
  * connection of its own, one request at a time every 10 ms: `GET /healthz` and `GET /sso/session`.
  * The row is the worst answer time each saw.

@@ -1,5 +1,5 @@
 /**
- * Single sign-on (issue 4), on the store of the run: session checks per second against the bare
+ * Single sign-on, on the store of the run: session checks per second against the bare
  * koa route, the callback's own time beyond a local IdP's, and the renewal job over 10,000
  * sessions. The IdP is the OneAccess-like stub of the tests (token endpoint + userinfo without
  * `sub`).

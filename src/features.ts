@@ -1,24 +1,89 @@
+import type { Config } from './config/index.js';
 import type { Runtime } from './runtime.js';
-import type { RouterFactory } from './http/app.js';
+import type { ChangeListener } from './store/changes.js';
+import { purgeExpiredNonces } from './store/nonces.js';
+import { purgeOldAudit } from './store/audit.js';
 import type { Job } from './jobs/index.js';
+import type { PublicPath } from './http/access.js';
+import type { RouterFactory } from './http/app.js';
+import { healthRouter } from './http/healthRouter.js';
+import { metricsRouter } from './http/metrics.js';
+import { kitRouter } from './http/kitRouter.js';
+import { directoryRouter } from './http/directoryRouter.js';
 import { basicRouter } from './http/basicRouter.js';
 import { instanceApiRouter } from './http/instanceApiRouter.js';
 import { heldSyncRouter } from './http/heldSyncRouter.js';
-import { ssoFeature } from './sso/feature.js';
+import { ssoRouter } from './http/ssoRouter.js';
+import { ssoState } from './sso/context.js';
+import { purgeSsoRows, renewDueSessions } from './sso/jobs.js';
+import { revokeSessions } from './sso/revocation.js';
 
-/**
- * What each feature adds to the server beside the kit calls and the directory API: routers,
- * node-cron jobs, and set-up steps (e.g. subscribing to directory changes). One place to register.
- */
+/** What one capability adds to the server. A new capability is one more entry in `features` below. */
 export interface Feature {
   name: string;
   routers?: RouterFactory[];
+  /** node-cron jobs; every replica schedules them, a lease lets one run each tick. */
   jobs?: Job[];
-  setup?(rt: Runtime): void;
+  /** Paths served without the API token, each with what its route checks instead. Every other path needs `Bearer API_TOKEN`. */
+  publicPaths?(config: Pick<Config, 'marketplaceBasePath'>): PublicPath[];
+  /** What it does when a marketplace call changes the directory (in the call's transaction, or after it commits). */
+  onChange?(rt: Runtime): ChangeListener;
 }
 
 export const features: Feature[] = [
-  { name: 'instance lifecycle', routers: [basicRouter, instanceApiRouter] },
+  {
+    name: 'health',
+    routers: [healthRouter],
+    publicPaths: () => [
+      { path: '/healthz', checks: 'nothing: liveness' },
+      { path: '/readyz', checks: 'nothing: readiness' },
+    ],
+  },
+  { name: 'metrics', routers: [metricsRouter] },
+  {
+    name: 'kit calls',
+    routers: [kitRouter],
+    publicPaths: ({ marketplaceBasePath: base }) => [
+      { path: new RegExp(`^${base.replaceAll('.', '\\.')}/produceAPI/v2/[^/]+$`), checks: 'the marketplace signature of the kit interfaces' },
+    ],
+  },
+  { name: 'directory API', routers: [directoryRouter] },
+  {
+    name: 'instance lifecycle',
+    routers: [basicRouter, instanceApiRouter],
+    publicPaths: ({ marketplaceBasePath: base }) => [{ path: base || '/', checks: 'the marketplace signature of the basic interfaces' }],
+  },
   { name: 'held full department syncs', routers: [heldSyncRouter] },
-  ssoFeature,
+  {
+    name: 'store housekeeping',
+    jobs: [
+      { name: 'purge-nonces', schedule: '*/5 * * * *', run: (rt) => purgeExpiredNonces(rt.db) },
+      // Hourly: a day's records go in small batches rather than in one long delete at night.
+      { name: 'purge-audit', schedule: '17 * * * *', run: (rt) => purgeOldAudit(rt.db, rt.config.auditRetentionDays, Date.now(), rt.stopping.signal) },
+    ],
+  },
+  {
+    name: 'sso',
+    routers: [ssoRouter],
+    jobs: [
+      { name: 'sso-renew', schedule: (rt) => rt.config.ssoRenewSchedule, run: renewDueSessions },
+      { name: 'sso-purge', schedule: '*/5 * * * *', run: purgeSsoRows },
+    ],
+    publicPaths: () => [
+      { path: '/sso/login', checks: 'nothing: it only sends the browser to the tenant\'s identity provider' },
+      { path: '/sso/callback', checks: 'the authorization code, redeemed at the identity provider' },
+      { path: '/sso/switch', checks: 'the session cookie and the switch token of the confirmation page' },
+      { path: '/sso/session', checks: 'the session cookie' },
+      { path: '/sso/logout', checks: 'the session cookie; the sign-out itself (POST) a same-origin request and the form token of its page' },
+      { path: '/sso/account', checks: 'the session cookie: it shows only the signed-in person their own name and enterprise' },
+      { path: '/sso/signed-out', checks: 'nothing: a fixed page' },
+    ],
+    onChange(rt) {
+      const { clients } = ssoState(rt);
+      return { inTransaction: revokeSessions, afterCommit: (change) => clients.forget(change) };
+    },
+  },
 ];
+
+/** The one list of paths served without the API token. */
+export const publicPaths = (config: Pick<Config, 'marketplaceBasePath'>): PublicPath[] => features.flatMap((f) => f.publicPaths?.(config) ?? []);

@@ -1,9 +1,8 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { Config } from './config/index.js';
 import { openDb, openReads, type Db } from './store/db.js';
-import { SecretBox } from './marketplace/secrets.js';
-import { ChangeFeed } from './directory/changes.js';
-import { SessionEnds } from './sso/sessionEnds.js';
+import { SecretBox } from './store/secretBox.js';
+import { ChangeFeed } from './store/changes.js';
 import { createLogger, type Logger } from './log.js';
 
 /** The long-lived parts every module shares, built once per process. */
@@ -14,8 +13,6 @@ export interface Runtime {
   reads: Db;
   log: Logger;
   changes: ChangeFeed;
-  /** Sessions SSO ended and why, for the metrics. */
-  sessionEnds: SessionEnds;
   rsaPrivateKey: KeyObject;
   box: SecretBox;
   /** Aborted when the process begins to shut down: readiness fails and jobs take no more work. */
@@ -32,7 +29,6 @@ export function createRuntime(config: Config, overrides: Partial<Pick<Runtime, '
     reads: overrides.db ? overrides.db : openReads(options, db),
     log,
     changes: new ChangeFeed(),
-    sessionEnds: new SessionEnds(),
     rsaPrivateKey: createPrivateKey(config.rsaPrivateKeyPem),
     box: new SecretBox(config.dataEncryptionKey),
     stopping: new AbortController(),

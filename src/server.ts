@@ -5,7 +5,7 @@ import { defaultPublicUrl, type Config } from './config/index.js';
 import { prepareDatabase } from './store/migrate.js';
 import { createApp, type RouteInfo } from './http/app.js';
 import { startJobs } from './jobs/index.js';
-import { features } from './features.js';
+import { features, publicPaths } from './features.js';
 
 export interface RunningServer {
   rt: Runtime;
@@ -64,7 +64,7 @@ function drainer(server: Server) {
 export async function startServer(config: Config, options: { jobs?: boolean; rt?: Runtime } = {}): Promise<RunningServer> {
   const rt = options.rt ?? createRuntime(config);
   await prepareDatabase(rt.db, { waitSeconds: config.startupWaitSeconds, log: rt.log });
-  for (const f of features) f.setup?.(rt);
+  for (const f of features) if (f.onChange) rt.changes.subscribe(f.onChange(rt));
   const server = createServer();
   const drain = drainer(server);
   await new Promise<void>((resolve, reject) => {
@@ -75,7 +75,7 @@ export async function startServer(config: Config, options: { jobs?: boolean; rt?
   const port = (server.address() as AddressInfo).port;
   // An ephemeral port (tests, benchmarks) is known only once listening; the app is built after it.
   if (!config.publicUrl) config.publicUrl = defaultPublicUrl(config.host, port);
-  const app = createApp(rt, features.flatMap((f) => f.routers ?? []));
+  const app = createApp(rt, features.flatMap((f) => f.routers ?? []), publicPaths(config));
   server.on('request', app.callback());
   const jobs = options.jobs === false ? undefined : startJobs(rt, features.flatMap((f) => f.jobs ?? []));
   return {

@@ -3,7 +3,8 @@ import type { Trx } from '../store/db.js';
 import { upsertNewer } from '../store/upsertNewer.js';
 import type { ApplicationSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
-import { decryptClientSecret, SecretDecryptionError, type SecretBox } from '../marketplace/secrets.js';
+import { decryptClientSecret, SecretDecryptionError } from '../marketplace/secrets.js';
+import type { SecretBox } from '../store/secretBox.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 export interface AppSecrets {

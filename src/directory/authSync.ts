@@ -1,10 +1,9 @@
-import type { Trx } from '../store/db.js';
+import { IN_LIST_CHUNK, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { AuthSyncBody, AuthUser } from '../marketplace/kitSchemas.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 const STATE_BY_FLAG = { 0: 'deleted', 1: 'authorized', 2: 'authorized', 3: 'cancelled' } as const;
-const IN_LIST_CHUNK = 1_000;
 
 /**
  * authSync (spec §5.3): the users an enterprise admin authorizes for an app. Ordered by

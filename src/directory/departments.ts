@@ -1,4 +1,4 @@
-import type { Db, Trx } from '../store/db.js';
+import { IN_LIST_CHUNK, type Db, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
 import { onePage, readInPages, type Page } from '../store/pages.js';
@@ -15,8 +15,6 @@ export interface StoredDepartment {
   test_flag: number | boolean;
   source_ts: string;
 }
-
-const IN_LIST_CHUNK = 1_000;
 
 /**
  * Every department of the tenant, tombstones included. Locked on MySQL until the call commits, so

@@ -1,28 +1,41 @@
-import type { Db } from '../store/db.js';
+import { bool, type Db } from '../store/db.js';
 import { ancestry, departmentPage, type DepartmentFilter, type TenantKey } from './departments.js';
 import { pathsOf } from './orgTree.js';
 import { onePage, type Page } from '../store/pages.js';
 
 /** Read side of the tenant directory, for the merchant's application. Never returns secrets. */
 
-
-const bool = (v: unknown) => v === 1 || v === true || v === '1';
+/** A row of tenants as the drivers return it. */
+export interface TenantRow {
+  id: number | string;
+  instance_id: string;
+  tenant_id: string;
+  tenant_code: string;
+  name: string;
+  domain_name: string;
+  deleted: number | boolean;
+  /** The source_ts of the tenantSync that deleted it. */
+  deleted_ts: string | null;
+  test_flag: number | boolean;
+  source_ts: string;
+  created_at: number | string;
+}
 
 export async function listTenants(db: Db, { page, pageSize }: Page, instanceId?: string) {
   const q = db('tenants').where('deleted', 0);
   if (instanceId !== undefined) q.andWhere('instance_id', instanceId);
-  const { rows, total } = await onePage<Record<string, unknown>>(q.orderBy([{ column: 'tenant_id' }, { column: 'instance_id' }]), { page, pageSize });
+  const { rows, total } = await onePage<TenantRow>(q.orderBy([{ column: 'tenant_id' }, { column: 'instance_id' }]), { page, pageSize });
   return { items: rows.map(tenantView), page, pageSize, total };
 }
 
 /** The tenant row under the given instance, or, when a tenant has several, the most recently synced. */
-export async function findTenant(db: Db, tenantId: string, instanceId?: string) {
+export async function findTenant(db: Db, tenantId: string, instanceId?: string): Promise<TenantRow | undefined> {
   const q = db('tenants').where({ tenant_id: tenantId, deleted: 0 });
   if (instanceId !== undefined) q.andWhere('instance_id', instanceId);
   return q.orderBy('source_ts', 'desc').first();
 }
 
-export async function tenantDetail(db: Db, tenant: Record<string, unknown>) {
+export async function tenantDetail(db: Db, tenant: TenantRow) {
   const apps = await db('apps')
     .where({ instance_id: tenant.instance_id, tenant_id: tenant.tenant_id, deleted: 0 })
     .orderBy('app_id')
@@ -41,7 +54,7 @@ export async function tenantDetail(db: Db, tenant: Record<string, unknown>) {
   };
 }
 
-function tenantView(t: Record<string, unknown>) {
+function tenantView(t: TenantRow) {
   return {
     instanceId: t.instance_id,
     tenantId: t.tenant_id,

@@ -4,14 +4,11 @@ import type Router from '@koa/router';
 import type { Runtime } from '../runtime.js';
 import { appOrigin } from '../sso/urls.js';
 import { BadInput } from '../errors.js';
-import { requireCredential } from './access.js';
+import { requireCredential, type PublicPath } from './access.js';
 import { problems } from './problems.js';
-import { healthRouter } from './healthRouter.js';
-import { kitRouter } from './kitRouter.js';
-import { directoryRouter } from './directoryRouter.js';
-import { Metrics, metricsRouter } from './metrics.js';
+import { metricsOf } from './metrics.js';
 
-/** Routers a feature adds (the lifecycle calls, SSO) beside the kit calls and the directory API. */
+/** The routes of one feature (src/features.ts lists them all). */
 export type RouterFactory = (rt: Runtime) => Router;
 
 /** A route as registered, for the tests that walk every route. */
@@ -38,15 +35,15 @@ const noStore: Middleware = async (ctx, next) => {
   ctx.set('Cache-Control', 'no-store');
 };
 
-export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): BridgeApp {
+/** The middleware every request passes, then the features' routers (src/features.ts). */
+export function createApp(rt: Runtime, routers: RouterFactory[], publicPaths: PublicPath[]): BridgeApp {
   const app = new Koa({ proxy: rt.config.trustProxy });
-  const metrics = new Metrics(rt.sessionEnds);
   app.use(async (ctx, next) => {
     const started = performance.now();
     try {
       await next();
     } finally {
-      const audit = ctx.state.audit as { callName?: string; resultCode?: string } | undefined;
+      const { audit } = ctx.state;
       // Marketplace calls are rare and worth a line each; reads of the directory API only at debug.
       rt.log[audit ? 'info' : 'debug'](
         { method: ctx.method, path: ctx.path.slice(0, 200), status: ctx.status, ms: Math.round(performance.now() - started), call: audit?.callName, resultCode: audit?.resultCode },
@@ -76,10 +73,10 @@ export function createApp(rt: Runtime, extraRouters: RouterFactory[] = []): Brid
       referrerPolicy: { policy: 'same-origin' },
     }),
   );
-  app.use(metrics.middleware());
-  app.use(requireCredential(rt.config));
+  app.use(metricsOf(rt).middleware());
+  app.use(requireCredential(rt.config.apiToken, publicPaths));
   const routes: RouteInfo[] = [];
-  for (const make of [healthRouter, metricsRouter(metrics), kitRouter, directoryRouter, ...extraRouters]) {
+  for (const make of routers) {
     const router = make(rt);
     for (const layer of router.stack) routes.push({ methods: layer.methods, path: String(layer.path) });
     app.use(router.routes()).use(router.allowedMethods());

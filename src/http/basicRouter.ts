@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import { exactRouter } from './access.js';
 import type { Context, Middleware } from 'koa';
 import type { Runtime } from '../runtime.js';
-import { basicActions } from '../marketplace/basicActions.js';
+import { basicActions } from '../instances/basicActions.js';
 import { basicSignature } from '../marketplace/signing.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
 import { findAction } from '../marketplace/action.js';

@@ -29,7 +29,7 @@ export function directoryRouter(rt: Runtime): Router {
   const tenantOr404 = async (ctx: Context) => {
     const tenant = await findTenant(db, ctx.params.tenantId!, query(ctx).instanceId);
     if (!tenant) throw new NotFound(`tenant ${ctx.params.tenantId} is not in the directory`);
-    return tenant as { instance_id: string; tenant_id: string } & Record<string, unknown>;
+    return tenant;
   };
   const keyOf = (t: { instance_id: string; tenant_id: string }) => ({ instance_id: t.instance_id, tenant_id: t.tenant_id });
 

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { exactRouter } from './access.js';
 import type { Runtime } from '../runtime.js';
-import { kitActions } from '../marketplace/kitActions.js';
+import { kitActions } from '../directory/kitActions.js';
 import { parseInput } from '../marketplace/validation.js';
 import { Gone, NotFound } from '../errors.js';
 import { decideHeldSync, findHeldSync, heldRemovals, listHeldSyncs, type Decision, type FullSyncRunner } from '../directory/heldSyncs.js';

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { exactRouter } from './access.js';
 import type { Runtime } from '../runtime.js';
-import { kitActions } from '../marketplace/kitActions.js';
+import { kitActions } from '../directory/kitActions.js';
 import { kitSignature } from '../marketplace/signing.js';
 import { findAction } from '../marketplace/action.js';
 import { signedCall } from './signedCall.js';

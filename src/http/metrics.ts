@@ -2,7 +2,9 @@ import type Router from '@koa/router';
 import { exactRouter } from './access.js';
 import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Runtime } from '../runtime.js';
 import { SESSION_END_REASONS, type SessionEnds } from '../sso/sessionEnds.js';
+import { ssoState } from '../sso/context.js';
 
 /** Prometheus metrics: process defaults, marketplace calls (a counter and a histogram), ended SSO sessions. */
 export class Metrics {
@@ -56,29 +58,40 @@ export class Metrics {
       try {
         await next();
       } finally {
-        const audit = ctx.state.audit as { channel: string; callName: string; resultCode: string; outcome: string } | undefined;
+        const { audit } = ctx.state;
         if (audit) {
           // Every label comes from a closed set: the pipeline records unknown call names as "unknown".
           const call = audit.callName;
           this.calls.inc({ channel: audit.channel, call, result_code: audit.resultCode, outcome: audit.outcome });
           this.seconds.observe({ channel: audit.channel, call }, (performance.now() - started) / 1000);
-          const skew = ctx.state.clockSkew as { seconds: number; verified: boolean } | undefined;
+          const skew = ctx.state.clockSkew;
           if (skew) this.clockSkew.set({ verified: String(skew.verified) }, skew.seconds);
-          if (ctx.state.notice) this.notices.inc({ channel: audit.channel, call, notice: ctx.state.notice as string });
+          if (ctx.state.notice) this.notices.inc({ channel: audit.channel, call, notice: ctx.state.notice });
         }
       }
     };
   }
 }
 
+const byRuntime = new WeakMap<Runtime, Metrics>();
+
+/** The runtime's metrics, shared by the middleware that counts and the route that shows them. */
+export function metricsOf(rt: Runtime): Metrics {
+  let metrics = byRuntime.get(rt);
+  if (!metrics) {
+    metrics = new Metrics(ssoState(rt).sessionEnds);
+    byRuntime.set(rt, metrics);
+  }
+  return metrics;
+}
+
 /** GET /metrics behind the API token: call counts leak which tenants are active, so not public. */
-export function metricsRouter(metrics: Metrics) {
-  return (): Router => {
-    const router = exactRouter();
-    router.get('/metrics', async (ctx) => {
-      ctx.type = metrics.registry.contentType;
-      ctx.body = await metrics.registry.metrics();
-    });
-    return router;
-  };
+export function metricsRouter(rt: Runtime): Router {
+  const { registry } = metricsOf(rt);
+  const router = exactRouter();
+  router.get('/metrics', async (ctx) => {
+    ctx.type = registry.contentType;
+    ctx.body = await registry.metrics();
+  });
+  return router;
 }

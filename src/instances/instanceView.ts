@@ -1,17 +1,11 @@
-import type { Db } from '../store/db.js';
+import { bool, type Db } from '../store/db.js';
 import { listTenants } from '../directory/queries.js';
-import type { InstanceRow } from './store.js';
-
-const bool = (v: unknown) => v === 1 || v === true || v === '1';
+import { statusOf, type InstanceRow } from './store.js';
 
 /** "yyyyMMddHHmmssSSS" (UTC) as ISO 8601. */
 const isoOf = (time: string | null) => time?.replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/, '$1-$2-$3T$4:$5:$6.$7Z') ?? null;
 
-/**
- * The merchant's view of one instance: lifecycle status, expiry, orders and tenants. An instance the
- * kit calls know but no newInstance created (data from before the lifecycle calls, the seller's own
- * credential application) counts as active, as it does for the kit calls and logins.
- */
+/** The merchant's view of one instance: lifecycle status (see statusOf), expiry, orders and tenants. */
 export async function instanceView(db: Db, instanceId: string) {
   const row: InstanceRow | undefined = await db('instances').where({ instance_id: instanceId }).first();
   const tenants = await listTenants(db, { page: 1, pageSize: 1000 }, instanceId);
@@ -19,7 +13,7 @@ export async function instanceView(db: Db, instanceId: string) {
   const orders = await db('instance_orders').where({ instance_id: instanceId }).orderBy('id');
   return {
     instanceId,
-    status: row?.status ?? 'active',
+    status: statusOf(row),
     createdByNewInstance: row?.order_id != null,
     orderId: row?.order_id ?? null,
     orderLineId: row?.order_line_id ?? null,

@@ -3,7 +3,7 @@ import type { CallResult } from '../marketplace/action.js';
 import type { QueryInstanceBody } from '../marketplace/basicSchemas.js';
 import type { AppInfoOf } from './appInfo.js';
 import { instanceNotFound } from './instanceCall.js';
-import type { InstanceStatus } from './store.js';
+import { statusOf, type InstanceRow } from './store.js';
 
 /**
  * queryInstance (spec §7.2): appInfo for each listed instance that exists (released ones do not);
@@ -12,12 +12,12 @@ import type { InstanceStatus } from './store.js';
  */
 export async function queryInstance(trx: Trx, body: QueryInstanceBody, appInfo: AppInfoOf): Promise<CallResult> {
   const ids = body.instanceId;
-  const rows: { instance_id: string; status: InstanceStatus }[] = await trx('instances')
+  const rows: Pick<InstanceRow, 'instance_id' | 'status'>[] = await trx('instances')
     .whereIn('instance_id', ids)
     .whereNot('status', 'released')
     .select('instance_id', 'status');
-  const status = new Map(rows.map((r) => [r.instance_id, r.status]));
-  const answered = body.testFlag ? ids : ids.filter((id) => status.has(id));
+  const found = new Map(rows.map((r) => [r.instance_id, r]));
+  const answered = body.testFlag ? ids : ids.filter((id) => found.has(id));
   if (answered.length === 0) {
     throw instanceNotFound(ids.length === 1 ? `instanceId: instance ${ids[0]} does not exist` : `instanceId: none of the ${ids.length} instances exists`);
   }
@@ -25,8 +25,8 @@ export async function queryInstance(trx: Trx, body: QueryInstanceBody, appInfo: 
     outcome: 'applied',
     instanceId: ids.length === 1 ? ids[0] : undefined,
     testFlag: body.testFlag,
-    detail: { requested: ids.length, found: status.size, answered: answered.length },
+    detail: { requested: ids.length, found: found.size, answered: answered.length },
     changes: [],
-    response: { info: answered.map((id) => ({ instanceId: id, appInfo: appInfo(id, status.get(id) ?? 'active') })) },
+    response: { info: answered.map((id) => ({ instanceId: id, appInfo: appInfo(id, statusOf(found.get(id))) })) },
   };
 }

@@ -1,7 +1,7 @@
 import type { Trx } from '../store/db.js';
 import type { CallResult } from '../marketplace/action.js';
 import type { ReleaseInstanceBody } from '../marketplace/basicSchemas.js';
-import type { DirectoryChange } from '../directory/changes.js';
+import type { DirectoryChange } from '../store/changes.js';
 import { debugNoop, debugOnRealData, resultFor, unchanged } from './instanceCall.js';
 import { lockedInstance, recordOrder, type InstanceRow } from './store.js';
 

@@ -1,5 +1,5 @@
-import { dialectOf, type Trx } from '../store/db.js';
-import type { InstanceStatus } from '../directory/changes.js';
+import { dialectOf, type Db, type Trx } from '../store/db.js';
+import type { InstanceStatus } from '../store/changes.js';
 
 export type { InstanceStatus };
 
@@ -15,6 +15,20 @@ export interface InstanceRow {
   unfrozen_at: number | string | null;
   created_at: number;
   updated_at: number;
+}
+
+/**
+ * An instanceId with no row counts as active: the kit calls may come before any newInstance (the
+ * seller's own credential application, debug data, data from before the lifecycle calls).
+ */
+export const statusOf = (row: Pick<InstanceRow, 'status'> | undefined): InstanceStatus => row?.status ?? 'active';
+
+/** Status per instance; `lock` holds the rows until the transaction commits (a concurrent FREEZE waits). */
+export async function instanceStatuses(db: Db | Trx, instanceIds: string[], lock = false): Promise<Map<string, InstanceStatus>> {
+  const q = db('instances').whereIn('instance_id', instanceIds);
+  if (lock) q.forShare();
+  const rows: Pick<InstanceRow, 'instance_id' | 'status'>[] = await q.select('instance_id', 'status');
+  return new Map(instanceIds.map((id) => [id, statusOf(rows.find((r) => r.instance_id === id))]));
 }
 
 /**

@@ -2,8 +2,6 @@ import cron from 'node-cron';
 import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime.js';
 import type { Db } from '../store/db.js';
-import { purgeExpiredNonces } from '../store/nonces.js';
-import { purgeOldAudit } from '../store/audit.js';
 import { describe } from '../log.js';
 
 export interface Job {
@@ -13,19 +11,13 @@ export interface Job {
   run(rt: Runtime): Promise<unknown>;
 }
 
-export const coreJobs: Job[] = [
-  { name: 'purge-nonces', schedule: '*/5 * * * *', run: (rt) => purgeExpiredNonces(rt.db) },
-  // Hourly: a day's records go in small batches rather than in one long delete at night.
-  { name: 'purge-audit', schedule: '17 * * * *', run: (rt) => purgeOldAudit(rt.db, rt.config.auditRetentionDays, Date.now(), rt.stopping.signal) },
-];
-
 /** This process, as a lease owner. */
 const processId = randomBytes(12).toString('hex');
 
 /**
  * Every replica schedules the same jobs at the same moments; a lease in the database lets one of
- * them run each tick and the others skip it (peers' lesson §1 row 14). The lease is kept after the
- * run, so a replica whose timer fires a little later in the same tick still skips. Jobs are
+ * them run each tick and the others skip it, rather than every replica calling the IdPs and
+ * deleting the same rows at once. The lease is kept after the run, so a replica whose timer fires a little later in the same tick still skips. Jobs are
  * idempotent, so a lease that lapses during a very long run costs duplicate work, not harm.
  */
 export async function takeJobLease(db: Db, name: string, owner: string, leaseMs: number, now = Date.now()): Promise<boolean> {
@@ -50,9 +42,9 @@ export interface RunningJobs {
   stop(): Promise<void>;
 }
 
-export function startJobs(rt: Runtime, extra: Job[] = []): RunningJobs {
+export function startJobs(rt: Runtime, jobs: Job[]): RunningJobs {
   const runs = new Set<Promise<void>>();
-  const tasks = [...coreJobs, ...extra].map((job) =>
+  const tasks = jobs.map((job) =>
     cron.schedule(
       typeof job.schedule === 'function' ? job.schedule(rt) : job.schedule,
       () => {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Trx } from '../store/db.js';
-import type { DirectoryChange } from '../directory/changes.js';
+import type { DirectoryChange } from '../store/changes.js';
 import { invalidParam, type ResultCodeValue } from './resultCodes.js';
 
 export interface CallResult {
@@ -49,7 +49,7 @@ export function action<S extends z.ZodType, B = z.output<S>>(
   execute: (trx: Trx, body: B, request: SignedRequest) => Promise<CallResult>,
   finishValidation?: (body: z.output<S>) => Promise<B>,
 ): MarketplaceAction {
-  return { schema, execute, finishValidation } as MarketplaceAction;
+  return { schema, execute, finishValidation };
 }
 
 /**

@@ -1,15 +1,7 @@
 import type { Db, Trx } from '../store/db.js';
+import { instanceStatuses } from '../instances/store.js';
 import { SsoRefusal } from './refusal.js';
 import { findSyncedApp, type AppKey } from './syncedApps.js';
-import type { InstanceStatus } from '../directory/changes.js';
-
-/** Status per instance; an instanceId with no row (seller credential application, debug data) is active. */
-export async function instanceStatuses(db: Db | Trx, instanceIds: string[], lock = false): Promise<Map<string, InstanceStatus>> {
-  const q = db('instances').whereIn('instance_id', instanceIds);
-  if (lock) q.forShare();
-  const rows: { instance_id: string; status: InstanceStatus }[] = await q.select('instance_id', 'status');
-  return new Map(instanceIds.map((id) => [id, rows.find((r) => r.instance_id === id)?.status ?? 'active']));
-}
 
 export async function assertInstanceActive(db: Db | Trx, app: AppKey, lock = false): Promise<void> {
   const status = (await instanceStatuses(db, [app.instanceId], lock)).get(app.instanceId);
@@ -27,7 +19,7 @@ export interface DirectoryUser {
 }
 
 /**
- * Everything a login needs at the moment its session is stored (spec §6, issue 4): tenant and app
+ * Everything a login needs at the moment its session is stored (spec §6): tenant and app
  * synced, the instance neither frozen nor released, the user authorized (authSync flag 1/2) and
  * enabled. On MySQL the rows are read under shared locks inside the session's transaction, so a
  * revoking call waits for this login to commit and then ends the session it created.

@@ -1,5 +1,5 @@
 import type { Runtime } from '../runtime.js';
-import { instanceStatuses } from './access.js';
+import { instanceStatuses } from '../instances/store.js';
 import { SsoRefusal } from './refusal.js';
 import { findSyncedApps, type AppFilter, type SyncedApp } from './syncedApps.js';
 

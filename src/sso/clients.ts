@@ -1,6 +1,6 @@
 import { allowInsecureRequests, ClientSecretPost, Configuration } from 'openid-client';
 import type { Runtime } from '../runtime.js';
-import type { DirectoryChange } from '../directory/changes.js';
+import type { DirectoryChange } from '../store/changes.js';
 import { clientSecretContext } from '../directory/applicationSync.js';
 import { SsoRefusal } from './refusal.js';
 import type { SyncedApp } from './syncedApps.js';

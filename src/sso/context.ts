@@ -3,6 +3,7 @@ import type { Runtime } from '../runtime.js';
 import { IdpClients } from './clients.js';
 import { IdpCircuits } from './idpCircuits.js';
 import { readSessions, type IssuedTokens, type SessionRecord } from './sessions.js';
+import { SessionEnds } from './sessionEnds.js';
 
 export type RenewOutcome = 'renewed' | 'ended' | 'kept' | 'busy';
 
@@ -28,6 +29,8 @@ export interface SsoState {
    * each check still reads the database after it arrived, so a revocation is seen at once).
    */
   sessions: DataLoader<string, SessionRecord | undefined>;
+  /** Sessions SSO ended and why, for the metrics. */
+  sessionEnds: SessionEnds;
 }
 
 const byRuntime = new WeakMap<Runtime, SsoState>();
@@ -35,7 +38,7 @@ const byRuntime = new WeakMap<Runtime, SsoState>();
 export function ssoState(rt: Runtime): SsoState {
   let state = byRuntime.get(rt);
   if (!state) {
-    state = { clients: new IdpClients(rt), circuits: new IdpCircuits(rt.config.ssoIdpBackoffSeconds * 1000), renewals: new Map(), unstoredTokens: new Map(), sessions: sessionLoader(rt) };
+    state = { clients: new IdpClients(rt), circuits: new IdpCircuits(rt.config.ssoIdpBackoffSeconds * 1000), renewals: new Map(), unstoredTokens: new Map(), sessions: sessionLoader(rt), sessionEnds: new SessionEnds() };
     byRuntime.set(rt, state);
   }
   return state;

@@ -1,12 +1,11 @@
 import type { Runtime } from '../runtime.js';
-import type { Job } from '../jobs/index.js';
 import { describe } from '../log.js';
 import { ssoState, type RenewOutcome } from './context.js';
 import { IdpCircuits } from './idpCircuits.js';
 import { purgeExpiredLoginStates } from './loginStates.js';
 import { renewSession } from './renewal.js';
 import { purgeExpiredSwitches } from './sessionSwitches.js';
-import { purgeEndedSessions } from './sessions.js';
+import { purgeEndedSessions, sessionsDueForRenewal } from './sessions.js';
 
 /** One run renews at most this many sessions; the rest are due again on the next run. */
 const MAX_PER_RUN = 100_000;
@@ -20,18 +19,15 @@ export async function renewDueSessions(rt: Runtime): Promise<Record<RenewOutcome
   const { config } = rt;
   const now = Date.now();
   const { circuits } = ssoState(rt);
-  const rows: { id_hash: string; instance_id: string; tenant_id: string }[] = await rt
-    .db('sso_sessions')
-    .where('access_expires_at', '<=', now + config.ssoRenewMarginSeconds * 1000)
-    .andWhere('last_seen_at', '>=', now - config.ssoRenewActiveMinutes * 60_000)
-    .andWhere('expires_at', '>', now)
-    .andWhere((q) => q.whereNull('renew_lease_until').orWhere('renew_lease_until', '<', now))
-    .orderBy('access_expires_at')
-    .limit(MAX_PER_RUN)
-    .select('id_hash', 'instance_id', 'tenant_id');
+  const rows = await sessionsDueForRenewal(rt.db, {
+    dueBefore: now + config.ssoRenewMarginSeconds * 1000,
+    activeSince: now - config.ssoRenewActiveMinutes * 60_000,
+    now,
+    limit: MAX_PER_RUN,
+  });
   // A tenant whose IdP failed lately is left alone until its pause is over.
-  const paused = rows.filter((r) => circuits.pausedFor(IdpCircuits.key({ instanceId: r.instance_id, tenantId: r.tenant_id })) > 0);
-  const dueInDb = rows.filter((r) => !paused.includes(r)).map((r) => r.id_hash);
+  const paused = rows.filter((r) => circuits.pausedFor(IdpCircuits.key(r)) > 0);
+  const dueInDb = rows.filter((r) => !paused.includes(r)).map((r) => r.idHash);
   // Tokens a failed write left in memory are stored as soon as the database takes them, used lately or not.
   const due = [...new Set([...ssoState(rt).unstoredTokens.keys(), ...dueInDb])];
   const counts = { due: due.length, renewed: 0, ended: 0, kept: 0, busy: 0, failed: 0, paused: paused.length };
@@ -52,18 +48,12 @@ export async function renewDueSessions(rt: Runtime): Promise<Record<RenewOutcome
   return counts;
 }
 
-export const ssoJobs: Job[] = [
-  { name: 'sso-renew', schedule: (rt) => rt.config.ssoRenewSchedule, run: renewDueSessions },
-  {
-    name: 'sso-purge',
-    schedule: '*/5 * * * *',
-    run: async (rt) => {
-      const now = Date.now();
-      return {
-        sessions: await purgeEndedSessions(rt.db, rt.config, now),
-        loginStates: await purgeExpiredLoginStates(rt.db, now),
-        sessionSwitches: await purgeExpiredSwitches(rt.db, now),
-      };
-    },
-  },
-];
+/** Ended sessions, and login states and account switches nobody completed. */
+export async function purgeSsoRows(rt: Runtime): Promise<Record<'sessions' | 'loginStates' | 'sessionSwitches', number>> {
+  const now = Date.now();
+  return {
+    sessions: await purgeEndedSessions(rt.db, rt.config, now),
+    loginStates: await purgeExpiredLoginStates(rt.db, now),
+    sessionSwitches: await purgeExpiredSwitches(rt.db, now),
+  };
+}

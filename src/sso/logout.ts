@@ -24,7 +24,7 @@ export async function logOut(rt: Runtime, sessionId: string | undefined): Promis
   const landing = logoutLanding(rt.config);
   const rec = sessionId ? await readSession(rt.db, sha256(sessionId)) : undefined;
   if (!rec) return landing;
-  if (await endSession(rt.db, rec.idHash, 'logged_out')) rt.sessionEnds.ended('logout');
+  if (await endSession(rt.db, rec.idHash, 'logged_out')) ssoState(rt).sessionEnds.ended('logout');
   await auditLogin(rt.db, 'logout', rec, startedAt);
   const app = await findSyncedApp(rt.db, rec);
   if (!app) return landing;

@@ -6,7 +6,7 @@ import { describe } from '../log.js';
 import { ssoState, type RenewOutcome, type RenewedTokens } from './context.js';
 import { classifyIdpError, type IdpFailure } from './idpErrors.js';
 import { SsoRefusal } from './refusal.js';
-import { endSessions, openRefreshToken, tokenColumns } from './sessions.js';
+import { endLeasedSession, openRefreshToken, releaseRenewalLease, storeRenewedTokens, takeRenewalLease } from './sessions.js';
 import { findSyncedApp } from './syncedApps.js';
 import { IdpCircuits } from './idpCircuits.js';
 
@@ -39,22 +39,15 @@ async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
 
   const { db, config } = rt;
   const now = Date.now();
-  const owner = randomBytes(12).toString('hex');
-  const leased = await db('sso_sessions')
-    .where('id_hash', idHash)
-    .andWhere('access_expires_at', '<=', now + config.ssoRenewMarginSeconds * 1000)
-    .andWhere((q) => q.whereNull('renew_lease_until').orWhere('renew_lease_until', '<', now))
-    .update({ renew_owner: owner, renew_lease_until: now + renewalLeaseMs(rt) });
-  if (leased === 0) return 'busy';
+  const lease = { idHash, owner: randomBytes(12).toString('hex') };
+  const session = await takeRenewalLease(db, lease, now + config.ssoRenewMarginSeconds * 1000, now + renewalLeaseMs(rt), now);
+  if (!session) return 'busy';
 
-  const mine = (q = db('sso_sessions')) => q.where({ id_hash: idHash, renew_owner: owner });
-  const row = await mine().first('instance_id', 'tenant_id', 'app_id', 'user_name', 'refresh_token', 'refresh_expires_at', 'renew_failures');
-  if (!row) return 'ended';
-  const about = { tenantId: row.tenant_id, appId: row.app_id, userName: row.user_name };
-  const app = await findSyncedApp(db, { instanceId: row.instance_id, tenantId: row.tenant_id, appId: row.app_id });
-  if (!row.refresh_token || Number(row.refresh_expires_at) <= now || !app) {
-    await endSessions(db, mine, app ? 'expired' : 'removed', now);
-    rt.sessionEnds.ended(app ? 'refresh_expired' : 'revoked');
+  const about = { tenantId: session.tenantId, appId: session.appId, userName: session.userName };
+  const app = await findSyncedApp(db, session);
+  if (!session.refreshToken || (session.refreshExpiresAt ?? 0) <= now || !app) {
+    await endLeasedSession(db, lease, app ? 'expired' : 'removed', now);
+    ssoState(rt).sessionEnds.ended(app ? 'refresh_expired' : 'revoked');
     return 'ended';
   }
 
@@ -62,7 +55,7 @@ async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
   const circuit = IdpCircuits.key(app);
   let tokens;
   try {
-    tokens = await refreshTokenGrant(ssoState(rt).clients.configFor(app), openRefreshToken(rt.box, idHash, row.refresh_token));
+    tokens = await refreshTokenGrant(ssoState(rt).clients.configFor(app), openRefreshToken(rt.box, idHash, session.refreshToken));
     circuits.answered(circuit);
   } catch (err) {
     const failure: IdpFailure = err instanceof SsoRefusal ? { kind: 'refused', message: err.message } : classifyIdpError(err, config.ssoHttpTimeoutSeconds);
@@ -70,16 +63,16 @@ async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
     else circuits.answered(circuit);
     if (failure.kind === 'invalid_grant') {
       rt.log.info({ ...about, failure: failure.message }, 'sso session ended: the IdP refused its refresh token');
-      await endSessions(db, mine, 'idp_refused', Date.now());
+      await endLeasedSession(db, lease, 'idp_refused', Date.now());
       // After a renewal that got no answer, the likely cause is that answer: the IdP rotated the token then.
-      rt.sessionEnds.ended(Number(row.renew_failures) > 0 ? 'refresh_lost' : 'refresh_rejected');
+      ssoState(rt).sessionEnds.ended(session.renewFailures > 0 ? 'refresh_lost' : 'refresh_rejected');
       return 'ended';
     }
     rt.log.warn({ ...about, failure: failure.message }, 'sso renewal failed; the session is kept and renewed later');
-    await mine().update({ renew_owner: null, renew_lease_until: null, renew_failures: db.raw('renew_failures + 1') });
+    await releaseRenewalLease(db, lease);
     return 'kept';
   }
-  return storeRenewed(rt, idHash, { owner, tokens, issuedAt: Date.now(), about });
+  return storeRenewed(rt, idHash, { owner: lease.owner, tokens, issuedAt: Date.now(), about });
 }
 
 /**
@@ -94,16 +87,7 @@ async function storeRenewed(rt: Runtime, idHash: string, renewed: RenewedTokens)
   for (let attempt = 1; ; attempt++) {
     try {
       // Only under the lease the tokens were renewed under: a process that took it over since spent the old token.
-      const stored = await rt
-        .db('sso_sessions')
-        .where({ id_hash: idHash, renew_owner: renewed.owner })
-        .update({
-          ...tokenColumns(rt.box, idHash, renewed.tokens, renewed.issuedAt),
-          version: rt.db.raw('version + 1'),
-          renew_owner: null,
-          renew_lease_until: null,
-          renew_failures: 0,
-        });
+      const stored = await storeRenewedTokens(rt.db, rt.box, { idHash, owner: renewed.owner }, renewed.tokens, renewed.issuedAt);
       unstoredTokens.delete(idHash);
       if (!stored) {
         rt.log.info(renewed.about, 'sso renewal dropped its new tokens: the session ended meanwhile, or another process took its renewal over');

@@ -1,33 +1,26 @@
-import type { DirectoryChange } from '../directory/changes.js';
+import type { DirectoryChange } from '../store/changes.js';
 import type { Trx } from '../store/db.js';
-import { endSessions } from './sessions.js';
-
-const IN_LIST_CHUNK = 1_000;
+import { endSessionsOf } from './sessions.js';
 
 /**
- * Ends sessions in the same transaction as the marketplace call that takes the access away
- * (peers' lesson §1 row 20): authSync flag 0/3 or enable "false", tenant or app deleted, instance
- * frozen or released. If the call rolls back, the sessions stay; the user's next request is refused.
+ * Ends sessions in the same transaction as the marketplace call that takes the access away (authSync
+ * flag 0/3 or enable "false", tenant or app deleted, instance frozen or released), so a disabled
+ * user keeps no session that outlives the change, as happens where revocation is a separate step.
+ * If the call rolls back, the sessions stay; the user's next request is refused.
  */
 export async function revokeSessions(trx: Trx, change: DirectoryChange): Promise<void> {
   const now = Date.now();
   switch (change.type) {
-    case 'usersRevoked': {
-      const key = { instance_id: change.instanceId, tenant_id: change.tenantId, app_id: change.appId };
-      for (let i = 0; i < change.userNames.length; i += IN_LIST_CHUNK) {
-        const names = change.userNames.slice(i, i + IN_LIST_CHUNK);
-        await endSessions(trx, (q) => q.where(key).whereIn('user_name', names), 'deauthorized', now);
-      }
-      return;
-    }
+    case 'usersRevoked':
+      return endSessionsOf(trx, { instanceId: change.instanceId, tenantId: change.tenantId, appId: change.appId, userNames: change.userNames }, 'deauthorized', now);
     case 'tenant':
-      if (change.deleted) await endSessions(trx, (q) => q.where({ instance_id: change.instanceId, tenant_id: change.tenantId }), 'removed', now);
+      if (change.deleted) await endSessionsOf(trx, { instanceId: change.instanceId, tenantId: change.tenantId }, 'removed', now);
       return;
     case 'app':
-      if (change.deleted) await endSessions(trx, (q) => q.where({ instance_id: change.instanceId, tenant_id: change.tenantId, app_id: change.appId }), 'removed', now);
+      if (change.deleted) await endSessionsOf(trx, { instanceId: change.instanceId, tenantId: change.tenantId, appId: change.appId }, 'removed', now);
       return;
     case 'instance':
-      if (change.status !== 'active') await endSessions(trx, (q) => q.where({ instance_id: change.instanceId }), change.status, now);
+      if (change.status !== 'active') await endSessionsOf(trx, { instanceId: change.instanceId }, change.status, now);
       return;
   }
 }

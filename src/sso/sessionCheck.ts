@@ -20,7 +20,7 @@ export async function currentSession(rt: Runtime, sessionId: string): Promise<Se
   const rec = await ssoState(rt).sessions.load(sha256(sessionId));
   if (!rec) return undefined;
   if (sessionEnd(rec, rt.config) <= Date.now()) {
-    if (await endSession(rt.db, rec.idHash, 'expired')) rt.sessionEnds.ended(rec.expiresAt <= Date.now() ? 'absolute' : 'idle');
+    if (await endSession(rt.db, rec.idHash, 'expired')) ssoState(rt).sessionEnds.ended(rec.expiresAt <= Date.now() ? 'absolute' : 'idle');
     return undefined;
   }
   const live = rec.accessExpiresAt - Date.now() <= rt.config.ssoRenewMarginSeconds * 1000 ? await renewedSoon(rt, rec) : rec;

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
-import type { SecretBox } from '../marketplace/secrets.js';
+import type { SecretBox } from '../store/secretBox.js';
 import type { Knex } from 'knex';
-import { inTransaction, type Db, type Trx } from '../store/db.js';
+import { IN_LIST_CHUNK, inTransaction, type Db, type Trx } from '../store/db.js';
 import type { AppKey } from './syncedApps.js';
 
 /**
@@ -53,10 +53,33 @@ export interface NewSession {
   tokensIssuedAt?: number;
 }
 
+/** A row of sso_sessions as the drivers return it (MySQL's BIGINT columns may come back as strings). */
+interface SessionRow {
+  id_hash: string;
+  instance_id: string;
+  tenant_id: string;
+  app_id: string;
+  user_name: string;
+  name: string | null;
+  role: string | null;
+  org_code: string | null;
+  access_token: string;
+  refresh_token: string | null;
+  access_expires_at: number | string;
+  refresh_expires_at: number | string | null;
+  created_at: number | string;
+  last_seen_at: number | string;
+  expires_at: number | string;
+  version: number | string;
+  renew_owner: string | null;
+  renew_lease_until: number | string | null;
+  renew_failures: number | string;
+}
+
 const sealContext = (idHash: string, which: 'access' | 'refresh') => `ssoSession:${idHash}:${which}`;
 
 /** The token columns of a session row, sealed to that row. */
-export function tokenColumns(box: SecretBox, idHash: string, tokens: IssuedTokens, now: number) {
+function tokenColumns(box: SecretBox, idHash: string, tokens: IssuedTokens, now: number) {
   return {
     access_token: box.seal(tokens.access_token, sealContext(idHash, 'access')),
     access_expires_at: now + (tokens.expires_in ?? DEFAULT_ACCESS_TOKEN_SECONDS) * 1000,
@@ -131,7 +154,7 @@ export async function readSessions(db: Db | Trx, idHashes: string[]): Promise<Se
   return rows.map(toRecord);
 }
 
-function toRecord(r: Record<string, any>): SessionRecord {
+function toRecord(r: Omit<SessionRow, 'access_token' | 'refresh_token' | 'renew_owner' | 'renew_failures'>): SessionRecord {
   const num = (v: unknown) => (v == null ? null : Number(v));
   return {
     idHash: r.id_hash,
@@ -192,6 +215,14 @@ export interface SessionEnding {
 }
 
 type Scope = (q: Knex.QueryBuilder) => Knex.QueryBuilder;
+
+/** Whose sessions a marketplace call takes the access from: an instance, a tenant, an app, or some of an app's users. */
+export interface SessionsOf {
+  instanceId: string;
+  tenantId?: string;
+  appId?: string;
+  userNames?: string[];
+}
 const ENDS_PER_STATEMENT = 500;
 
 /**
@@ -199,7 +230,7 @@ const ENDS_PER_STATEMENT = 500;
  * The rows are read with a locking read, so on MySQL a session committed just before (a login that
  * held shared locks on what this change revokes) is ended too. Returns how many ended.
  */
-export async function endSessions(db: Db | Trx, scope: Scope, cause: SessionEndCause, now: number): Promise<number> {
+async function endSessions(db: Db | Trx, scope: Scope, cause: SessionEndCause, now: number): Promise<number> {
   if (!db.isTransaction) return inTransaction(db as Db, (trx) => endSessions(trx, scope, cause, now));
   const ending: { id_hash: string; instance_id: string; tenant_id: string; app_id: string; expires_at: unknown }[] = await scope(db('sso_sessions'))
     .forUpdate()
@@ -223,6 +254,106 @@ export async function endSessions(db: Db | Trx, scope: Scope, cause: SessionEndC
 
 export async function endSession(db: Db | Trx, idHash: string, cause: SessionEndCause, now = Date.now()): Promise<boolean> {
   return (await endSessions(db, (q) => q.where('id_hash', idHash), cause, now)) > 0;
+}
+
+/** Ends the sessions of `who`, in the caller's transaction (a revoking call). */
+export async function endSessionsOf(trx: Trx, who: SessionsOf, cause: SessionEndCause, now: number): Promise<void> {
+  const key = { instance_id: who.instanceId, ...(who.tenantId !== undefined && { tenant_id: who.tenantId }), ...(who.appId !== undefined && { app_id: who.appId }) };
+  if (!who.userNames) {
+    await endSessions(trx, (q) => q.where(key), cause, now);
+    return;
+  }
+  for (let i = 0; i < who.userNames.length; i += IN_LIST_CHUNK) {
+    const names = who.userNames.slice(i, i + IN_LIST_CHUNK);
+    await endSessions(trx, (q) => q.where(key).whereIn('user_name', names), cause, now);
+  }
+}
+
+/**
+ * The renewal lease of a session: the one process holding it may spend the refresh token (a rotating
+ * token spent twice makes the IdP revoke the whole grant). Every write under it names its owner, so
+ * a process whose lease was taken over writes nothing.
+ */
+export interface RenewalLease {
+  idHash: string;
+  owner: string;
+}
+
+/** What a renewal needs of the session it leased. */
+export interface LeasedSession extends AppKey {
+  userName: string;
+  /** Sealed; see openRefreshToken. */
+  refreshToken: string | null;
+  refreshExpiresAt: number | null;
+  /** Renewals of it that got no answer from the IdP since the last one that did. */
+  renewFailures: number;
+}
+
+const underLease = (lease: RenewalLease): Scope => (q) => q.where({ id_hash: lease.idHash, renew_owner: lease.owner });
+
+/**
+ * Takes the renewal lease if the access token lapses before `dueBefore` and nobody holds a live
+ * lease; the session as leased, or undefined (someone else renews it, or it is fresh or gone).
+ */
+export async function takeRenewalLease(db: Db, lease: RenewalLease, dueBefore: number, leaseUntil: number, now: number): Promise<LeasedSession | undefined> {
+  const leased = await db('sso_sessions')
+    .where('id_hash', lease.idHash)
+    .andWhere('access_expires_at', '<=', dueBefore)
+    .andWhere((q) => q.whereNull('renew_lease_until').orWhere('renew_lease_until', '<', now))
+    .update({ renew_owner: lease.owner, renew_lease_until: leaseUntil });
+  if (leased === 0) return undefined;
+  const row: Pick<SessionRow, 'instance_id' | 'tenant_id' | 'app_id' | 'user_name' | 'refresh_token' | 'refresh_expires_at' | 'renew_failures'> | undefined = await underLease(lease)(
+    db('sso_sessions'),
+  ).first('instance_id', 'tenant_id', 'app_id', 'user_name', 'refresh_token', 'refresh_expires_at', 'renew_failures');
+  return (
+    row && {
+      instanceId: row.instance_id,
+      tenantId: row.tenant_id,
+      appId: row.app_id,
+      userName: row.user_name,
+      refreshToken: row.refresh_token,
+      refreshExpiresAt: row.refresh_expires_at == null ? null : Number(row.refresh_expires_at),
+      renewFailures: Number(row.renew_failures),
+    }
+  );
+}
+
+/** Ends the session only while this lease holds it; true when it ended. */
+export async function endLeasedSession(db: Db, lease: RenewalLease, cause: SessionEndCause, now: number): Promise<boolean> {
+  return (await endSessions(db, underLease(lease), cause, now)) > 0;
+}
+
+/** The IdP could not be asked: the lease is given back and the failure counted, for a later renewal to retry. */
+export async function releaseRenewalLease(db: Db, lease: RenewalLease): Promise<void> {
+  await underLease(lease)(db('sso_sessions')).update({ renew_owner: null, renew_lease_until: null, renew_failures: db.raw('renew_failures + 1') });
+}
+
+/** Stores renewed tokens and ends the lease, only while this lease holds the session; false when it does not. */
+export async function storeRenewedTokens(db: Db, box: SecretBox, lease: RenewalLease, tokens: IssuedTokens, issuedAt: number): Promise<boolean> {
+  const stored = await underLease(lease)(db('sso_sessions')).update({
+    ...tokenColumns(box, lease.idHash, tokens, issuedAt),
+    version: db.raw('version + 1'),
+    renew_owner: null,
+    renew_lease_until: null,
+    renew_failures: 0,
+  });
+  return stored > 0;
+}
+
+/**
+ * Sessions used since `activeSince` whose access tokens lapse before `dueBefore` and whom nobody
+ * renews, soonest first.
+ */
+export async function sessionsDueForRenewal(db: Db, due: { dueBefore: number; activeSince: number; now: number; limit: number }): Promise<(Pick<AppKey, 'instanceId' | 'tenantId'> & { idHash: string })[]> {
+  const rows: Pick<SessionRow, 'id_hash' | 'instance_id' | 'tenant_id'>[] = await db('sso_sessions')
+    .where('access_expires_at', '<=', due.dueBefore)
+    .andWhere('last_seen_at', '>=', due.activeSince)
+    .andWhere('expires_at', '>', due.now)
+    .andWhere((q) => q.whereNull('renew_lease_until').orWhere('renew_lease_until', '<', due.now))
+    .orderBy('access_expires_at')
+    .limit(due.limit)
+    .select('id_hash', 'instance_id', 'tenant_id');
+  return rows.map((r) => ({ idHash: r.id_hash, instanceId: r.instance_id, tenantId: r.tenant_id }));
 }
 
 /** Why the session with this id ended, while its cookie may still be around. */

@@ -93,6 +93,12 @@ export function openReads(options: DbOptions, writer: Db): Db {
   });
 }
 
+/** A boolean column as read: MySQL's TINYINT gives 1, SQLite 1 or true, some aggregates '1'. */
+export const bool = (v: unknown) => v === 1 || v === true || v === '1';
+
+/** Values per `IN (…)` list: one statement each, well below what either driver allows in placeholders. */
+export const IN_LIST_CHUNK = 1_000;
+
 export function dialectOf(db: Db | Trx): Dialect {
   return db.client.config.client === 'mysql2' ? 'mysql' : 'sqlite';
 }

@@ -14,8 +14,10 @@ export async function rowCount(db: Db, table: string, where: Record<string, unkn
   return Number(n);
 }
 
-export async function lastAudit(db: Db) {
-  return db('audit_log').orderBy('id', 'desc').first();
+/** The latest audit record, or the latest of that call; its detail parsed. */
+export async function lastAudit(db: Db, callName?: string) {
+  const row = await db('audit_log').where(callName === undefined ? {} : { call_name: callName }).orderBy('id', 'desc').first();
+  return { ...row, detail: row?.detail ? JSON.parse(row.detail) : null };
 }
 
 /**

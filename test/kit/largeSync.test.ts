@@ -13,7 +13,7 @@ describe.each(stores)('large syncs on %s', (store) => {
   });
   afterAll(() => s.stop());
 
-  const detail = async () => JSON.parse((await lastAudit(s.rt.db)).detail);
+  const detail = async () => (await lastAudit(s.rt.db)).detail;
   const live = (tenant_id: string) => rowCount(s.rt.db, 'departments', { tenant_id, deleted: 0 });
 
   it('names a bad department deep in a long list, or in the V1 orgInfo, by its place, and writes nothing', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { basicSignature } from '../../src/marketplace/signing.js';
-import type { DirectoryChange } from '../../src/directory/changes.js';
+import type { DirectoryChange } from '../../src/store/changes.js';
 import { TEST_KEYS } from '../helpers/keys.js';
 import { nonce, startTestServer, type TestServer } from '../helpers/server.js';
 import type { Store } from '../helpers/stores.js';
@@ -60,16 +60,6 @@ export async function basicRaw(s: TestServer, body: unknown): Promise<string> {
     body: raw,
   });
   return res.text();
-}
-
-export async function count(s: TestServer, table: string, where: Record<string, unknown> = {}): Promise<number> {
-  const [{ n }] = await s.rt.db(table).where(where).count({ n: '*' });
-  return Number(n);
-}
-
-export async function lastAudit(s: TestServer, callName: string) {
-  const row = await s.rt.db('audit_log').where({ call_name: callName }).orderBy('id', 'desc').first();
-  return { ...row, detail: row?.detail ? JSON.parse(row.detail) : null };
 }
 
 export interface Harness {

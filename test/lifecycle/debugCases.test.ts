@@ -5,7 +5,8 @@ import { stores } from '../helpers/stores.js';
 import { TENANT, INSTANCE, allOrgSync, applicationSync, authSync, dept, singleOrgSync, tenantSync, user } from '../helpers/fixtures.js';
 import { encryptClientSecret } from '../helpers/keys.js';
 import { directorySnapshot } from '../helpers/snapshot.js';
-import { created, harness, lastAudit, queryInstance, refreshInstance, releaseInstance, updateInstanceStatus, upgradeInstance } from './bodies.js';
+import { created, harness, queryInstance, refreshInstance, releaseInstance, updateInstanceStatus, upgradeInstance } from './bodies.js';
+import { lastAudit } from '../helpers/snapshot.js';
 import type { TestServer } from '../helpers/server.js';
 
 type Call = { channel: 'basic' } | { channel: 'kit'; call: string };
@@ -75,7 +76,7 @@ describe.each(stores)("the seller centre's saved debug cases on %s", (store) => 
       expect(await replay(h.s, cases)).toEqual(first);
       expect(await directoryOf(h.s, INSTANCE, TENANT)).toEqual(afterFirst);
     }
-    expect(await lastAudit(h.s, 'releaseInstance')).toMatchObject({ outcome: 'applied', detail: { debugRelease: expect.any(String), removed: { tenants: 1, users: 1, departments: 3 } } });
+    expect(await lastAudit(h.s.rt.db, 'releaseInstance')).toMatchObject({ outcome: 'applied', detail: { debugRelease: expect.any(String), removed: { tenants: 1, users: 1, departments: 3 } } });
   });
 
   it('never change a real instance or a real tenant whose ids the seller typed into them', async () => {
@@ -99,8 +100,8 @@ describe.each(stores)("the seller centre's saved debug cases on %s", (store) => 
     expect(await directorySnapshot(h.s.rt.db)).toEqual(before);
     expect((await h.s.api(`/api/v1/instances/${real}`)).body).toEqual(realInstance);
     expect(h.changes).toEqual([]);
-    expect(await lastAudit(h.s, 'releaseInstance')).toMatchObject({ outcome: 'applied', detail: { removed: { tenants: 0, users: 0 } } });
-    expect(await lastAudit(h.s, 'tenantSync')).toMatchObject({ outcome: 'stale', detail: { debugRequest: 'the tenant is real data; nothing changed' } });
+    expect(await lastAudit(h.s.rt.db, 'releaseInstance')).toMatchObject({ outcome: 'applied', detail: { removed: { tenants: 0, users: 0 } } });
+    expect(await lastAudit(h.s.rt.db, 'tenantSync')).toMatchObject({ outcome: 'stale', detail: { debugRequest: 'the tenant is real data; nothing changed' } });
   });
 
   it('a real release of a debug instance still leaves its tombstone', async () => {
@@ -108,7 +109,7 @@ describe.each(stores)("the seller centre's saved debug cases on %s", (store) => 
     await h.s.basic(releaseInstance(id));
     expect((await h.s.api(`/api/v1/instances/${id}`)).body.status).toBe('released');
     expect((await h.s.kit('tenantSync', tenantSync({ instanceId: id, testFlag: 1 }))).resultCode).toBe('000000');
-    expect(await lastAudit(h.s, 'tenantSync')).toMatchObject({ outcome: 'stale', detail: { instanceReleased: true } });
+    expect(await lastAudit(h.s.rt.db, 'tenantSync')).toMatchObject({ outcome: 'stale', detail: { instanceReleased: true } });
   });
 });
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { TEST_KEYS } from '../helpers/keys.js';
 import { startWorld, type World } from '../sso/world.js';
-import { lastAudit, refreshInstance, updateInstanceStatus } from './bodies.js';
+import { refreshInstance, updateInstanceStatus } from './bodies.js';
+import { lastAudit } from '../helpers/snapshot.js';
 
 const HOUR = 3_600_000;
 
@@ -48,7 +49,7 @@ describe.each(stores)('a FREEZE retried late on %s', (store) => {
     expect(await w.s.basic(updateInstanceStatus(id(), 'FREEZE'))).toEqual({ resultCode: '000000', resultMsg: 'Success' });
     expect(await status()).toBe('active');
     expect((await w.session(browser)).status).toBe(200);
-    expect(await lastAudit(w.s, 'updateInstanceStatus')).toMatchObject({
+    expect(await lastAudit(w.s.rt.db, 'updateInstanceStatus')).toMatchObject({
       outcome: 'stale',
       detail: { status: 'FREEZE', previous: 'active', lateFreeze: { unfrozenAt: expect.any(String) }, note: expect.stringContaining('not applied') },
     });
@@ -62,7 +63,7 @@ describe.each(stores)('a FREEZE retried late on %s', (store) => {
     expect((await w.s.basic(updateInstanceStatus(id(), 'FREEZE'))).resultCode).toBe('000000');
     expect(await status()).toBe('active');
     expect((await w.session(browser)).status).toBe(200);
-    expect(await lastAudit(w.s, 'updateInstanceStatus')).toMatchObject({
+    expect(await lastAudit(w.s.rt.db, 'updateInstanceStatus')).toMatchObject({
       outcome: 'stale',
       detail: { lateFreeze: { expireTime: '20311231160000000', renewedAt: expect.any(String) } },
     });
@@ -74,7 +75,7 @@ describe.each(stores)('a FREEZE retried late on %s', (store) => {
     expect((await w.s.basic(updateInstanceStatus(id(), 'FREEZE'))).resultCode).toBe('000000');
     expect(await status()).toBe('frozen');
     expect((await w.session(browser)).status).toBe(401);
-    expect(await lastAudit(w.s, 'updateInstanceStatus')).toMatchObject({ outcome: 'applied', detail: { status: 'FREEZE', previous: 'active' } });
+    expect(await lastAudit(w.s.rt.db, 'updateInstanceStatus')).toMatchObject({ outcome: 'applied', detail: { status: 'FREEZE', previous: 'active' } });
     expect((await w.s.basic(updateInstanceStatus(id(), 'UNFREEZE'))).resultCode).toBe('000000');
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
-import { count, lastAudit, newInstance, harness } from './bodies.js';
+import { newInstance, harness } from './bodies.js';
+import { lastAudit, rowCount } from '../helpers/snapshot.js';
 
 describe.each(stores)('newInstance on %s', (store) => {
   const h = harness(store);
@@ -21,9 +22,9 @@ describe.each(stores)('newInstance on %s', (store) => {
     await h.s.basic(first);
     const again = await h.s.basic({ ...first, businessId: 'another-business-id' });
     expect(again).toMatchObject({ resultCode: '000000', instanceId: first.businessId });
-    expect(await count(h.s, 'instances', { order_id: first.orderId })).toBe(1);
-    expect(await count(h.s, 'instances', { instance_id: 'another-business-id' })).toBe(0);
-    expect(await lastAudit(h.s, 'newInstance')).toMatchObject({ outcome: 'stale', instance_id: first.businessId, detail: { created: false } });
+    expect(await rowCount(h.s.rt.db, 'instances', { order_id: first.orderId })).toBe(1);
+    expect(await rowCount(h.s.rt.db, 'instances', { instance_id: 'another-business-id' })).toBe(0);
+    expect(await lastAudit(h.s.rt.db, 'newInstance')).toMatchObject({ outcome: 'stale', instance_id: first.businessId, detail: { created: false } });
   });
 
   it('gives 20 concurrent duplicates one instance row and one instanceId', async () => {
@@ -32,8 +33,8 @@ describe.each(stores)('newInstance on %s', (store) => {
     expect(answers.map((a) => a.resultCode)).toEqual(Array(20).fill('000000'));
     const ids = new Set(answers.map((a) => a.instanceId));
     expect(ids.size).toBe(1);
-    expect(await count(h.s, 'instances', { order_id: body.orderId, order_line_id: body.orderLineId })).toBe(1);
-    expect(await count(h.s, 'instance_orders', { order_id: body.orderId, kind: 'new' })).toBe(1);
+    expect(await rowCount(h.s.rt.db, 'instances', { order_id: body.orderId, order_line_id: body.orderLineId })).toBe(1);
+    expect(await rowCount(h.s.rt.db, 'instance_orders', { order_id: body.orderId, kind: 'new' })).toBe(1);
     const [instanceId] = [...ids];
     expect((await h.s.rt.db('instances').where({ order_id: body.orderId }).first()).instance_id).toBe(instanceId);
   });
@@ -53,7 +54,7 @@ describe.each(stores)('newInstance on %s', (store) => {
     expect(answer.resultCode).toBe('000000');
     expect(answer.instanceId).not.toBe(first.businessId);
     expect(await h.s.basic({ ...other, businessId: 'x' })).toMatchObject({ instanceId: answer.instanceId });
-    expect((await lastAudit(h.s, 'newInstance')).detail).toMatchObject({ created: false, businessIdIgnored: true });
+    expect((await lastAudit(h.s.rt.db, 'newInstance')).detail).toMatchObject({ created: false, businessIdIgnored: true });
   });
 
   it('answers the §7.1 debug example (testFlag "1") with the same instanceId on every replay, as dial-testing needs', async () => {

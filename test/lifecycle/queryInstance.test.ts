@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
-import { basicRaw, created, lastAudit, queryInstance, releaseInstance, updateInstanceStatus, harness } from './bodies.js';
+import { basicRaw, created, queryInstance, releaseInstance, updateInstanceStatus, harness } from './bodies.js';
+import { lastAudit } from '../helpers/snapshot.js';
 
 const MEMO = '请使用企业账号登录 / sign in with your enterprise account';
 
@@ -43,7 +44,7 @@ describe.each(stores)('queryInstance on %s', (store) => {
     const b = await created(h.s);
     const answer = await h.s.basic(queryInstance([b, 'never-created', a]));
     expect((answer.info as { instanceId: string }[]).map((i) => i.instanceId)).toEqual([b, a]);
-    expect((await lastAudit(h.s, 'queryInstance')).detail).toEqual({ requested: 3, found: 2, answered: 2 });
+    expect((await lastAudit(h.s.rt.db, 'queryInstance')).detail).toEqual({ requested: 3, found: 2, answered: 2 });
   });
 
   it('accepts 100 ids and refuses 101 with 000002 naming instanceId', async () => {

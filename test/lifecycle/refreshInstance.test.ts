@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
-import { count, created, lastAudit, refreshInstance, releaseInstance, harness } from './bodies.js';
+import { created, refreshInstance, releaseInstance, harness } from './bodies.js';
+import { lastAudit, rowCount } from '../helpers/snapshot.js';
 
 describe.each(stores)('refreshInstance on %s', (store) => {
   const h = harness(store);
@@ -31,8 +32,8 @@ describe.each(stores)('refreshInstance on %s', (store) => {
     await h.s.basic(unsubscribe);
     expect((await h.s.basic(renewal)).resultCode).toBe('000000');
     expect((await instance(id)).expireTime).toBe('20271231000000000');
-    expect(await count(h.s, 'instance_orders', { instance_id: id, kind: 'refresh' })).toBe(2);
-    expect(await lastAudit(h.s, 'refreshInstance')).toMatchObject({ outcome: 'stale', detail: { replay: true } });
+    expect(await rowCount(h.s.rt.db, 'instance_orders', { instance_id: id, kind: 'refresh' })).toBe(2);
+    expect(await lastAudit(h.s.rt.db, 'refreshInstance')).toMatchObject({ outcome: 'stale', detail: { replay: true } });
   });
 
   it('answers 000003 for an instance never created or released, and records nothing', async () => {
@@ -40,13 +41,13 @@ describe.each(stores)('refreshInstance on %s', (store) => {
     const id = await created(h.s);
     await h.s.basic(releaseInstance(id));
     expect((await h.s.basic(refreshInstance(id))).resultCode).toBe('000003');
-    expect(await count(h.s, 'instance_orders', { kind: 'refresh', instance_id: id })).toBe(0);
+    expect(await rowCount(h.s.rt.db, 'instance_orders', { kind: 'refresh', instance_id: id })).toBe(0);
   });
 
   it('answers a debug refresh (testFlag "1") of an unknown instance with success, changing nothing', async () => {
     expect((await h.s.basic(refreshInstance('huaiweitest123456', { testFlag: '1' }))).resultCode).toBe('000000');
-    expect(await count(h.s, 'instances', { instance_id: 'huaiweitest123456' })).toBe(0);
-    expect(await lastAudit(h.s, 'refreshInstance')).toMatchObject({ outcome: 'stale', detail: { debugRequest: 'instance never created; answered without change' } });
+    expect(await rowCount(h.s.rt.db, 'instances', { instance_id: 'huaiweitest123456' })).toBe(0);
+    expect(await lastAudit(h.s.rt.db, 'refreshInstance')).toMatchObject({ outcome: 'stale', detail: { debugRequest: 'instance never created; answered without change' } });
   });
 
   it.each([

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { TEST_KEYS } from '../helpers/keys.js';
-import { count, lastAudit, newInstance, queryInstance, refreshInstance, releaseInstance, updateInstanceStatus, upgradeInstance, harness } from './bodies.js';
+import { newInstance, queryInstance, refreshInstance, releaseInstance, updateInstanceStatus, upgradeInstance, harness } from './bodies.js';
+import { lastAudit, rowCount } from '../helpers/snapshot.js';
 
 /** Each activity's body and its mandatory fields (spec §7). */
 const BODIES: [string, Record<string, unknown>, string[]][] = [
@@ -18,7 +19,7 @@ describe.each(stores)('refused basic calls on %s', (store) => {
   const h = harness(store);
 
   /** Everything the basic calls write; a refusal must leave it as it was. */
-  const written = async () => [await count(h.s, 'instances'), await count(h.s, 'instance_orders')];
+  const written = async () => [await rowCount(h.s.rt.db, 'instances'), await rowCount(h.s.rt.db, 'instance_orders')];
 
   it.each(missing)('%s without %s: 000002 naming the field, nothing written', async (_activity, field, body) => {
     const before = await written();
@@ -43,7 +44,7 @@ describe.each(stores)('refused basic calls on %s', (store) => {
   it('refuses an unknown, missing or mistyped activity with 000002 naming activity, and audits it', async () => {
     expect((await h.s.basic({ activity: 'deleteInstance', instanceId: 'i-1' })).resultMsg).toMatch(/^activity: unknown activity "deleteInstance"; expected one of newInstance, queryInstance/);
     // Recorded under a closed set of names (here "unknown"); the message keeps what was asked.
-    expect(await lastAudit(h.s, 'unknown')).toMatchObject({ channel: 'basic', result_code: '000002', outcome: 'rejected', result_msg: expect.stringContaining('"deleteInstance"') });
+    expect(await lastAudit(h.s.rt.db, 'unknown')).toMatchObject({ channel: 'basic', result_code: '000002', outcome: 'rejected', result_msg: expect.stringContaining('"deleteInstance"') });
     expect(await h.s.basic({ instanceId: 'i-1' })).toEqual({ resultCode: '000002', resultMsg: 'activity: is required' });
     expect(await h.s.basic({ activity: 7 })).toEqual({ resultCode: '000002', resultMsg: 'activity: must be a string' });
     expect((await h.s.basic({ activity: 'toString' })).resultMsg).toMatch(/^activity: unknown activity "toString"/);
@@ -101,7 +102,7 @@ describe.each(stores)('refused basic calls on %s', (store) => {
     const raw = `{ "orderId": "${body.orderId}", "activity": "newInstance", "orderLineId": "${body.orderLineId}", "businessId": "${body.businessId}" }`;
     const canonical = JSON.stringify(Object.fromEntries(Object.entries(body).sort(([a], [b]) => (a < b ? -1 : 1))));
     expect((await h.s.basic(raw, { signedPayload: canonical })).resultCode).toBe('000000');
-    expect(await lastAudit(h.s, 'newInstance')).toMatchObject({ sign_form: 'canonical' });
+    expect(await lastAudit(h.s.rt.db, 'newInstance')).toMatchObject({ sign_form: 'canonical' });
   });
 
   it("accepts a signature over the Java demo's form of numbers and booleans: each the string of its text", async () => {
@@ -109,7 +110,7 @@ describe.each(stores)('refused basic calls on %s', (store) => {
     const raw = `{"orderId":"${orderId}","activity":"newInstance","orderLineId":"${orderLineId}","businessId":"${businessId}","x":1,"y":1.50,"z":true,"n":null}`;
     const java = `{"activity":"newInstance","businessId":"${businessId}","orderId":"${orderId}","orderLineId":"${orderLineId}","x":"1","y":"1.50","z":"true"}`;
     expect(await h.s.basic(raw, { signedPayload: java })).toMatchObject({ resultCode: '000000', instanceId: businessId });
-    expect(await lastAudit(h.s, 'newInstance')).toMatchObject({ sign_form: 'canonical', result_code: '000000' });
+    expect(await lastAudit(h.s.rt.db, 'newInstance')).toMatchObject({ sign_form: 'canonical', result_code: '000000' });
   });
 
   it('takes testFlag 1 as a number signed over the demo form ("1") as signed, then refuses it as mistyped', async () => {

@@ -2,17 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { allOrgSync, applicationSync, authSync, dept, tenantSync, user } from '../helpers/fixtures.js';
 import { encryptClientSecret } from '../helpers/keys.js';
-import {
-  count,
-  created,
-  lastAudit,
-  queryInstance,
-  refreshInstance,
-  releaseInstance,
-  updateInstanceStatus,
-  upgradeInstance,
-  harness,
-} from './bodies.js';
+import { created, queryInstance, refreshInstance, releaseInstance, updateInstanceStatus, upgradeInstance, harness,  } from './bodies.js';
+import { lastAudit, rowCount } from '../helpers/snapshot.js';
 
 const TABLES = ['tenants', 'apps', 'users', 'user_apps', 'departments'] as const;
 
@@ -29,7 +20,7 @@ describe.each(stores)('releaseInstance on %s', (store) => {
     ];
     expect(answers.map((a) => a.resultCode)).toEqual(['000000', '000000', '000000', '000000']);
   };
-  const rowsOf = async (instanceId: string) => Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await count(h.s, t, { instance_id: instanceId })])));
+  const rowsOf = async (instanceId: string) => Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await rowCount(h.s.rt.db, t, { instance_id: instanceId })])));
 
   it('removes the tenants, apps and secrets, users and departments in one call, keeping other instances', async () => {
     const id = await created(h.s);
@@ -42,7 +33,7 @@ describe.each(stores)('releaseInstance on %s', (store) => {
     expect(await rowsOf(id)).toEqual({ tenants: 0, apps: 0, users: 0, user_apps: 0, departments: 0 });
     expect(await rowsOf(other)).toEqual({ tenants: 1, apps: 1, users: 2, user_apps: 2, departments: 2 });
     expect(h.changes).toEqual([{ type: 'instance', instanceId: id, status: 'released' }]);
-    expect(await lastAudit(h.s, 'releaseInstance')).toMatchObject({
+    expect(await lastAudit(h.s.rt.db, 'releaseInstance')).toMatchObject({
       outcome: 'applied',
       detail: { previous: 'active', removed: { tenants: 1, apps: 1, users: 2, user_apps: 2, departments: 2 } },
     });
@@ -55,8 +46,8 @@ describe.each(stores)('releaseInstance on %s', (store) => {
     h.changes.length = 0;
     expect((await h.s.basic(releaseInstance(id))).resultCode).toBe('000000');
     expect(h.changes).toEqual([]);
-    expect(await lastAudit(h.s, 'releaseInstance')).toMatchObject({ outcome: 'stale', detail: { alreadyReleased: true } });
-    expect(await count(h.s, 'instance_orders', { instance_id: id, kind: 'release' })).toBe(1);
+    expect(await lastAudit(h.s.rt.db, 'releaseInstance')).toMatchObject({ outcome: 'stale', detail: { alreadyReleased: true } });
+    expect(await rowCount(h.s.rt.db, 'instance_orders', { instance_id: id, kind: 'release' })).toBe(1);
   });
 
   it('releases a frozen instance', async () => {
@@ -70,9 +61,9 @@ describe.each(stores)('releaseInstance on %s', (store) => {
   it('answers a release of an instance never seen with success, leaving a tombstone and no directory data', async () => {
     expect((await h.s.basic(releaseInstance('never-seen-1'))).resultCode).toBe('000000');
     expect(await rowsOf('never-seen-1')).toEqual({ tenants: 0, apps: 0, users: 0, user_apps: 0, departments: 0 });
-    expect(await lastAudit(h.s, 'releaseInstance')).toMatchObject({ outcome: 'applied', detail: { previous: 'never created' } });
+    expect(await lastAudit(h.s.rt.db, 'releaseInstance')).toMatchObject({ outcome: 'applied', detail: { previous: 'never created' } });
     expect((await h.s.basic(releaseInstance('never-seen-1'))).resultCode).toBe('000000');
-    expect(await lastAudit(h.s, 'releaseInstance')).toMatchObject({ outcome: 'stale' });
+    expect(await lastAudit(h.s.rt.db, 'releaseInstance')).toMatchObject({ outcome: 'stale' });
   });
 
   it('lets a kit call after the release change nothing and answer success', async () => {
@@ -83,7 +74,7 @@ describe.each(stores)('releaseInstance on %s', (store) => {
     await directory(id);
     expect(await rowsOf(id)).toEqual({ tenants: 0, apps: 0, users: 0, user_apps: 0, departments: 0 });
     expect(h.changes).toEqual([]);
-    expect(await lastAudit(h.s, 'tenantSync')).toMatchObject({ outcome: 'stale', instance_id: id, detail: { instanceReleased: true } });
+    expect(await lastAudit(h.s.rt.db, 'tenantSync')).toMatchObject({ outcome: 'stale', instance_id: id, detail: { instanceReleased: true } });
   });
 
   it('makes the instance unknown to refresh, status, upgrade (000003) and queryInstance (000003)', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { tenantSync } from '../helpers/fixtures.js';
-import { count, created, lastAudit, queryInstance, updateInstanceStatus, harness } from './bodies.js';
+import { created, queryInstance, updateInstanceStatus, harness } from './bodies.js';
+import { lastAudit, rowCount } from '../helpers/snapshot.js';
 
 describe.each(stores)('updateInstanceStatus on %s', (store) => {
   const h = harness(store);
@@ -15,13 +16,13 @@ describe.each(stores)('updateInstanceStatus on %s', (store) => {
 
     expect(await h.s.basic(updateInstanceStatus(id, 'FREEZE'))).toEqual({ resultCode: '000000', resultMsg: 'Success' });
     expect(await status(id)).toBe('frozen');
-    expect(await count(h.s, 'tenants', { instance_id: id, deleted: 0 })).toBe(1);
+    expect(await rowCount(h.s.rt.db, 'tenants', { instance_id: id, deleted: 0 })).toBe(1);
     expect(h.changes).toEqual([{ type: 'instance', instanceId: id, status: 'frozen' }]);
 
     expect((await h.s.basic(updateInstanceStatus(id, 'UNFREEZE'))).resultCode).toBe('000000');
     expect(await status(id)).toBe('active');
     expect(h.changes.at(-1)).toEqual({ type: 'instance', instanceId: id, status: 'active' });
-    expect(await lastAudit(h.s, 'updateInstanceStatus')).toMatchObject({ outcome: 'applied', detail: { status: 'UNFREEZE', previous: 'frozen' } });
+    expect(await lastAudit(h.s.rt.db, 'updateInstanceStatus')).toMatchObject({ outcome: 'applied', detail: { status: 'UNFREEZE', previous: 'frozen' } });
   });
 
   it('answers a repeated FREEZE with success and changes nothing', async () => {
@@ -30,7 +31,7 @@ describe.each(stores)('updateInstanceStatus on %s', (store) => {
     h.changes.length = 0;
     expect((await h.s.basic(updateInstanceStatus(id, 'FREEZE'))).resultCode).toBe('000000');
     expect(h.changes).toEqual([]);
-    expect(await lastAudit(h.s, 'updateInstanceStatus')).toMatchObject({ outcome: 'stale', detail: { alreadyInStatus: 'frozen' } });
+    expect(await lastAudit(h.s.rt.db, 'updateInstanceStatus')).toMatchObject({ outcome: 'stale', detail: { alreadyInStatus: 'frozen' } });
   });
 
   it('rolls the freeze back when a listener fails in the transaction (no half-applied freeze)', async () => {
@@ -53,7 +54,7 @@ describe.each(stores)('updateInstanceStatus on %s', (store) => {
   it('answers the §8.3 debug fixture (testFlag "1", an instance never created) with success on every replay, creating nothing', async () => {
     const fixture = { activity: 'updateInstanceStatus', instanceId: '10e758d0-31ad-4c4b-8f1b-81d03469a10e', status: 'FREEZE', testFlag: '1' };
     for (let i = 0; i < 3; i++) expect(await h.s.basic(fixture)).toEqual({ resultCode: '000000', resultMsg: 'Success' });
-    expect(await count(h.s, 'instances', { instance_id: fixture.instanceId })).toBe(0);
+    expect(await rowCount(h.s.rt.db, 'instances', { instance_id: fixture.instanceId })).toBe(0);
     expect(h.changes).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
-import { count, created, lastAudit, upgradeInstance, harness } from './bodies.js';
+import { created, upgradeInstance, harness } from './bodies.js';
+import { lastAudit, rowCount } from '../helpers/snapshot.js';
 
 describe.each(stores)('upgradeInstance on %s', (store) => {
   const h = harness(store);
@@ -9,8 +10,8 @@ describe.each(stores)('upgradeInstance on %s', (store) => {
     const id = await created(h.s);
     const body = upgradeInstance(id);
     for (let i = 0; i < 3; i++) expect(await h.s.basic(body)).toEqual({ resultCode: '000000', resultMsg: 'Success' });
-    expect(await count(h.s, 'instance_orders', { instance_id: id, kind: 'upgrade' })).toBe(1);
-    expect(await lastAudit(h.s, 'upgradeInstance')).toMatchObject({ outcome: 'stale', detail: { replay: true } });
+    expect(await rowCount(h.s.rt.db, 'instance_orders', { instance_id: id, kind: 'upgrade' })).toBe(1);
+    expect(await lastAudit(h.s.rt.db, 'upgradeInstance')).toMatchObject({ outcome: 'stale', detail: { replay: true } });
     const second = upgradeInstance(id);
     await h.s.basic(second);
     const view = (await h.s.api(`/api/v1/instances/${id}`)).body;
@@ -24,7 +25,7 @@ describe.each(stores)('upgradeInstance on %s', (store) => {
   it('answers 000003 for an instance never created, and success without change for a debug request', async () => {
     expect((await h.s.basic(upgradeInstance('never-created'))).resultCode).toBe('000003');
     expect((await h.s.basic(upgradeInstance('never-created', { testFlag: '1' }))).resultCode).toBe('000000');
-    expect(await count(h.s, 'instance_orders', { instance_id: 'never-created' })).toBe(0);
+    expect(await rowCount(h.s.rt.db, 'instance_orders', { instance_id: 'never-created' })).toBe(0);
   });
 
   it('refuses an upgrade without orderLineId with 000002 naming it', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { publicPaths } from '../../src/http/access.js';
+import { publicPaths } from '../../src/features.js';
 
 /** Each spelling of a path that must never reach a protected route without the token. */
 function spellings(path: string): string[] {

@@ -5,7 +5,8 @@ import { nonce, startTestServer, type TestServer } from '../helpers/server.js';
 import { TEST_KEYS } from '../helpers/keys.js';
 import { authSync, user } from '../helpers/fixtures.js';
 import { newInstance, refreshInstance } from '../lifecycle/bodies.js';
-import { runJobOnce, coreJobs } from '../../src/jobs/index.js';
+import { runJobOnce } from '../../src/jobs/index.js';
+import { features } from '../../src/features.js';
 
 const KIT = '/koogallery/produceAPI/v2';
 
@@ -101,7 +102,7 @@ describe.each(stores)('signed calls under attack on %s', (store) => {
     const day = 86_400_000;
     const row = (at: number) => ({ at, channel: 'kit', call_name: 'tenantSync', result_code: '000000', result_msg: 'Success', outcome: 'applied', duration_ms: 1 });
     await s.rt.db('audit_log').insert([row(Date.now() - 181 * day), row(Date.now() - 181 * day), row(Date.now() - 179 * day)]);
-    const job = coreJobs.find((j) => j.name === 'purge-audit')!;
+    const job = features.flatMap((f) => f.jobs ?? []).find((j) => j.name === 'purge-audit')!;
     expect(await runJobOnce(s.rt, job, 1)).toBe('ran');
     const ages = (await s.rt.db('audit_log').pluck('at')).map((at) => Math.floor((Date.now() - Number(at)) / day));
     expect(ages.length).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import type { Runtime } from '../runtime.js';
-import { action, type MarketplaceAction } from './action.js';
+import { action, type MarketplaceAction } from '../marketplace/action.js';
 import {
   newInstanceBody,
   queryInstanceBody,
@@ -7,14 +7,14 @@ import {
   releaseInstanceBody,
   updateInstanceStatusBody,
   upgradeInstanceBody,
-} from './basicSchemas.js';
-import { appInfoOf } from '../instances/appInfo.js';
-import { newInstance } from '../instances/newInstance.js';
-import { queryInstance } from '../instances/queryInstance.js';
-import { refreshInstance } from '../instances/refreshInstance.js';
-import { updateInstanceStatus } from '../instances/updateInstanceStatus.js';
-import { releaseInstance } from '../instances/releaseInstance.js';
-import { upgradeInstance } from '../instances/upgradeInstance.js';
+} from '../marketplace/basicSchemas.js';
+import { appInfoOf } from './appInfo.js';
+import { newInstance } from './newInstance.js';
+import { queryInstance } from './queryInstance.js';
+import { refreshInstance } from './refreshInstance.js';
+import { updateInstanceStatus } from './updateInstanceStatus.js';
+import { releaseInstance } from './releaseInstance.js';
+import { upgradeInstance } from './upgradeInstance.js';
 
 /** The six basic lifecycle interfaces at {base}, chosen by the body's `activity` (spec §7). */
 export function basicActions(rt: Runtime): Record<string, MarketplaceAction> {

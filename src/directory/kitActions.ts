@@ -1,14 +1,14 @@
 import type { Runtime } from '../runtime.js';
 import type { DeleteLimit } from '../config/index.js';
-import { action, type MarketplaceAction } from './action.js';
-import { allOrgSyncBody, allOrgSyncDepartments, applicationSyncBody, authSyncBody, singleOrgSyncBody, tenantSyncBody, type AllOrgSyncBody } from './kitSchemas.js';
-import { notAheadOfRequest } from './kitTimes.js';
-import { tenantSync } from '../directory/tenantSync.js';
-import { applicationSync } from '../directory/applicationSync.js';
-import { authSync } from '../directory/authSync.js';
-import { singleOrgSync } from '../directory/singleOrgSync.js';
-import { allOrgSync } from '../directory/allOrgSync.js';
-import { unlessTenantDeleted } from '../directory/tenantTombstone.js';
+import { action, type MarketplaceAction } from '../marketplace/action.js';
+import { allOrgSyncBody, allOrgSyncDepartments, applicationSyncBody, authSyncBody, singleOrgSyncBody, tenantSyncBody, type AllOrgSyncBody } from '../marketplace/kitSchemas.js';
+import { notAheadOfRequest } from '../marketplace/kitTimes.js';
+import { tenantSync } from './tenantSync.js';
+import { applicationSync } from './applicationSync.js';
+import { authSync } from './authSync.js';
+import { singleOrgSync } from './singleOrgSync.js';
+import { allOrgSync } from './allOrgSync.js';
+import { unlessTenantDeleted } from './tenantTombstone.js';
 import { kitGuard } from '../instances/kitGuard.js';
 
 /**
