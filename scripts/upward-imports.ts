@@ -14,7 +14,8 @@ const src = join(root, 'src');
 // layer above shares (configuration, database, log, change feed, secret box), so it sits just above
 // the store; what SSO keeps per process is SSO's own (sso/context.ts).
 const layers: { name: string; members: string[] }[] = [
-  { name: 'log', members: ['log.ts'] },
+  // The log and the neutral errors every layer may raise (each channel renders them its own way).
+  { name: 'base', members: ['log.ts', 'errors.ts'] },
   { name: 'config', members: ['config/'] },
   { name: 'store', members: ['store/'] },
   { name: 'runtime', members: ['runtime.ts'] },
