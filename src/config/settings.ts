@@ -39,9 +39,9 @@ export interface Setting<S extends z.ZodType = z.ZodType> extends Kind<S> {
   description: string;
 }
 
+// Each refusal message says "must be …"; the rest of it is what the README says the setting accepts.
 const mustBe = (message: string) => message.replace(/^must be /, '');
 
-// Each refusal message says "must be …"; the rest of it is what the README says the setting accepts.
 const text = (max?: number, min?: number) => {
   let schema = z.string();
   if (min !== undefined) schema = schema.min(min);
