@@ -167,7 +167,11 @@ async function handle(idp: LoopbackIdp, req: IncomingMessage, res: ServerRespons
       req.socket.destroy();
       return;
     }
-    if (idp.tokenDelayMs) await new Promise((r) => setTimeout(r, idp.tokenDelayMs));
+    if (idp.tokenDelayMs) {
+      await new Promise((r) => setTimeout(r, idp.tokenDelayMs));
+      // The caller gave up meanwhile: its request body went with the connection, so there is nothing to answer.
+      if (req.destroyed) return;
+    }
     if (idp.tokenAnswerLost) {
       // The provider answers through res.end, once it has done the work: the connection is cut there instead.
       res.end = (() => {
