@@ -5,7 +5,6 @@
  * The row is the worst answer time each saw.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'undici';
@@ -13,6 +12,7 @@ import { expectSuccess, percentile, startKoobridgeProcess, timed } from './lib.j
 import * as fx from '../test/helpers/fixtures.js';
 import { departmentTree } from '../test/helpers/departmentTree.js';
 import type { BenchModule, BenchRow } from './types.js';
+import { SETTINGS } from '../src/config/settings.js';
 
 const WORST_MS = 250;
 const POLL_EVERY_MS = 10;
@@ -46,7 +46,7 @@ async function poll(origin: string, probe: Probe, running: () => boolean): Promi
 }
 
 function probes(): Probe[] {
-  const { ssoCookieName } = JSON.parse(readFileSync(new URL('../config/default.json', import.meta.url), 'utf8'));
+  const ssoCookieName = SETTINGS.ssoCookieName.default;
   return [
     { path: '/healthz', headers: {}, status: 200, note: '' },
     {

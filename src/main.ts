@@ -1,7 +1,10 @@
 import { reportStartupFailure, loadConfig, productionAddress } from './config/index.js';
 import { sellerCentrePublicKey } from './config/devKeys.js';
+import { SETTINGS } from './config/settings.js';
 import { startServer } from './server.js';
 import { describe } from './log.js';
+
+const RSA_KEY = SETTINGS.rsaPrivateKeyPem;
 
 async function main() {
   const config = loadConfig();
@@ -26,7 +29,15 @@ async function main() {
   }
   if (config.generatedKeys.length > 0) {
     lines.push(`Development keys generated now and kept in ${config.dataDir}/dev-keys.json (set them in the environment for production):`);
-    for (const k of config.generatedKeys) lines.push(`  ${k.variable}: ${k.display}`);
+    for (const k of config.generatedKeys) {
+      // The RSA key's public half is the "RSA public key" line above; printed again under the private
+      // key's variable, it read as if that variable took a public key.
+      lines.push(
+        k.variable === RSA_KEY.fileVariable
+          ? `  ${RSA_KEY.variable}: a new private key, kept in that file; its public key is the "RSA public key for the app credential" above (in production, name a PEM file in ${RSA_KEY.fileVariable})`
+          : `  ${k.variable}: ${k.display}`,
+      );
+    }
   }
   console.log(lines.join('\n'));
 

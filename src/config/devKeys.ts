@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { generateKeyPairSync, randomBytes, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 
 export interface GeneratedKey {
@@ -8,19 +8,17 @@ export interface GeneratedKey {
   display: string;
 }
 
-type Field = 'kitAccessKey' | 'basicAccessKey' | 'rsaPrivateKeyPem' | 'dataEncryptionKey' | 'apiToken';
-
-const GENERATORS: Record<Field, { variable: string; make: () => string }> = {
-  kitAccessKey: { variable: 'KIT_ACCESS_KEY', make: () => randomBytes(24).toString('hex') },
-  basicAccessKey: { variable: 'BASIC_ACCESS_KEY', make: () => randomBytes(24).toString('hex') },
-  apiToken: { variable: 'API_TOKEN', make: () => randomBytes(32).toString('base64url') },
-  dataEncryptionKey: { variable: 'DATA_ENCRYPTION_KEY', make: () => randomBytes(32).toString('base64') },
-  rsaPrivateKeyPem: {
-    variable: 'RSA_PRIVATE_KEY_FILE',
-    make: () =>
-      generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  },
-};
+/** A key the server makes for itself outside production (declared in settings.ts). */
+export interface DevelopmentKey {
+  /** The config field it fills; also its name in dev-keys.json files written before they used variable names. */
+  field: string;
+  /** The environment variable that sets it, and its name in dev-keys.json. */
+  variable: string;
+  /** The variable the start banner names for it. */
+  bannerVariable: string;
+  generate: () => string;
+  display?: (value: string) => string;
+}
 
 /** The public key as the seller centre wants it: base64 X.509 SubjectPublicKeyInfo, no PEM lines. */
 export function sellerCentrePublicKey(privateKeyPem: string): string {
@@ -28,25 +26,32 @@ export function sellerCentrePublicKey(privateKeyPem: string): string {
 }
 
 /**
- * Development keys live in dataDir/dev-keys.json so a restart keeps the same keys (and the
- * seller centre's registered public key stays valid). Only the missing fields are filled.
+ * Development keys live in dataDir/dev-keys.json, named by their environment variables (so a value
+ * can be copied into the environment as it stands), and a restart keeps the same keys (the seller
+ * centre's registered public key stays valid). Only the missing keys are filled.
  */
-export function loadDevelopmentKeys(dataDir: string, missing: readonly Field[]) {
+export function loadDevelopmentKeys(dataDir: string, missing: readonly DevelopmentKey[]) {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'dev-keys.json');
-  const stored: Partial<Record<Field, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const generated: GeneratedKey[] = [];
-  for (const field of missing) {
-    if (stored[field] === undefined) {
-      stored[field] = GENERATORS[field].make();
-      const value = stored[field]!;
-      generated.push({
-        variable: GENERATORS[field].variable,
-        display: field === 'rsaPrivateKeyPem' ? `public key for the seller centre: ${sellerCentrePublicKey(value)}` : value,
-      });
+  let rewrite = false;
+  const values: Record<string, string> = {};
+  for (const key of missing) {
+    // A file from before the variable names keeps working, and is rewritten with them.
+    if (stored[key.variable] === undefined && stored[key.field] !== undefined) {
+      stored[key.variable] = stored[key.field]!;
+      delete stored[key.field];
+      rewrite = true;
     }
+    if (stored[key.variable] === undefined) {
+      const value = key.generate();
+      stored[key.variable] = value;
+      generated.push({ variable: key.bannerVariable, display: key.display ? key.display(value) : value });
+      rewrite = true;
+    }
+    values[key.field] = stored[key.variable]!;
   }
-  if (generated.length > 0) writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
-  const values = Object.fromEntries(missing.map((f) => [f, stored[f]]));
+  if (rewrite) writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   return { values, generated, file };
 }

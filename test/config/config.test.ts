@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
@@ -45,7 +45,27 @@ describe('configuration', () => {
     expect(second.generatedKeys).toEqual([]);
     expect(second.kitAccessKey).toBe(first.kitAccessKey);
     expect(second.rsaPrivateKeyPem).toBe(first.rsaPrivateKeyPem);
-    expect(JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8')).apiToken).toBe(first.apiToken);
+    const stored = JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8'));
+    // Named as the environment variables, so a value is copied into the environment as it stands.
+    expect(Object.keys(stored).sort()).toEqual(['API_TOKEN', 'BASIC_ACCESS_KEY', 'DATA_ENCRYPTION_KEY', 'KIT_ACCESS_KEY', 'RSA_PRIVATE_KEY']);
+    expect(stored.API_TOKEN).toBe(first.apiToken);
+  });
+
+  it('keeps the keys of a dev-keys.json written with the config field names, and renames them', () => {
+    const dir = tmp();
+    const rsa = testRsa().privatePem;
+    const old = { kitAccessKey: TEST_KEYS.kit, basicAccessKey: TEST_KEYS.basic, rsaPrivateKeyPem: rsa, dataEncryptionKey: TEST_KEYS.dataEncryptionKey, apiToken: TEST_KEYS.apiToken };
+    writeFileSync(join(dir, 'dev-keys.json'), JSON.stringify(old), { mode: 0o600 });
+    const config = loadConfig({ DATA_DIR: dir });
+    expect(config.generatedKeys).toEqual([]);
+    expect([config.kitAccessKey, config.basicAccessKey, config.rsaPrivateKeyPem, config.apiToken]).toEqual([TEST_KEYS.kit, TEST_KEYS.basic, rsa, TEST_KEYS.apiToken]);
+    expect(JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8'))).toEqual({
+      KIT_ACCESS_KEY: TEST_KEYS.kit,
+      BASIC_ACCESS_KEY: TEST_KEYS.basic,
+      RSA_PRIVATE_KEY: rsa,
+      DATA_ENCRYPTION_KEY: TEST_KEYS.dataEncryptionKey,
+      API_TOKEN: TEST_KEYS.apiToken,
+    });
   });
 
   it('reads ORG_SYNC_DELETE_LIMIT as a share with a floor, a number of departments, or 0 for off', () => {

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
+import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import { oneAccessUserinfo, type StubUser } from './stubIdp.js';
 
 /**
@@ -49,6 +51,15 @@ export const ONEACCESS_ROUTES = {
   end_session: '/api/v1/logout',
 };
 
+/**
+ * oidc-provider warns (on stderr, once per provider) when it runs on its built-in development keys
+ * or its built-in in-memory store. A test IdP gets signing keys of its own, made once per test run,
+ * and keeps the in-memory store, which is what a provider living for one test wants: as a subclass
+ * the provider no longer takes it for the forgotten default.
+ */
+const JWKS = { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), use: 'sig' }] };
+class TestStore extends MemoryAdapter {}
+
 export async function startLoopbackIdp(clients: IdpClient[], options: { refreshTokenTtlSeconds?: number } = {}): Promise<LoopbackIdp> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,6 +76,8 @@ export async function startLoopbackIdp(clients: IdpClient[], options: { refreshT
       token_endpoint_auth_method: 'client_secret_post',
     })),
     routes: ONEACCESS_ROUTES,
+    jwks: JWKS,
+    adapter: TestStore,
     scopes: ['get_user_info'],
     ttl: { AccessToken: 7200, AuthorizationCode: 60, RefreshToken: options.refreshTokenTtlSeconds ?? 30 * 86400, Grant: 31 * 86400, Interaction: 600, Session: 31 * 86400 },
     rotateRefreshToken: true,
@@ -154,7 +167,11 @@ async function handle(idp: LoopbackIdp, req: IncomingMessage, res: ServerRespons
       req.socket.destroy();
       return;
     }
-    if (idp.tokenDelayMs) await new Promise((r) => setTimeout(r, idp.tokenDelayMs));
+    if (idp.tokenDelayMs) {
+      await new Promise((r) => setTimeout(r, idp.tokenDelayMs));
+      // The caller gave up meanwhile: its request body went with the connection, so there is nothing to answer.
+      if (req.destroyed) return;
+    }
     if (idp.tokenAnswerLost) {
       // The provider answers through res.end, once it has done the work: the connection is cut there instead.
       res.end = (() => {

@@ -20,3 +20,10 @@ declare module 'oidc-provider' {
     readonly AccessToken: { find(token: string): Promise<{ accountId: string } | undefined> };
   }
 }
+
+declare module 'oidc-provider/lib/adapters/memory_adapter.js' {
+  /** The provider's in-memory store of grants, sessions and tokens. */
+  export default class MemoryAdapter {
+    constructor(model: string);
+  }
+}
