@@ -39,10 +39,11 @@ export function openDb(options: DbOptions): Db {
     pool: {
       min: 1,
       max: 1,
-      afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
         conn.pragma('journal_mode = WAL');
         conn.pragma('synchronous = NORMAL');
         conn.pragma('busy_timeout = 5000');
+        keepPrepared(conn);
         done(null, conn);
       },
     },
@@ -65,13 +66,44 @@ export function openReads(options: DbOptions, writer: Db): Db {
     pool: {
       min: 0,
       max: 1,
-      afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
+        keepPrepared(conn);
         // A reader in WAL mode waits only in rare moments (the log being reset): briefly, it blocks the thread.
         conn.pragma('busy_timeout = 200');
         done(null, conn);
       },
     },
   });
+}
+
+/** The little of a better-sqlite3 connection used here (this project has no @types/better-sqlite3). */
+interface SqliteConnection {
+  pragma(s: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+/** Statements of at most this many characters stay prepared: every incremental call's, not a 2,000-row insert's. */
+const KEPT_SQL_CHARS = 8_192;
+const KEPT_STATEMENTS = 256;
+
+/**
+ * knex's better-sqlite3 client prepares every query anew, which costs about as much as running a
+ * small one: the connection keeps its most recently used statements prepared instead. A statement
+ * holds nothing between runs (better-sqlite3 resets it), and SQLite re-prepares it by itself should
+ * the schema change.
+ */
+function keepPrepared(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn);
+  const kept = new Map<string, unknown>();
+  conn.prepare = (sql) => {
+    const statement = kept.get(sql) ?? prepare(sql);
+    if (sql.length > KEPT_SQL_CHARS) return statement;
+    // Map order is insertion order: re-inserting marks it the most recently used, the first key the least.
+    kept.delete(sql);
+    kept.set(sql, statement);
+    if (kept.size > KEPT_STATEMENTS) kept.delete(kept.keys().next().value!);
+    return statement;
+  };
 }
 
 export function dialectOf(db: Db | Trx): Dialect {
