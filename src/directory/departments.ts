@@ -78,6 +78,17 @@ export async function writeDepartment(trx: Trx, key: TenantKey, row: Row & { org
 }
 
 /**
+ * Whether a live department names `code` as its parent. One that none does is on no loop, so a move
+ * of it needs no walk up. The read is locked like lockedAncestors': on MySQL it also keeps the
+ * range of `code`'s children locked, so a concurrent move that would put a department under it
+ * waits for this call, and then walks up through what it wrote.
+ */
+export async function hasLiveChildren(trx: Trx, key: TenantKey, code: string): Promise<boolean> {
+  const sql = `SELECT org_code FROM departments WHERE instance_id = ? AND tenant_id = ? AND parent_code = ? AND deleted = 0 LIMIT 1${lockClause(trx, 'share')}`;
+  return (await runStatement(trx, sql, [key.instance_id, key.tenant_id, code])).rows.length > 0;
+}
+
+/**
  * `code`, its parent, and so on up over live departments, each row read with a shared lock, until
  * the top, a parent not (yet) synced, or `stop`. A locking read sees the latest committed row and
  * waits for an uncommitted one: a move that just wrote its row and walks up from its new parent

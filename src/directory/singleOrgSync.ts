@@ -1,7 +1,7 @@
 import type { Trx } from '../store/db.js';
 import type { SingleOrgSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
-import { lockedAncestors, writeDepartment } from './departments.js';
+import { hasLiveChildren, lockedAncestors, writeDepartment } from './departments.js';
 import { cycleNotice } from './orgTree.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
@@ -25,7 +25,8 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
   });
   if (stale) return { ...result, outcome: 'stale' };
   // Written first, then the walk up from the new parent: reaching this department means a cycle.
-  if (!deleted && body.parentCode) {
+  // Only a department with children can be reached (a new one mostly has none): others skip it.
+  if (!deleted && body.parentCode && (await hasLiveChildren(trx, tenantKey, body.orgCode))) {
     const chain = await lockedAncestors(trx, tenantKey, body.parentCode, body.orgCode, read);
     if (chain.at(-1) === body.orgCode) {
       const cycle = [body.orgCode, ...chain];

@@ -24,6 +24,8 @@ interface SqliteConnection {
  */
 export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sql: string, params: Params): Promise<StatementResult<R>> {
   const inTransaction = (db as Trx).isTransaction === true;
+  // Announced as knex announces its own, to whoever listens on the knex instance (tests count statements).
+  db.client.emit('query', { sql, bindings: params });
   const conn: unknown = await db.client.acquireConnection();
   try {
     return dialectOf(db) === 'mysql' ? await onMysql<R>(conn as MysqlConnection, sql, params) : onSqlite<R>(conn as SqliteConnection, sql, params);
