@@ -66,7 +66,8 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
 }
 
 function treeAfterSync(snapshot: Map<string, OrgInfo>, newer: StoredDepartment[]): ParentMap {
-  const parents: ParentMap = new Map([...snapshot].map(([code, d]) => [code, d.parentCode]));
+  const parents: ParentMap = new Map();
+  for (const [code, d] of snapshot) parents.set(code, d.parentCode);
   for (const n of newer) {
     if (n.deleted) parents.delete(n.org_code);
     else parents.set(n.org_code, n.parent_code);

@@ -82,26 +82,30 @@ interface SqliteConnection {
   prepare(sql: string): unknown;
 }
 
-/** Statements of at most this many characters stay prepared: every incremental call's, not a 2,000-row insert's. */
-const KEPT_SQL_CHARS = 8_192;
-const KEPT_STATEMENTS = 256;
+/** How much SQL a connection keeps prepared: hundreds of small statements and the few bulk inserts of a full sync. */
+const KEPT_SQL_CHARS = 2_000_000;
 
 /**
  * knex's better-sqlite3 client prepares every query anew, which costs about as much as running a
- * small one: the connection keeps its most recently used statements prepared instead. A statement
- * holds nothing between runs (better-sqlite3 resets it), and SQLite re-prepares it by itself should
- * the schema change.
+ * small one: the connection keeps its most recently used statements prepared instead (a full
+ * sync's 2,000-row insert is the same statement chunk after chunk). A statement holds nothing
+ * between runs (better-sqlite3 resets it), and SQLite re-prepares it by itself should the schema change.
  */
 function keepPrepared(conn: SqliteConnection): void {
   const prepare = conn.prepare.bind(conn);
   const kept = new Map<string, unknown>();
+  let chars = 0;
   conn.prepare = (sql) => {
     const statement = kept.get(sql) ?? prepare(sql);
     if (sql.length > KEPT_SQL_CHARS) return statement;
     // Map order is insertion order: re-inserting marks it the most recently used, the first key the least.
-    kept.delete(sql);
+    if (kept.delete(sql)) chars -= sql.length;
     kept.set(sql, statement);
-    if (kept.size > KEPT_STATEMENTS) kept.delete(kept.keys().next().value!);
+    for (chars += sql.length; chars > KEPT_SQL_CHARS; ) {
+      const oldest = kept.keys().next().value!;
+      kept.delete(oldest);
+      chars -= oldest.length;
+    }
     return statement;
   };
 }
