@@ -9,6 +9,7 @@ import { parseBody } from '../marketplace/validation.js';
 import { claimNonce, nonceUse, storeAnswer, type SpentNonce, type StoredAnswer } from '../store/nonces.js';
 import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
 import { inTransaction, type Db, type Trx } from '../store/db.js';
+import { betweenStatements } from '../store/upsertNewer.js';
 import { BodyGate } from './bodyGate.js';
 import { parseJsonObject, readBody } from './body.js';
 import { describe } from '../log.js';
@@ -66,9 +67,13 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const credentials = freshCredentials(rt, spec, ctx, audit);
       leave = await gateOf(rt).enter(ctx);
       const raw = await readBody(ctx, rt.config.bodyLimitBytes);
+      // A large body's signature, hash and parse each hold the thread a while: other requests get a turn between them.
+      const large = raw.length > rt.config.largeBodyBytes;
       audit.signForm = verifySignature(rt, spec, credentials, raw);
+      if (large) await betweenStatements();
       // From here the nonce is spent whatever the outcome, together with the answer the request got.
       signed = { scope: spec.channel, nonce: credentials.nonce, expiresAt: credentials.expiresAt, requestHash: requestHash(ctx, credentials, raw) };
+      if (large) await betweenStatements();
       const body = parseJsonObject(raw);
       audit.callName = knownName(spec.nameOf(ctx, body));
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
@@ -76,7 +81,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       // A resend of a request already answered is told the same before any costly validation.
       // Where asking costs a round trip of its own (MySQL) and validating costs little (a small
       // body), the nonce's claim in the transaction finds the resend instead.
-      const askFirst = rt.reads !== rt.db || raw.length > rt.config.largeBodyBytes;
+      const askFirst = rt.reads !== rt.db || large;
       const resent = askFirst ? await earlierAnswer(rt.reads, spec, signed) : undefined;
       if (resent) return replyWith(ctx, await replayed(rt.db, audit, resent));
       const spent = signed;
