@@ -6,6 +6,7 @@ import { cycleNotice, findCycle, refuseCycle, type ParentMap } from './orgTree.j
 import { diffSnapshot } from './snapshotDiff.js';
 import { holdFullSync, overDeleteLimit, supersedeHeldSyncs } from './heldSyncs.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
+import { betweenStatements } from '../store/upsertNewer.js';
 
 /**
  * allOrgSync (spec §5.5): a snapshot of the tenant's department tree. Listed departments are
@@ -21,7 +22,11 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   const snapshot = new Map(body.departments.map((d) => [d.orgCode, d]));
   // A snapshot is one word at one time: one that loops in itself is wrong, not early.
   refuseCycle('orgInfoList', findCycle(treeAfterSync(snapshot, [])));
+  // Each of these steps holds the thread for up to a tenth of a second at 100,000 departments, and
+  // the driver's promises settle without a turn of the event loop: other requests get one between them.
+  await betweenStatements();
   const stored = await tenantDepartments(trx, tenantKey);
+  await betweenStatements();
   const diff = diffSnapshot(snapshot, stored, ts, body.testFlag);
   const limit = options.deleteLimit;
   const live = stored.filter((d) => !Number(d.deleted)).length;
@@ -51,6 +56,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   const { test_flag, source_ts, created_at } = syncStamp(ts, body.testFlag, false);
   // A plain literal per row: spreading a shared base into 100,000 objects costs half a second.
   const row = (d: OrgInfo) => ({ instance_id, tenant_id, org_code: d.orgCode, org_name: d.orgName, parent_code: d.parentCode, deleted: 0, test_flag, source_ts, created_at });
+  await betweenStatements();
   await writeDepartments(trx, [...diff.created, ...diff.changed].map(row));
   // The locked read saw every row, so the rows still older than ts are the listed unchanged ones
   // (they keep their values) and the unlisted ones (they become deleted). Without the former, one
@@ -66,7 +72,8 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
 }
 
 function treeAfterSync(snapshot: Map<string, OrgInfo>, newer: StoredDepartment[]): ParentMap {
-  const parents: ParentMap = new Map([...snapshot].map(([code, d]) => [code, d.parentCode]));
+  const parents: ParentMap = new Map();
+  for (const [code, d] of snapshot) parents.set(code, d.parentCode);
   for (const n of newer) {
     if (n.deleted) parents.delete(n.org_code);
     else parents.set(n.org_code, n.parent_code);

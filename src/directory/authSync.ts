@@ -1,5 +1,6 @@
 import { IN_LIST_CHUNK, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
+import { runStatement } from '../store/statements.js';
 import type { AuthSyncBody, AuthUser } from '../marketplace/kitSchemas.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
@@ -62,14 +63,12 @@ function profileRow(u: AuthUser, base: RowBase, deleted: boolean): Row {
   };
 }
 
-async function newerAuthorizations(trx: Trx, key: Record<string, string>, users: AuthUser[], ts: string): Promise<Set<string>> {
+async function newerAuthorizations(trx: Trx, key: { instance_id: string; tenant_id: string; app_id: string }, users: AuthUser[], ts: string): Promise<Set<string>> {
   const names = new Set<string>();
   for (let i = 0; i < users.length; i += IN_LIST_CHUNK) {
-    const rows = await trx('user_apps')
-      .where(key)
-      .whereIn('user_name', users.slice(i, i + IN_LIST_CHUNK).map((u) => u.userName))
-      .andWhere('source_ts', '>', ts)
-      .select('user_name');
+    const chunk = users.slice(i, i + IN_LIST_CHUNK).map((u) => u.userName);
+    const sql = `SELECT user_name FROM user_apps WHERE instance_id = ? AND tenant_id = ? AND app_id = ? AND user_name IN (${chunk.map(() => '?').join(', ')}) AND source_ts > ?`;
+    const { rows } = await runStatement<{ user_name: string }>(trx, sql, [key.instance_id, key.tenant_id, key.app_id, ...chunk, ts]);
     for (const r of rows) names.add(r.user_name);
   }
   return names;

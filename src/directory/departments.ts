@@ -2,6 +2,7 @@ import { IN_LIST_CHUNK, type Db, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
 import { onePage, readInPages, type Page } from '../store/pages.js';
+import { lockClause, runStatement } from '../store/statements.js';
 
 /** The departments table's SQL: what the department syncs read and write, and the directory's pages of it. */
 
@@ -55,18 +56,51 @@ export async function restampDepartments(trx: Trx, key: TenantKey, ts: string): 
 }
 
 /**
+ * Upserts one department under the order rule (singleOrgSync), then reads it back with its parent
+ * in one locked read: whether a newer call's row stood (the write left it as it was), and the
+ * parent's link, where lockedAncestors starts.
+ */
+export async function writeDepartment(trx: Trx, key: TenantKey, row: Row & { org_code: string; parent_code: string | null; source_ts: string }) {
+  await writeDepartments(trx, [row]);
+  const sql = `SELECT org_code, parent_code, deleted, source_ts FROM departments WHERE instance_id = ? AND tenant_id = ? AND org_code IN (?, ?)${lockClause(trx, 'share')}`;
+  const { rows } = await runStatement<Pick<StoredDepartment, 'org_code' | 'parent_code' | 'deleted' | 'source_ts'>>(trx, sql, [
+    key.instance_id,
+    key.tenant_id,
+    row.org_code,
+    row.parent_code ?? row.org_code,
+  ]);
+  const written = rows.find((r) => r.org_code === row.org_code);
+  const parent = rows.find((r) => r.org_code === row.parent_code && !Number(r.deleted));
+  const read: ParentMap = new Map(parent ? [[parent.org_code, parent.parent_code]] : []);
+  return { stale: written !== undefined && written.source_ts > row.source_ts, read };
+}
+
+/**
+ * Whether a live department names `code` as its parent. One that none does is on no loop, so a move
+ * of it needs no walk up. The read is locked like lockedAncestors': on MySQL it also keeps the
+ * range of `code`'s children locked, so a concurrent move that would put a department under it
+ * waits for this call, and then walks up through what it wrote.
+ */
+export async function hasLiveChildren(trx: Trx, key: TenantKey, code: string): Promise<boolean> {
+  const sql = `SELECT org_code FROM departments WHERE instance_id = ? AND tenant_id = ? AND parent_code = ? AND deleted = 0 LIMIT 1${lockClause(trx, 'share')}`;
+  return (await runStatement(trx, sql, [key.instance_id, key.tenant_id, code])).rows.length > 0;
+}
+
+/**
  * `code`, its parent, and so on up over live departments, each row read with a shared lock, until
  * the top, a parent not (yet) synced, or `stop`. A locking read sees the latest committed row and
  * waits for an uncommitted one: a move that just wrote its row and walks up from its new parent
  * waits for any concurrent move on that path, so two moves closing a cycle between them cannot both
  * miss it (MySQL may pick one as a deadlock victim; the call is re-run). SQLite has one writer.
+ * `read` holds links already read so, in this transaction, with such a lock.
  */
-export async function lockedAncestors(trx: Trx, key: TenantKey, code: string, stop: string): Promise<string[]> {
+export async function lockedAncestors(trx: Trx, key: TenantKey, code: string, stop: string, read: ParentMap = new Map()): Promise<string[]> {
   const chain: string[] = [];
   const seen = new Set<string>();
+  const sql = `SELECT parent_code FROM departments WHERE instance_id = ? AND tenant_id = ? AND org_code = ? AND deleted = 0${lockClause(trx, 'share')}`;
   for (let c: string | null = code; c !== null && !seen.has(c); ) {
     seen.add(c);
-    const row: { parent_code: string | null } | undefined = await trx('departments').where({ ...key, org_code: c, deleted: 0 }).forShare().first('parent_code');
+    const row: { parent_code: string | null } | undefined = read.has(c) ? { parent_code: read.get(c)! } : (await runStatement<{ parent_code: string | null }>(trx, sql, [key.instance_id, key.tenant_id, c])).rows[0];
     if (!row) return chain;
     chain.push(c);
     if (c === stop) return chain;

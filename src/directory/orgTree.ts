@@ -10,10 +10,13 @@ export type ParentMap = Map<string, string | null>;
  */
 export function findCycle(parents: ParentMap): string[] | undefined {
   const done = new Set<string>();
+  // One walk at a time: the codes on it, each with its place on the path.
+  const onPath = new Map<string, number>();
+  const path: string[] = [];
   for (const start of parents.keys()) {
     if (done.has(start)) continue;
-    const onPath = new Map<string, number>();
-    const path: string[] = [];
+    onPath.clear();
+    path.length = 0;
     let code: string | null | undefined = start;
     while (code != null && parents.has(code) && !done.has(code)) {
       if (onPath.has(code)) return [...path.slice(onPath.get(code)), code];

@@ -1,9 +1,9 @@
 import type { Trx } from '../store/db.js';
 import type { SingleOrgSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
-import { lockedAncestors, writeDepartments } from './departments.js';
+import { hasLiveChildren, lockedAncestors, writeDepartment } from './departments.js';
 import { cycleNotice } from './orgTree.js';
-import { isStale, syncResult, syncStamp, type SyncResult } from './syncResult.js';
+import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 /**
  * singleOrgSync (spec §5.4): one department added, changed (also moved) or deleted. A move is the
@@ -17,18 +17,17 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
   const deleted = body.flag === 0;
   const result = syncResult(body, { flag: body.flag, orgCode: body.orgCode });
   if (!deleted && body.parentCode === body.orgCode) throw invalidParam(`parentCode: department ${body.orgCode} cannot be its own parent`);
-  if (await isStale(trx, 'departments', key, body.timeStamp)) return { ...result, outcome: 'stale' };
-  await writeDepartments(trx, [
-    {
-      ...key,
-      org_name: body.orgName,
-      parent_code: body.parentCode,
-      ...syncStamp(body.timeStamp, body.testFlag, deleted),
-    },
-  ]);
+  const { stale, read } = await writeDepartment(trx, tenantKey, {
+    ...key,
+    org_name: body.orgName,
+    parent_code: body.parentCode,
+    ...syncStamp(body.timeStamp, body.testFlag, deleted),
+  });
+  if (stale) return { ...result, outcome: 'stale' };
   // Written first, then the walk up from the new parent: reaching this department means a cycle.
-  if (!deleted && body.parentCode) {
-    const chain = await lockedAncestors(trx, tenantKey, body.parentCode, body.orgCode);
+  // Only a department with children can be reached (a new one mostly has none): others skip it.
+  if (!deleted && body.parentCode && (await hasLiveChildren(trx, tenantKey, body.orgCode))) {
+    const chain = await lockedAncestors(trx, tenantKey, body.parentCode, body.orgCode, read);
     if (chain.at(-1) === body.orgCode) {
       const cycle = [body.orgCode, ...chain];
       result.detail.cycle = cycle;

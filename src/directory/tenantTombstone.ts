@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Trx } from '../store/db.js';
 import { guarded, type MarketplaceAction } from '../marketplace/action.js';
 import { syncResult } from './syncResult.js';
+import { lockClause, runStatement } from '../store/statements.js';
 
 /**
  * A tenant's deletion is a tombstone for everything under it: its apps (and their secrets), users,
@@ -54,8 +55,9 @@ interface ChildBody {
  */
 export function unlessTenantDeleted(actions: Record<string, MarketplaceAction>): Record<string, MarketplaceAction> {
   return guarded<ChildBody>(actions, async (trx, body) => {
-    const tenant = await trx('tenants').where({ instance_id: body.instanceId, tenant_id: body.tenantId }).forShare().first('deleted_ts');
-    const deletedAt: string | null | undefined = tenant?.deleted_ts;
+    const sql = `SELECT deleted_ts FROM tenants WHERE instance_id = ? AND tenant_id = ?${lockClause(trx, 'share')}`;
+    const [tenant] = (await runStatement<{ deleted_ts: string | null }>(trx, sql, [body.instanceId, body.tenantId])).rows;
+    const deletedAt = tenant?.deleted_ts;
     if (!deletedAt || (body.currentSyncTime ?? body.timeStamp) > deletedAt) return undefined;
     return { ...syncResult(body, { tenantDeletedAt: deletedAt, note: 'the tenant was deleted after this call; nothing changed' }), outcome: 'stale' };
   });

@@ -9,6 +9,7 @@ import { parseInput } from '../marketplace/validation.js';
 import { claimNonce, nonceUse, storeAnswer, type SpentNonce, type StoredAnswer } from '../store/nonces.js';
 import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
 import { inTransaction, type Db, type Trx } from '../store/db.js';
+import { betweenStatements } from '../store/upsertNewer.js';
 import { BodyGate } from './bodyGate.js';
 import { observeClockSkew } from './clockSkew.js';
 import { Deadline, StoreStalled } from './deadline.js';
@@ -70,32 +71,44 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const credentials = freshCredentials(rt, spec, ctx, audit);
       leave = await gateOf(rt).enter(ctx);
       const raw = await readBody(ctx, rt.config.bodyLimitBytes);
+      // A large body's signature, hash and parse each hold the thread a while: other requests get a turn between them.
+      const large = raw.length > rt.config.largeBodyBytes;
       audit.signForm = verifySignature(rt, spec, credentials, raw);
       ctx.state.clockSkew = { seconds: credentials.skewMs / 1000, verified: true };
       observeClockSkew(rt, credentials.skewMs, true);
+      if (large) await betweenStatements();
       // From here the nonce is spent whatever the outcome, together with the answer the request got.
       signed = { scope: spec.channel, nonce: credentials.nonce, expiresAt: credentials.expiresAt, requestHash: requestHash(ctx, credentials, raw) };
+      if (large) await betweenStatements();
       const body = parseJsonObject(raw);
       audit.callName = knownName(spec.nameOf(ctx, body));
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
       audit.tenantId = typeof body.tenantId === 'string' ? body.tenantId : null;
       // A resend of a request already answered is told the same before any costly validation.
-      const resent = await inTime(earlierAnswer(rt.reads, spec, signed));
+      // Where asking costs a round trip of its own (MySQL) and validating costs little (a small
+      // body), the nonce's claim in the transaction finds the resend instead.
+      const askFirst = rt.reads !== rt.db || large;
+      const resent = askFirst ? await inTime(earlierAnswer(rt.reads, spec, signed)) : undefined;
       if (resent) return replyWith(ctx, await inTime(replayed(rt.db, audit, resent)));
-      const action = spec.dispatch(ctx, body);
-      const valid = parseInput(action.schema, body);
-      const input = action.finishValidation ? await action.finishValidation(valid) : valid;
       const spent = signed;
+      const prepared = await validated(spec, ctx, body).catch(async (err) => {
+        // A resend of a request refused here was refused the same way the first time: told so again.
+        const earlier = !askFirst && refusalOf(err) ? await inTime(earlierAnswer(rt.reads, spec, spent)) : undefined;
+        if (earlier) return { earlier };
+        throw err;
+      });
+      if ('earlier' in prepared) return replyWith(ctx, await inTime(replayed(rt.db, audit, prepared.earlier)));
+      const { action, input } = prepared;
       const { result, reply } = await inTime(inTransaction(rt.db, async (trx) => {
         // One commit per call: the nonce is spent together with what the call wrote and its answer.
-        if (!(await claimNonce(trx, spent))) return { reply: await replayed(trx, audit, (await earlierAnswer(trx, spec, spent, true)) ?? alreadyUsed(spec)) };
+        if (!(await claimNonce(trx, spent, SUCCESS))) return { reply: await replayed(trx, audit, (await earlierAnswer(trx, spec, spent, true)) ?? alreadyUsed(spec)) };
         const r = await action.execute(trx, input, { sentAt: credentials.sentAt });
         await rt.changes.applyInTransaction(trx, r.changes);
         await writeAudit(trx, withResult(audit, r));
         // Most calls succeed; a held full sync commits its hold and still answers a failure code.
         const { resultCode, message } = r.answer ?? { resultCode: ResultCode.success, message: 'Success' };
         const reply = { resultCode, resultMsg: resultMsg(message), ...r.response };
-        await storeAnswer(trx, spent, reply);
+        if (JSON.stringify(reply) !== SUCCESS_JSON) await storeAnswer(trx, spent, reply);
         deadline.assertBefore();
         return { result: r, reply };
       }, { until: deadline.at }));
@@ -124,6 +137,17 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       leave();
     }
   };
+}
+
+/** The answer the nonce is claimed with, which most calls keep: stored again only when a call's differs. */
+const SUCCESS: StoredAnswer = { resultCode: ResultCode.success, resultMsg: 'Success' };
+const SUCCESS_JSON = JSON.stringify(SUCCESS);
+
+/** The call's action and its validated input; a refusal (000002) names the field. */
+async function validated(spec: SignedCallSpec, ctx: Context, body: Record<string, unknown>) {
+  const action = spec.dispatch(ctx, body);
+  const valid = parseInput(action.schema, body);
+  return { action, input: action.finishValidation ? await action.finishValidation(valid) : valid };
 }
 
 /**

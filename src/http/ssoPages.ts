@@ -113,7 +113,7 @@ export function switchJson(offer: SwitchOffer) {
 
 /** What GET /sso/session and introspection say about a session that is gone. */
 export async function endedSessionJson(rt: Runtime, idHash: string | undefined) {
-  const ending = idHash ? await sessionEnding(rt.db, idHash) : undefined;
+  const ending = idHash ? await sessionEnding(rt.reads, idHash) : undefined;
   if (!ending) return { error: 'no_session', message: 'not signed in: no session cookie, or the session ended' };
   return { error: 'session_ended', reason: ending.cause, endedAt: new Date(ending.endedAt).toISOString(), message: SESSION_END_WORDING[ending.cause].en };
 }

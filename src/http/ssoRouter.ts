@@ -172,7 +172,7 @@ export function ssoRouter(rt: Runtime): Router {
   router.get('/sso/account', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const { id, rec } = await sessionOf(ctx);
-    await accountPageFor(rt, ctx, id, rec, id && !rec ? await sessionEnding(rt.db, sha256(id)) : undefined);
+    await accountPageFor(rt, ctx, id, rec, id && !rec ? await sessionEnding(rt.reads, sha256(id)) : undefined);
   });
 
   router.get('/sso/signed-out', (ctx) => {
@@ -201,7 +201,7 @@ export function ssoRouter(rt: Runtime): Router {
       ctx.body = { active: true, ...sessionView(rec, config), exp: Math.floor(sessionEnd(rec, config) / 1000) };
       return;
     }
-    const ending = await sessionEnding(rt.db, sha256(session));
+    const ending = await sessionEnding(rt.reads, sha256(session));
     ctx.body = ending ? { active: false, reason: ending.cause } : { active: false };
   });
 

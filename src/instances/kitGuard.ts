@@ -2,6 +2,7 @@ import type { Trx } from '../store/db.js';
 import { guarded, type CallResult, type MarketplaceAction } from '../marketplace/action.js';
 import { syncResult } from '../directory/syncResult.js';
 import { lockedInstance } from './store.js';
+import { lockClause, runStatement } from '../store/statements.js';
 import { debugOnRealData } from './instanceCall.js';
 
 interface KitBody {
@@ -31,6 +32,7 @@ export function kitGuard(actions: Record<string, MarketplaceAction>): Record<str
 }
 
 async function realTenant(trx: Trx, body: KitBody): Promise<boolean> {
-  const row = await trx('tenants').where({ instance_id: body.instanceId, tenant_id: body.tenantId }).forShare().first('test_flag');
+  const sql = `SELECT test_flag FROM tenants WHERE instance_id = ? AND tenant_id = ?${lockClause(trx, 'share')}`;
+  const [row] = (await runStatement<{ test_flag: number }>(trx, sql, [body.instanceId, body.tenantId])).rows;
   return row !== undefined && !row.test_flag;
 }

@@ -1,4 +1,5 @@
 import { dialectOf, type Db, type Trx } from '../store/db.js';
+import { lockClause, runStatement } from '../store/statements.js';
 import type { InstanceStatus } from '../store/changes.js';
 
 export type { InstanceStatus };
@@ -37,8 +38,7 @@ export async function instanceStatuses(db: Db | Trx, instanceIds: string[], lock
  * transaction at a time, so the locks are MySQL's only.)
  */
 export async function lockedInstance(trx: Trx, instanceId: string, mode: 'update' | 'share'): Promise<InstanceRow | undefined> {
-  const q = trx('instances').where({ instance_id: instanceId });
-  return (mode === 'update' ? q.forUpdate() : q.forShare()).first();
+  return (await runStatement<InstanceRow>(trx, `SELECT * FROM instances WHERE instance_id = ?${lockClause(trx, mode)}`, [instanceId])).rows[0];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db, Trx } from './db.js';
+import { insertStatement, runStatement } from './statements.js';
 
 export interface AuditRecord {
   /** api: the merchant's decisions through the bearer API (held syncs); resultCode is the HTTP status there, as for sso. */
@@ -20,7 +21,9 @@ export interface AuditRecord {
 
 /** One row per marketplace call (and per refused login). Callers pass counts, never secrets. */
 export async function writeAudit(db: Db | Trx, r: AuditRecord): Promise<void> {
-  await db('audit_log').insert(auditRow(r, Date.now()));
+  const row = auditRow(r, Date.now());
+  const { sql, params } = insertStatement('audit_log', Object.keys(row), [row]);
+  await runStatement(db, sql, params);
 }
 
 /**

@@ -58,10 +58,11 @@ export function openDb(options: DbOptions): Db {
     pool: {
       min: 1,
       max: 1,
-      afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
         conn.pragma('journal_mode = WAL');
         conn.pragma('synchronous = NORMAL');
         conn.pragma('busy_timeout = 5000');
+        keepPrepared(conn);
         done(null, conn);
       },
     },
@@ -84,7 +85,8 @@ export function openReads(options: DbOptions, writer: Db): Db {
     pool: {
       min: 0,
       max: 1,
-      afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
+        keepPrepared(conn);
         // A reader in WAL mode waits only in rare moments (the log being reset): briefly, it blocks the thread.
         conn.pragma('busy_timeout = 200');
         done(null, conn);
@@ -98,6 +100,40 @@ export const bool = (v: unknown) => v === 1 || v === true || v === '1';
 
 /** Values per `IN (…)` list: one statement each, well below what either driver allows in placeholders. */
 export const IN_LIST_CHUNK = 1_000;
+
+/** The little of a better-sqlite3 connection used here (this project has no @types/better-sqlite3). */
+interface SqliteConnection {
+  pragma(s: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+/** How much SQL a connection keeps prepared: hundreds of small statements and the few bulk inserts of a full sync. */
+const KEPT_SQL_CHARS = 2_000_000;
+
+/**
+ * knex's better-sqlite3 client prepares every query anew, which costs about as much as running a
+ * small one: the connection keeps its most recently used statements prepared instead (a full
+ * sync's 2,000-row insert is the same statement chunk after chunk). A statement holds nothing
+ * between runs (better-sqlite3 resets it), and SQLite re-prepares it by itself should the schema change.
+ */
+function keepPrepared(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn);
+  const kept = new Map<string, unknown>();
+  let chars = 0;
+  conn.prepare = (sql) => {
+    const statement = kept.get(sql) ?? prepare(sql);
+    if (sql.length > KEPT_SQL_CHARS) return statement;
+    // Map order is insertion order: re-inserting marks it the most recently used, the first key the least.
+    if (kept.delete(sql)) chars -= sql.length;
+    kept.set(sql, statement);
+    for (chars += sql.length; chars > KEPT_SQL_CHARS; ) {
+      const oldest = kept.keys().next().value!;
+      kept.delete(oldest);
+      chars -= oldest.length;
+    }
+    return statement;
+  };
+}
 
 export function dialectOf(db: Db | Trx): Dialect {
   return db.client.config.client === 'mysql2' ? 'mysql' : 'sqlite';

@@ -1,4 +1,5 @@
 import type { Db, Trx } from './db.js';
+import { lockClause, runStatement } from './statements.js';
 
 /** A spent nonce: the request that spent it (a hash of its bytes and credentials) and what that request was answered. */
 export interface SpentNonce {
@@ -15,17 +16,18 @@ export type StoredAnswer = Record<string, unknown> & { resultCode: string; resul
  * Remembers each signed request's nonce until its timestamp can no longer pass the window, so a
  * captured request cannot be replayed to do anything new. The primary key makes "first one wins"
  * atomic; claimed in the call's own transaction, a concurrent twin waits for the first and then
- * finds it taken. `answer` is given when it is known at once (a refusal); else see storeAnswer.
+ * finds it taken. `answer` is what the request is answered: known at once for a refusal, else the
+ * answer most calls get, corrected by storeAnswer when the call's differs, in the same transaction.
  */
-export async function claimNonce(db: Db | Trx, n: SpentNonce, answer?: StoredAnswer): Promise<boolean> {
+export async function claimNonce(db: Db | Trx, n: SpentNonce, answer: StoredAnswer): Promise<boolean> {
   try {
-    await db('nonces').insert({
-      scope: n.scope,
-      nonce: n.nonce,
-      expires_at: n.expiresAt,
-      request_hash: n.requestHash,
-      answer: answer ? JSON.stringify(answer) : null,
-    });
+    await runStatement(db, 'INSERT INTO nonces (scope, nonce, expires_at, request_hash, answer) VALUES (?, ?, ?, ?, ?)', [
+      n.scope,
+      n.nonce,
+      n.expiresAt,
+      n.requestHash,
+      JSON.stringify(answer),
+    ]);
     return true;
   } catch (err) {
     const e = err as { code?: string; errno?: number };
@@ -36,7 +38,7 @@ export async function claimNonce(db: Db | Trx, n: SpentNonce, answer?: StoredAns
 
 /** Records the answer of the call that claimed the nonce, in that call's transaction. */
 export async function storeAnswer(trx: Trx, n: SpentNonce, answer: StoredAnswer): Promise<void> {
-  await trx('nonces').where({ scope: n.scope, nonce: n.nonce }).update({ answer: JSON.stringify(answer) });
+  await runStatement(trx, 'UPDATE nonces SET answer = ? WHERE scope = ? AND nonce = ?', [JSON.stringify(answer), n.scope, n.nonce]);
 }
 
 /**
@@ -50,8 +52,8 @@ export type NonceUse = { spent: false } | { spent: true; answer?: StoredAnswer }
  * locking read: MySQL's plain reads would see the transaction's snapshot).
  */
 export async function nonceUse(db: Db | Trx, n: SpentNonce, locked = false): Promise<NonceUse> {
-  const q = db('nonces').where({ scope: n.scope, nonce: n.nonce });
-  const row: { request_hash: string | null; answer: string | null } | undefined = await (locked ? q.forShare() : q).first('request_hash', 'answer');
+  const sql = `SELECT request_hash, answer FROM nonces WHERE scope = ? AND nonce = ?${locked ? lockClause(db, 'share') : ''}`;
+  const [row] = (await runStatement<{ request_hash: string | null; answer: string | null }>(db, sql, [n.scope, n.nonce])).rows;
   if (!row) return { spent: false };
   if (row.request_hash !== n.requestHash || row.answer === null) return { spent: true };
   return { spent: true, answer: JSON.parse(row.answer) as StoredAnswer };

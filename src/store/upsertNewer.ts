@@ -1,5 +1,5 @@
-import type { Trx } from './db.js';
-import { dialectOf } from './db.js';
+import { dialectOf, type Trx } from './db.js';
+import { insertStatement, name, runStatement } from './statements.js';
 
 export type Row = Record<string, string | number | null>;
 
@@ -15,15 +15,21 @@ const MAX_ROWS = 2_000;
  */
 export async function upsertNewer(trx: Trx, table: string, rows: Row[], key: string[]): Promise<void> {
   if (rows.length === 0) return;
-  const update = Object.keys(rows[0]!).filter((c) => !key.includes(c) && c !== 'source_ts' && c !== 'created_at');
-  const upsert = dialectOf(trx) === 'mysql' ? mysqlUpsert : sqliteUpsert;
-  await inChunks(rows, (chunk) => upsert(trx, table, chunk, key, update));
+  const columns = Object.keys(rows[0]!);
+  const update = columns.filter((c) => !key.includes(c) && c !== 'source_ts' && c !== 'created_at');
+  const onConflict = dialectOf(trx) === 'mysql' ? mysqlNewer(update) : sqliteNewer(table, key, update);
+  await inChunks(rows, async (chunk) => {
+    const { sql, params } = insertStatement(table, columns, chunk);
+    await runStatement(trx, sql + onConflict, params);
+  });
 }
 
 /** Inserts many rows (all with the same columns) in as few statements as the limits above allow. */
 export async function insertRows(trx: Trx, table: string, rows: Row[]): Promise<void> {
-  const insert = dialectOf(trx) === 'mysql' ? (chunk: Row[]) => trx(table).insert(chunk) : (chunk: Row[]) => sqliteInsert(trx, table, chunk, '');
-  await inChunks(rows, async (chunk) => void (await insert(chunk)));
+  await inChunks(rows, async (chunk) => {
+    const { sql, params } = insertStatement(table, Object.keys(rows[0]!), chunk);
+    await runStatement(trx, sql, params);
+  });
 }
 
 async function inChunks(rows: Row[], write: (chunk: Row[]) => Promise<void>): Promise<void> {
@@ -31,7 +37,7 @@ async function inChunks(rows: Row[], write: (chunk: Row[]) => Promise<void>): Pr
   const chunkSize = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / Object.keys(rows[0]!).length)));
   for (let i = 0; i < rows.length; i += chunkSize) {
     if (i > 0) await betweenStatements();
-    await write(rows.slice(i, i + chunkSize));
+    await write(rows.length <= chunkSize ? rows : rows.slice(i, i + chunkSize));
   }
 }
 
@@ -42,30 +48,13 @@ async function inChunks(rows: Row[], write: (chunk: Row[]) => Promise<void>): Pr
 export const betweenStatements = () => new Promise((resolve) => setImmediate(resolve));
 
 /** MySQL has no WHERE on its upsert and applies the assignments left to right, so source_ts goes last. */
-async function mysqlUpsert(trx: Trx, table: string, rows: Row[], key: string[], update: string[]): Promise<void> {
-  const merge: Record<string, unknown> = {};
-  for (const c of update) merge[c] = trx.raw('IF(VALUES(source_ts) >= source_ts, VALUES(??), ??)', [c, c]);
-  merge.source_ts = trx.raw('GREATEST(VALUES(source_ts), source_ts)');
-  await trx(table).insert(rows).onConflict(key).merge(merge);
+function mysqlNewer(update: string[]): string {
+  const set = update.map((c) => `${name(c)} = IF(VALUES(source_ts) >= source_ts, VALUES(${name(c)}), ${name(c)})`);
+  return ` ON DUPLICATE KEY UPDATE ${[...set, 'source_ts = GREATEST(VALUES(source_ts), source_ts)'].join(', ')}`;
 }
 
 /** On conflict, the stored row takes the incoming values unless it was written by a newer call. */
-async function sqliteUpsert(trx: Trx, table: string, rows: Row[], key: string[], update: string[]): Promise<void> {
-  const set = [...update, 'source_ts'].map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ');
-  await sqliteInsert(trx, table, rows, ` ON CONFLICT (${key.map(quote).join(', ')}) DO UPDATE SET ${set} WHERE ${quote(table)}.source_ts <= excluded.source_ts`);
-}
-
-const quote = (name: string) => `"${name}"`;
-
-/**
- * Written out as INSERT … VALUES (…), (…): knex would build a multi-row insert on SQLite as a
- * compound SELECT, which SQLite caps at 500 terms, and the VALUES form is faster besides.
- */
-async function sqliteInsert(trx: Trx, table: string, rows: Row[], onConflict: string): Promise<void> {
-  const columns = Object.keys(rows[0]!);
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  await trx.raw(
-    `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${Array(rows.length).fill(tuple).join(', ')}${onConflict}`,
-    rows.flatMap((r) => columns.map((c) => r[c] ?? null)),
-  );
+function sqliteNewer(table: string, key: string[], update: string[]): string {
+  const set = [...update, 'source_ts'].map((c) => `${name(c)} = excluded.${name(c)}`).join(', ');
+  return ` ON CONFLICT (${key.map(name).join(', ')}) DO UPDATE SET ${set} WHERE ${name(table)}.source_ts <= excluded.source_ts`;
 }

@@ -57,6 +57,22 @@ describe.each(stores)('department sync on %s', (store) => {
     expect((await s!.kit('singleOrgSync', singleOrgSync('x', 'x', { flag: 2 }))).resultMsg).toBe('parentCode: department x cannot be its own parent');
   });
 
+  it('a department that arrives after its child and closes a cycle through it is reported', async () => {
+    await s!.kit('singleOrgSync', singleOrgSync('c', 'n')); // n is not synced yet
+    await s!.kit('singleOrgSync', singleOrgSync('p', 'c'));
+    expect((await s!.kit('singleOrgSync', singleOrgSync('n', 'p'))).resultCode).toBe('000000');
+    expect(JSON.parse((await lastAudit(s!.rt.db)).detail)).toMatchObject({ cycle: ['n', 'p', 'c', 'n'] });
+    expect(await tree()).toEqual({ c: null, n: null, p: null });
+  });
+
+  it('a new department under a deep parent reads the tree twice and writes once, however deep', async () => {
+    for (const [code, parent] of [['d0', null], ['d1', 'd0'], ['d2', 'd1'], ['d3', 'd2'], ['d4', 'd3']] as const) await s!.kit('singleOrgSync', singleOrgSync(code, parent));
+    const seen = await statementsOn(s!.rt.db, 'departments', () => s!.kit('singleOrgSync', singleOrgSync('leaf', 'd4')));
+    // One read finds whether a newer call's row stands (and the parent), one whether anything lies below.
+    expect(seen).toMatchObject({ reads: [expect.anything(), expect.anything()], writes: [expect.anything()] });
+    expect((await tree()).leaf).toBe('/d0/d1/d2/d3/d4/leaf');
+  });
+
   it('allOrgSync takes an array, children before parents, and builds the paths', async () => {
     const answer = await s!.kit('allOrgSync', allOrgSync([dept('c', 'b'), dept('b', 'a'), dept('a')]));
     expect(answer.resultCode).toBe('000000');

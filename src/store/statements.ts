@@ -1,0 +1,70 @@
+import { dialectOf, type Db, type Trx } from './db.js';
+
+/** What a statement gave back: the rows it read (none for a write), and how many rows it wrote. */
+export interface StatementResult<R> {
+  rows: R[];
+  changes: number;
+}
+
+type Params = (string | number | null)[];
+
+/** The drivers as knex hands them over (mysql2's callback connection, better-sqlite3's database), the little used here. */
+interface MysqlConnection {
+  query(sql: string, params: Params, done: (err: Error | null, result: unknown) => void): void;
+}
+interface SqliteConnection {
+  prepare(sql: string): { reader: boolean; all(params: Params): unknown[]; run(params: Params): { changes: number } };
+}
+
+/**
+ * Runs one SQL statement straight on the driver of the transaction's (or the pool's) connection,
+ * past knex's query builder and runner, which cost more than the database for the few single-row
+ * statements of every marketplace call and for the thousands of bindings of a bulk insert. The SQL
+ * must suit both stores (backticks quote names in both) unless the caller picks it by dialectOf.
+ */
+export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sql: string, params: Params): Promise<StatementResult<R>> {
+  const inTransaction = (db as Trx).isTransaction === true;
+  // Announced as knex announces its own, to whoever listens on the knex instance (tests count statements).
+  db.client.emit('query', { sql, bindings: params });
+  const conn: unknown = await db.client.acquireConnection();
+  try {
+    return dialectOf(db) === 'mysql' ? await onMysql<R>(conn as MysqlConnection, sql, params) : onSqlite<R>(conn as SqliteConnection, sql, params);
+  } finally {
+    // A transaction's connection is its own until it ends; a pool's goes back at once.
+    if (!inTransaction) await db.client.releaseConnection(conn);
+  }
+}
+
+function onMysql<R>(conn: MysqlConnection, sql: string, params: Params): Promise<StatementResult<R>> {
+  return new Promise((resolve, reject) =>
+    conn.query(sql, params, (err, result) => {
+      if (err) return reject(err);
+      resolve(Array.isArray(result) ? { rows: result as R[], changes: 0 } : { rows: [], changes: (result as { affectedRows: number }).affectedRows });
+    }),
+  );
+}
+
+function onSqlite<R>(conn: SqliteConnection, sql: string, params: Params): StatementResult<R> {
+  const statement = conn.prepare(sql);
+  return statement.reader ? { rows: statement.all(params) as R[], changes: 0 } : { rows: [], changes: statement.run(params).changes };
+}
+
+/**
+ * A locking read's clause: the row stays as read until the call commits ('share': others may read
+ * it so too; 'update': only this call). SQLite runs one writer at a time and needs none.
+ */
+export function lockClause(db: Db | Trx, mode: 'share' | 'update'): string {
+  if (dialectOf(db) !== 'mysql') return '';
+  return mode === 'update' ? ' FOR UPDATE' : ' LOCK IN SHARE MODE';
+}
+
+/** `INSERT INTO t (a, b) VALUES (?, ?), …` for `rows` rows of these columns, and the rows' values in that order. */
+export function insertStatement(table: string, columns: string[], rows: Record<string, string | number | null>[]): { sql: string; params: Params } {
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const params: Params = [];
+  for (const r of rows) for (const c of columns) params.push(r[c] ?? null);
+  return { sql: `INSERT INTO ${name(table)} (${columns.map(name).join(', ')}) VALUES ${Array(rows.length).fill(tuple).join(', ')}`, params };
+}
+
+/** A table or column name quoted so both stores read it as a name whatever it is (SQLite takes MySQL's backticks). */
+export const name = (identifier: string) => `\`${identifier}\``;
