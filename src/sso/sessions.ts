@@ -4,6 +4,7 @@ import type { SecretBox } from '../store/secretBox.js';
 import type { Knex } from 'knex';
 import { IN_LIST_CHUNK, inTransaction, type Db, type Trx } from '../store/db.js';
 import type { AppKey } from './syncedApps.js';
+import type { SessionEndRow, SessionRow } from '../store/rows.js';
 
 /**
  * Server-side sessions (any replica serves any request). The browser holds a random id; the table
@@ -51,29 +52,6 @@ export interface NewSession {
   tokens: IssuedTokens;
   /** When the IdP issued the tokens, if before the session is stored (a confirmed account switch). */
   tokensIssuedAt?: number;
-}
-
-/** A row of sso_sessions as the drivers return it (MySQL's BIGINT columns may come back as strings). */
-interface SessionRow {
-  id_hash: string;
-  instance_id: string;
-  tenant_id: string;
-  app_id: string;
-  user_name: string;
-  name: string | null;
-  role: string | null;
-  org_code: string | null;
-  access_token: string;
-  refresh_token: string | null;
-  access_expires_at: number | string;
-  refresh_expires_at: number | string | null;
-  created_at: number | string;
-  last_seen_at: number | string;
-  expires_at: number | string;
-  version: number | string;
-  renew_owner: string | null;
-  renew_lease_until: number | string | null;
-  renew_failures: number | string;
 }
 
 const sealContext = (idHash: string, which: 'access' | 'refresh') => `ssoSession:${idHash}:${which}`;
@@ -358,7 +336,8 @@ export async function sessionsDueForRenewal(db: Db, due: { dueBefore: number; ac
 
 /** Why the session with this id ended, while its cookie may still be around. */
 export async function sessionEnding(db: Db | Trx, idHash: string): Promise<SessionEnding | undefined> {
-  const row = await db('sso_session_ends').where('id_hash', idHash).first('cause', 'ended_at', 'instance_id', 'tenant_id', 'app_id');
+  // Only endSessions writes these rows, each with a SessionEndCause.
+  const row: (Pick<SessionEndRow, 'ended_at' | 'instance_id' | 'tenant_id' | 'app_id'> & { cause: SessionEndCause }) | undefined = await db('sso_session_ends').where('id_hash', idHash).first('cause', 'ended_at', 'instance_id', 'tenant_id', 'app_id');
   return row && { cause: row.cause, endedAt: Number(row.ended_at), instanceId: row.instance_id, tenantId: row.tenant_id, appId: row.app_id };
 }
 
