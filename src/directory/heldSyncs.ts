@@ -54,7 +54,7 @@ export async function holdFullSync(trx: Trx, req: HoldRequest): Promise<CallResu
   let held: HeldSyncRow | undefined = await trx('held_syncs').where(identity).forUpdate().first();
   if (!held) {
     // An older sync arriving late is superseded from the start by the newer one already held.
-    const newer: { source_ts: string } | undefined = await trx('held_syncs').where({ ...key, state: 'held' }).andWhere('source_ts', '>', body.timeStamp).forUpdate().first('source_ts');
+    const newer: Pick<HeldSyncRow, 'source_ts'> | undefined = await trx('held_syncs').where({ ...key, state: 'held' }).andWhere('source_ts', '>', body.timeStamp).forUpdate().first('source_ts');
     if (!newer) await supersedeHeldSyncs(trx, key, body.timeStamp);
     const row = {
       ...identity,
