@@ -9,7 +9,9 @@ import { onePage, readInPages, type Page } from '../store/pages.js';
 import { writeAudit } from '../store/audit.js';
 import { inTransaction } from '../store/db.js';
 import type { StoredDepartment, TenantKey } from './departments.js';
-import type { HeldState, HeldSyncRow } from '../store/rows.js';
+import type { HeldState, HeldSyncDepartmentRow, HeldSyncRow } from '../store/rows.js';
+
+type SnapshotDepartment = Pick<HeldSyncDepartmentRow, 'org_code' | 'org_name' | 'parent_code'>;
 import { syncResult } from './syncResult.js';
 
 /**
@@ -134,7 +136,7 @@ export async function findHeldSync(db: Db, id: number) {
 export async function heldRemovals(db: Db, id: number, page: Page) {
   const held = await findHeldSync(db, id);
   if (held?.state !== 'held') return held && { heldSync: held };
-  const { rows, total } = await onePage<{ org_code: string; org_name: string; parent_code: string | null }>(
+  const { rows, total } = await onePage<SnapshotDepartment>(
     db('held_sync_departments').where({ held_id: id, removed: 1 }).orderBy('org_code').select('org_code', 'org_name', 'parent_code'),
     page,
   );
@@ -215,7 +217,7 @@ export async function decideHeldSync(db: Db, id: number, decision: Decision, run
 
 /** The held sync's body as the marketplace sent it (its list validated, duplicates folded). */
 async function heldBody(trx: Trx, row: HeldSyncRow): Promise<AllOrgSyncBody> {
-  const listed = await readInPages<{ org_code: string; org_name: string; parent_code: string | null }>(
+  const listed = await readInPages<SnapshotDepartment>(
     () => trx('held_sync_departments').where({ held_id: row.id, removed: 0 }).select('org_code', 'org_name', 'parent_code'),
     'org_code',
   );

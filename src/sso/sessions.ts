@@ -107,7 +107,7 @@ export async function readSession(db: Db | Trx, idHash: string): Promise<Session
 }
 
 export async function readSessions(db: Db | Trx, idHashes: string[]): Promise<SessionRecord[]> {
-  const rows = await db('sso_sessions as s')
+  const rows: StoredSession[] = await db('sso_sessions as s')
     .leftJoin('user_apps as ua', function () {
       this.on('ua.instance_id', 's.instance_id').andOn('ua.tenant_id', 's.tenant_id').andOn('ua.app_id', 's.app_id').andOn('ua.user_name', 's.user_name');
     })
@@ -132,7 +132,10 @@ export async function readSessions(db: Db | Trx, idHashes: string[]): Promise<Se
   return rows.map(toRecord);
 }
 
-function toRecord(r: Omit<SessionRow, 'access_token' | 'refresh_token' | 'renew_owner' | 'renew_failures'>): SessionRecord {
+/** A session as readSessions selects it: the role the directory gives the user now, no tokens. */
+type StoredSession = Omit<SessionRow, 'access_token' | 'refresh_token' | 'renew_owner' | 'renew_failures'>;
+
+function toRecord(r: StoredSession): SessionRecord {
   const num = (v: unknown) => (v == null ? null : Number(v));
   return {
     idHash: r.id_hash,
@@ -210,7 +213,7 @@ const ENDS_PER_STATEMENT = 500;
  */
 async function endSessions(db: Db | Trx, scope: Scope, cause: SessionEndCause, now: number): Promise<number> {
   if (!db.isTransaction) return inTransaction(db as Db, (trx) => endSessions(trx, scope, cause, now));
-  const ending: { id_hash: string; instance_id: string; tenant_id: string; app_id: string; expires_at: unknown }[] = await scope(db('sso_sessions'))
+  const ending: Pick<SessionRow, 'id_hash' | 'instance_id' | 'tenant_id' | 'app_id' | 'expires_at'>[] = await scope(db('sso_sessions'))
     .forUpdate()
     .select('id_hash', 'instance_id', 'tenant_id', 'app_id', 'expires_at');
   if (ending.length === 0) return 0;
