@@ -5,6 +5,7 @@ import type { ApplicationSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
 import { decryptClientSecret, SecretDecryptionError } from '../marketplace/secrets.js';
 import type { SecretBox } from '../store/secretBox.js';
+import type { AppRow } from '../store/rows.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 export interface AppSecrets {
@@ -26,12 +27,13 @@ export async function applicationSync(trx: Trx, body: ApplicationSyncBody, secre
   const key = { instance_id: body.instanceId, tenant_id: body.tenantId, app_id: body.appId };
   const context = clientSecretContext(body.instanceId, body.tenantId, body.appId);
   const result = syncResult(body, { flag: body.flag, appId: body.appId, ...(plain ? { oaep: plain.padding } : {}) });
-  const stored = await trx('apps').where(key).first('source_ts', 'client_secret');
+  const stored: Pick<AppRow, 'source_ts' | 'client_secret'> | undefined = await trx('apps').where(key).first('source_ts', 'client_secret');
   if (stored && stored.source_ts > body.timeStamp) return { ...result, outcome: 'stale' };
   // Sealing uses a fresh IV; keep the stored ciphertext when the secret is unchanged so a replay changes nothing.
+  const storedSecret = stored?.client_secret;
   const sealed = plain
-    ? sameSecret(secrets.box, stored?.client_secret, context, plain.secret)
-      ? (stored!.client_secret as string)
+    ? storedSecret && sameSecret(secrets.box, storedSecret, context, plain.secret)
+      ? storedSecret
       : secrets.box.seal(plain.secret, context)
     : null;
 
@@ -63,8 +65,7 @@ function decrypt(body: ApplicationSyncBody, key: KeyObject) {
   }
 }
 
-function sameSecret(box: SecretBox, sealed: string | null | undefined, context: string, secret: string): boolean {
-  if (!sealed) return false;
+function sameSecret(box: SecretBox, sealed: string, context: string, secret: string): boolean {
   try {
     return box.open(sealed, context) === secret;
   } catch {

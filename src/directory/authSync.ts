@@ -1,6 +1,7 @@
 import { IN_LIST_CHUNK, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import { runStatement } from '../store/statements.js';
+import type { UserAppRow } from '../store/rows.js';
 import type { AuthSyncBody, AuthUser } from '../marketplace/kitSchemas.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
@@ -68,7 +69,7 @@ async function newerAuthorizations(trx: Trx, key: { instance_id: string; tenant_
   for (let i = 0; i < users.length; i += IN_LIST_CHUNK) {
     const chunk = users.slice(i, i + IN_LIST_CHUNK).map((u) => u.userName);
     const sql = `SELECT user_name FROM user_apps WHERE instance_id = ? AND tenant_id = ? AND app_id = ? AND user_name IN (${chunk.map(() => '?').join(', ')}) AND source_ts > ?`;
-    const { rows } = await runStatement<{ user_name: string }>(trx, sql, [key.instance_id, key.tenant_id, key.app_id, ...chunk, ts]);
+    const { rows } = await runStatement<Pick<UserAppRow, 'user_name'>>(trx, sql, [key.instance_id, key.tenant_id, key.app_id, ...chunk, ts]);
     for (const r of rows) names.add(r.user_name);
   }
   return names;

@@ -3,19 +3,13 @@ import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
 import { onePage, readInPages, type Page } from '../store/pages.js';
 import { lockClause, runStatement } from '../store/statements.js';
+import type { DepartmentRow } from '../store/rows.js';
 
 /** The departments table's SQL: what the department syncs read and write, and the directory's pages of it. */
 
 export type TenantKey = { instance_id: string; tenant_id: string };
 
-export interface StoredDepartment {
-  org_code: string;
-  org_name: string;
-  parent_code: string | null;
-  deleted: number | boolean;
-  test_flag: number | boolean;
-  source_ts: string;
-}
+export type StoredDepartment = Pick<DepartmentRow, 'org_code' | 'org_name' | 'parent_code' | 'deleted' | 'test_flag' | 'source_ts'>;
 
 /**
  * Every department of the tenant, tombstones included. Locked on MySQL until the call commits, so

@@ -9,6 +9,9 @@ import { onePage, readInPages, type Page } from '../store/pages.js';
 import { writeAudit } from '../store/audit.js';
 import { inTransaction } from '../store/db.js';
 import type { StoredDepartment, TenantKey } from './departments.js';
+import type { HeldState, HeldSyncDepartmentRow, HeldSyncRow } from '../store/rows.js';
+
+type SnapshotDepartment = Pick<HeldSyncDepartmentRow, 'org_code' | 'org_name' | 'parent_code'>;
 import { syncResult } from './syncResult.js';
 
 /**
@@ -18,24 +21,6 @@ import { syncResult } from './syncResult.js';
  * applied), with its snapshot and what it would remove, until the merchant applies or discards
  * it, or a newer full sync of the tenant supersedes it.
  */
-
-export type HeldState = 'held' | 'applied' | 'discarded' | 'superseded';
-
-interface HeldRow {
-  id: number;
-  instance_id: string;
-  tenant_id: string;
-  source_ts: string;
-  test_flag: number | boolean;
-  sent_at: number;
-  departments: number;
-  live: number;
-  would_remove: number;
-  state: HeldState;
-  superseded_by: string | null;
-  held_at: number;
-  decided_at: number | null;
-}
 
 /** True when removing `removing` of `live` departments is more than the limit allows. */
 export function overDeleteLimit(limit: NonNullable<DeleteLimit>, removing: number, live: number): boolean {
@@ -68,10 +53,10 @@ export async function holdFullSync(trx: Trx, req: HoldRequest): Promise<CallResu
     .update(JSON.stringify([body.testFlag, [...snapshot.values()]]))
     .digest('hex');
   const identity = { ...key, source_ts: body.timeStamp, digest };
-  let held: HeldRow | undefined = await trx('held_syncs').where(identity).forUpdate().first();
+  let held: HeldSyncRow | undefined = await trx('held_syncs').where(identity).forUpdate().first();
   if (!held) {
     // An older sync arriving late is superseded from the start by the newer one already held.
-    const newer: { source_ts: string } | undefined = await trx('held_syncs').where({ ...key, state: 'held' }).andWhere('source_ts', '>', body.timeStamp).forUpdate().first('source_ts');
+    const newer: Pick<HeldSyncRow, 'source_ts'> | undefined = await trx('held_syncs').where({ ...key, state: 'held' }).andWhere('source_ts', '>', body.timeStamp).forUpdate().first('source_ts');
     if (!newer) await supersedeHeldSyncs(trx, key, body.timeStamp);
     const row = {
       ...identity,
@@ -98,7 +83,7 @@ export async function holdFullSync(trx: Trx, req: HoldRequest): Promise<CallResu
   };
 }
 
-function heldMessage(held: HeldRow, limit: string): string {
+function heldMessage(held: HeldSyncRow, limit: string): string {
   const what = `full sync held for the merchant (held sync ${held.id}): it would remove ${held.would_remove} of ${held.live} departments, more than ORG_SYNC_DELETE_LIMIT ${limit} allows; nothing changed`;
   const since = { held: '', applied: '; the merchant applied it', discarded: '; the merchant discarded it', superseded: '; a newer full sync superseded it' }[held.state];
   return what + since;
@@ -138,12 +123,12 @@ export async function listHeldSyncs(db: Db, filter: HeldSyncFilter) {
   if (filter.state) q.where('state', filter.state);
   if (filter.tenantId !== undefined) q.where('tenant_id', filter.tenantId);
   if (filter.instanceId !== undefined) q.where('instance_id', filter.instanceId);
-  const { rows, total } = await onePage<HeldRow>(q.orderBy('id', 'desc'), filter);
+  const { rows, total } = await onePage<HeldSyncRow>(q.orderBy('id', 'desc'), filter);
   return { items: rows.map(heldView), page: filter.page, pageSize: filter.pageSize, total };
 }
 
 export async function findHeldSync(db: Db, id: number) {
-  const row: HeldRow | undefined = await db('held_syncs').where({ id }).first();
+  const row: HeldSyncRow | undefined = await db('held_syncs').where({ id }).first();
   return row && heldView(row);
 }
 
@@ -151,14 +136,14 @@ export async function findHeldSync(db: Db, id: number) {
 export async function heldRemovals(db: Db, id: number, page: Page) {
   const held = await findHeldSync(db, id);
   if (held?.state !== 'held') return held && { heldSync: held };
-  const { rows, total } = await onePage<{ org_code: string; org_name: string; parent_code: string | null }>(
+  const { rows, total } = await onePage<SnapshotDepartment>(
     db('held_sync_departments').where({ held_id: id, removed: 1 }).orderBy('org_code').select('org_code', 'org_name', 'parent_code'),
     page,
   );
   return { heldSync: held, items: rows.map((r) => ({ orgCode: r.org_code, orgName: r.org_name, parentCode: r.parent_code })), ...page, total };
 }
 
-function heldView(r: HeldRow) {
+function heldView(r: HeldSyncRow) {
   const at = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
   return {
     id: Number(r.id),
@@ -196,7 +181,7 @@ const DONE: Record<Decision, HeldState> = { apply: 'applied', discard: 'discarde
 export async function decideHeldSync(db: Db, id: number, decision: Decision, runFullSync: FullSyncRunner): Promise<DecisionOutcome> {
   const startedAt = Date.now();
   return inTransaction(db, async (trx) => {
-    const row: HeldRow | undefined = await trx('held_syncs').where({ id }).forUpdate().first();
+    const row: HeldSyncRow | undefined = await trx('held_syncs').where({ id }).forUpdate().first();
     if (!row) return { status: 404 };
     const done = DONE[decision];
     let outcome: DecisionOutcome;
@@ -231,8 +216,8 @@ export async function decideHeldSync(db: Db, id: number, decision: Decision, run
 }
 
 /** The held sync's body as the marketplace sent it (its list validated, duplicates folded). */
-async function heldBody(trx: Trx, row: HeldRow): Promise<AllOrgSyncBody> {
-  const listed = await readInPages<{ org_code: string; org_name: string; parent_code: string | null }>(
+async function heldBody(trx: Trx, row: HeldSyncRow): Promise<AllOrgSyncBody> {
+  const listed = await readInPages<SnapshotDepartment>(
     () => trx('held_sync_departments').where({ held_id: row.id, removed: 0 }).select('org_code', 'org_name', 'parent_code'),
     'org_code',
   );

@@ -2,24 +2,9 @@ import { bool, type Db } from '../store/db.js';
 import { ancestry, departmentPage, type DepartmentFilter, type TenantKey } from './departments.js';
 import { pathsOf } from './orgTree.js';
 import { onePage, type Page } from '../store/pages.js';
+import type { AppRow, Flag, TenantRow, UserAppRow, UserRow } from '../store/rows.js';
 
 /** Read side of the tenant directory, for the merchant's application. Never returns secrets. */
-
-/** A row of tenants as the drivers return it. */
-export interface TenantRow {
-  id: number | string;
-  instance_id: string;
-  tenant_id: string;
-  tenant_code: string;
-  name: string;
-  domain_name: string;
-  deleted: number | boolean;
-  /** The source_ts of the tenantSync that deleted it. */
-  deleted_ts: string | null;
-  test_flag: number | boolean;
-  source_ts: string;
-  created_at: number | string;
-}
 
 export async function listTenants(db: Db, { page, pageSize }: Page, instanceId?: string) {
   const q = db('tenants').where('deleted', 0);
@@ -36,11 +21,11 @@ export async function findTenant(db: Db, tenantId: string, instanceId?: string):
 }
 
 export async function tenantDetail(db: Db, tenant: TenantRow) {
-  const apps = await db('apps')
+  const apps: (Pick<AppRow, 'app_id' | 'client_id' | 'test_flag' | 'source_ts'> & { has_secret: Flag })[] = await db('apps')
     .where({ instance_id: tenant.instance_id, tenant_id: tenant.tenant_id, deleted: 0 })
     .orderBy('app_id')
     .select('app_id', 'client_id', 'test_flag', 'source_ts', db.raw('client_secret IS NOT NULL AS has_secret'));
-  const instances = await db('tenants').where({ tenant_id: tenant.tenant_id, deleted: 0 }).orderBy('instance_id').pluck('instance_id');
+  const instances: string[] = await db('tenants').where({ tenant_id: tenant.tenant_id, deleted: 0 }).orderBy('instance_id').pluck('instance_id');
   return {
     ...tenantView(tenant),
     instances,
@@ -98,13 +83,13 @@ export async function listUsers(db: Db, key: TenantKey, filter: UserFilter) {
         .andWhere('user_apps.app_id', filter.appId!);
     });
   }
-  const { rows, total } = await onePage<Record<string, any>>(q.orderBy('users.user_name').select('users.*'), filter);
+  const { rows, total } = await onePage<UserRow>(q.orderBy('users.user_name').select('users.*'), filter);
   const apps = await authorizationsOf(db, key, rows.map((r) => r.user_name));
   return { items: rows.map((r) => userView(r, apps.get(r.user_name) ?? [])), page: filter.page, pageSize: filter.pageSize, total };
 }
 
 export async function findUser(db: Db, key: TenantKey, userName: string) {
-  const row = await db('users').where({ ...key, user_name: userName, deleted: 0 }).first();
+  const row: UserRow | undefined = await db('users').where({ ...key, user_name: userName, deleted: 0 }).first();
   if (!row) return undefined;
   const apps = await authorizationsOf(db, key, [userName]);
   return userView(row, apps.get(userName) ?? []);
@@ -113,7 +98,7 @@ export async function findUser(db: Db, key: TenantKey, userName: string) {
 async function authorizationsOf(db: Db, key: TenantKey, userNames: string[]) {
   const byUser = new Map<string, object[]>();
   if (userNames.length === 0) return byUser;
-  const rows = await db('user_apps').where(key).whereIn('user_name', userNames).orderBy('app_id');
+  const rows: UserAppRow[] = await db('user_apps').where(key).whereIn('user_name', userNames).orderBy('app_id');
   for (const r of rows) {
     const list = byUser.get(r.user_name) ?? [];
     list.push({ appId: r.app_id, role: r.role, enabled: bool(r.enabled), state: r.state, authorized: r.state === 'authorized' && bool(r.enabled), syncedAt: r.source_ts });
@@ -122,7 +107,7 @@ async function authorizationsOf(db: Db, key: TenantKey, userNames: string[]) {
   return byUser;
 }
 
-function userView(r: Record<string, unknown>, apps: object[]) {
+function userView(r: UserRow, apps: object[]) {
   return {
     userName: r.user_name,
     name: r.name,

@@ -20,7 +20,7 @@ export function syncStamp(ts: string, testFlag: boolean, deleted?: boolean) {
 
 /** The marketplace time stored on the row with this key, if any. */
 export async function storedTime(trx: Trx, table: string, key: Record<string, string>): Promise<string | undefined> {
-  const row = await trx(table).where(key).first('source_ts');
+  const row: { source_ts: string } | undefined = await trx(table).where(key).first('source_ts');
   return row?.source_ts;
 }
 

@@ -3,6 +3,7 @@ import type { Trx } from '../store/db.js';
 import { guarded, type MarketplaceAction } from '../marketplace/action.js';
 import { syncResult } from './syncResult.js';
 import { lockClause, runStatement } from '../store/statements.js';
+import type { TenantRow } from '../store/rows.js';
 
 /**
  * A tenant's deletion is a tombstone for everything under it: its apps (and their secrets), users,
@@ -56,7 +57,7 @@ interface ChildBody {
 export function unlessTenantDeleted(actions: Record<string, MarketplaceAction>): Record<string, MarketplaceAction> {
   return guarded<ChildBody>(actions, async (trx, body) => {
     const sql = `SELECT deleted_ts FROM tenants WHERE instance_id = ? AND tenant_id = ?${lockClause(trx, 'share')}`;
-    const [tenant] = (await runStatement<{ deleted_ts: string | null }>(trx, sql, [body.instanceId, body.tenantId])).rows;
+    const [tenant] = (await runStatement<Pick<TenantRow, 'deleted_ts'>>(trx, sql, [body.instanceId, body.tenantId])).rows;
     const deletedAt = tenant?.deleted_ts;
     if (!deletedAt || (body.currentSyncTime ?? body.timeStamp) > deletedAt) return undefined;
     return { ...syncResult(body, { tenantDeletedAt: deletedAt, note: 'the tenant was deleted after this call; nothing changed' }), outcome: 'stale' };

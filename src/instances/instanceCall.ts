@@ -1,7 +1,8 @@
 import type { Trx } from '../store/db.js';
 import type { CallResult } from '../marketplace/action.js';
 import { MarketplaceError, ResultCode } from '../marketplace/resultCodes.js';
-import { lockedInstance, type InstanceRow } from './store.js';
+import { lockedInstance } from './store.js';
+import type { InstanceRow } from '../store/rows.js';
 
 /** What every lifecycle call is about. */
 export interface InstanceCall {

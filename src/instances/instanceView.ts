@@ -1,6 +1,7 @@
 import { bool, type Db } from '../store/db.js';
 import { listTenants } from '../directory/queries.js';
-import { statusOf, type InstanceRow } from './store.js';
+import { statusOf } from './store.js';
+import type { InstanceOrderRow, InstanceRow } from '../store/rows.js';
 
 /** "yyyyMMddHHmmssSSS" (UTC) as ISO 8601. */
 const isoOf = (time: string | null) => time?.replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/, '$1-$2-$3T$4:$5:$6.$7Z') ?? null;
@@ -10,7 +11,7 @@ export async function instanceView(db: Db, instanceId: string) {
   const row: InstanceRow | undefined = await db('instances').where({ instance_id: instanceId }).first();
   const tenants = await listTenants(db, { page: 1, pageSize: 1000 }, instanceId);
   if (!row && tenants.total === 0) return undefined;
-  const orders = await db('instance_orders').where({ instance_id: instanceId }).orderBy('id');
+  const orders: InstanceOrderRow[] = await db('instance_orders').where({ instance_id: instanceId }).orderBy('id');
   return {
     instanceId,
     status: statusOf(row),

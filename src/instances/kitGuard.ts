@@ -4,6 +4,7 @@ import { syncResult } from '../directory/syncResult.js';
 import { lockedInstance } from './store.js';
 import { lockClause, runStatement } from '../store/statements.js';
 import { debugOnRealData } from './instanceCall.js';
+import type { TenantRow } from '../store/rows.js';
 
 interface KitBody {
   instanceId: string;
@@ -33,6 +34,6 @@ export function kitGuard(actions: Record<string, MarketplaceAction>): Record<str
 
 async function realTenant(trx: Trx, body: KitBody): Promise<boolean> {
   const sql = `SELECT test_flag FROM tenants WHERE instance_id = ? AND tenant_id = ?${lockClause(trx, 'share')}`;
-  const [row] = (await runStatement<{ test_flag: number }>(trx, sql, [body.instanceId, body.tenantId])).rows;
+  const [row] = (await runStatement<Pick<TenantRow, 'test_flag'>>(trx, sql, [body.instanceId, body.tenantId])).rows;
   return row !== undefined && !row.test_flag;
 }

@@ -3,6 +3,7 @@ import type { Trx } from '../store/db.js';
 import type { CallResult } from '../marketplace/action.js';
 import type { NewInstanceBody } from '../marketplace/basicSchemas.js';
 import { insertOnce, recordOrder } from './store.js';
+import type { InstanceRow } from '../store/rows.js';
 
 /**
  * newInstance (spec §7.1): one instance per orderId + orderLineId, named by the businessId of the
@@ -29,6 +30,6 @@ export async function newInstance(trx: Trx, body: NewInstanceBody): Promise<Call
 }
 
 /** A locking read sees the twin's committed row even where this transaction's snapshot predates it (MySQL). */
-function orderInstance(trx: Trx, order: { order_id: string; order_line_id: string }): Promise<{ instance_id: string; status: string } | undefined> {
+function orderInstance(trx: Trx, order: { order_id: string; order_line_id: string }): Promise<Pick<InstanceRow, 'instance_id' | 'status'> | undefined> {
   return trx('instances').where(order).forShare().first('instance_id', 'status');
 }

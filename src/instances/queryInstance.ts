@@ -3,7 +3,8 @@ import type { CallResult } from '../marketplace/action.js';
 import type { QueryInstanceBody } from '../marketplace/basicSchemas.js';
 import type { AppInfoOf } from './appInfo.js';
 import { instanceNotFound } from './instanceCall.js';
-import { statusOf, type InstanceRow } from './store.js';
+import { statusOf } from './store.js';
+import type { InstanceRow } from '../store/rows.js';
 
 /**
  * queryInstance (spec §7.2): appInfo for each listed instance that exists (released ones do not);

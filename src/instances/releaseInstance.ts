@@ -3,7 +3,8 @@ import type { CallResult } from '../marketplace/action.js';
 import type { ReleaseInstanceBody } from '../marketplace/basicSchemas.js';
 import type { DirectoryChange } from '../store/changes.js';
 import { debugNoop, debugOnRealData, resultFor, unchanged } from './instanceCall.js';
-import { lockedInstance, recordOrder, type InstanceRow } from './store.js';
+import { lockedInstance, recordOrder } from './store.js';
+import type { InstanceRow } from '../store/rows.js';
 
 /** Everything the kit calls stored under an instance, children first. */
 const DIRECTORY_TABLES = ['user_apps', 'users', 'departments', 'apps', 'tenants'] as const;

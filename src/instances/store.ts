@@ -1,22 +1,9 @@
 import { dialectOf, type Db, type Trx } from '../store/db.js';
 import { lockClause, runStatement } from '../store/statements.js';
 import type { InstanceStatus } from '../store/changes.js';
+import type { InstanceRow } from '../store/rows.js';
 
 export type { InstanceStatus };
-
-export interface InstanceRow {
-  instance_id: string;
-  status: InstanceStatus;
-  order_id: string | null;
-  order_line_id: string | null;
-  product_id: string | null;
-  expire_time: string | null;
-  test_flag: number | boolean;
-  /** When an UNFREEZE last arrived (epoch ms), applied or not: a FREEZE sent before it may still be retried. */
-  unfrozen_at: number | string | null;
-  created_at: number;
-  updated_at: number;
-}
 
 /**
  * An instanceId with no row counts as active: the kit calls may come before any newInstance (the

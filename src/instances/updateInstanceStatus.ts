@@ -3,7 +3,7 @@ import type { CallResult } from '../marketplace/action.js';
 import type { UpdateInstanceStatusBody } from '../marketplace/basicSchemas.js';
 import { utcInstant } from '../marketplace/validation.js';
 import { liveInstance, resultFor, unchanged } from './instanceCall.js';
-import type { InstanceRow } from './store.js';
+import type { InstanceRow } from '../store/rows.js';
 
 const STATUS_OF = { FREEZE: 'frozen', UNFREEZE: 'active' } as const;
 

@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../store/db.js';
+import type { UserAppRow, UserRow } from '../store/rows.js';
 import { instanceStatuses } from '../instances/store.js';
 import { SsoRefusal } from './refusal.js';
 import { findSyncedApp, type AppKey } from './syncedApps.js';
@@ -30,7 +31,7 @@ export async function assertMayLogin(trx: Trx, app: AppKey, userName: string): P
   }
   await assertInstanceActive(trx, app, true);
   const who = { ...app, userName };
-  const row = await trx('user_apps')
+  const row: Pick<UserAppRow, 'role' | 'enabled' | 'state'> | undefined = await trx('user_apps')
     .where({ instance_id: app.instanceId, tenant_id: app.tenantId, app_id: app.appId, user_name: userName })
     .forShare()
     .first('role', 'enabled', 'state');
@@ -43,6 +44,6 @@ export async function assertMayLogin(trx: Trx, app: AppKey, userName: string): P
   if (!(row.enabled === 1 || row.enabled === true)) {
     throw new SsoRefusal('user_disabled', `user ${userName} is disabled (enable "false") for app ${app.appId}`, who);
   }
-  const profile = await trx('users').where({ instance_id: app.instanceId, tenant_id: app.tenantId, user_name: userName }).first('name', 'org_code');
+  const profile: Pick<UserRow, 'name' | 'org_code'> | undefined = await trx('users').where({ instance_id: app.instanceId, tenant_id: app.tenantId, user_name: userName }).first('name', 'org_code');
   return { role: row.role, name: profile?.name ?? null, orgCode: profile?.org_code ?? null };
 }

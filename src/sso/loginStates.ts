@@ -1,6 +1,7 @@
 import { calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-client';
 import type { Runtime } from '../runtime.js';
 import type { Db } from '../store/db.js';
+import type { LoginStateRow } from '../store/rows.js';
 import { inTransaction } from '../store/db.js';
 import { randomSecret, sha256 } from './sessions.js';
 import type { AppKey } from './syncedApps.js';
@@ -61,7 +62,7 @@ async function dropOldestBeyondCap(db: Db, tenantId: string): Promise<void> {
 export async function consumeLoginState(rt: Runtime, state: string): Promise<PendingLogin | undefined> {
   const stateHash = sha256(state);
   return inTransaction(rt.db, async (trx) => {
-    const row = await trx('sso_login_states').where('state_hash', stateHash).forUpdate().first();
+    const row: LoginStateRow | undefined = await trx('sso_login_states').where('state_hash', stateHash).forUpdate().first();
     if (!row) return undefined;
     await trx('sso_login_states').where('state_hash', stateHash).delete();
     if (Number(row.expires_at) <= Date.now()) return undefined;

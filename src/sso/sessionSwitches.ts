@@ -1,5 +1,6 @@
 import type { Runtime } from '../runtime.js';
 import { inTransaction, type Db, type Trx } from '../store/db.js';
+import type { SessionSwitchRow } from '../store/rows.js';
 import { randomSecret, sha256 } from './sessions.js';
 import type { Candidate } from './signIn.js';
 
@@ -48,7 +49,7 @@ export async function createSwitch(trx: Trx, rt: Runtime, s: PendingSwitch): Pro
 export async function consumeSwitch(rt: Runtime, token: string, sessionHash: string | undefined): Promise<PendingSwitch | undefined> {
   const tokenHash = sha256(token);
   return inTransaction(rt.db, async (trx) => {
-    const row = await trx('sso_session_switches').where('token_hash', tokenHash).forUpdate().first();
+    const row: SessionSwitchRow | undefined = await trx('sso_session_switches').where('token_hash', tokenHash).forUpdate().first();
     if (!row) return undefined;
     await trx('sso_session_switches').where('token_hash', tokenHash).delete();
     if (Number(row.expires_at) <= Date.now() || row.session_hash !== sessionHash) return undefined;

@@ -4,6 +4,7 @@ import type { SecretBox } from '../store/secretBox.js';
 import type { Knex } from 'knex';
 import { IN_LIST_CHUNK, inTransaction, type Db, type Trx } from '../store/db.js';
 import type { AppKey } from './syncedApps.js';
+import type { SessionEndRow, SessionRow } from '../store/rows.js';
 
 /**
  * Server-side sessions (any replica serves any request). The browser holds a random id; the table
@@ -51,29 +52,6 @@ export interface NewSession {
   tokens: IssuedTokens;
   /** When the IdP issued the tokens, if before the session is stored (a confirmed account switch). */
   tokensIssuedAt?: number;
-}
-
-/** A row of sso_sessions as the drivers return it (MySQL's BIGINT columns may come back as strings). */
-interface SessionRow {
-  id_hash: string;
-  instance_id: string;
-  tenant_id: string;
-  app_id: string;
-  user_name: string;
-  name: string | null;
-  role: string | null;
-  org_code: string | null;
-  access_token: string;
-  refresh_token: string | null;
-  access_expires_at: number | string;
-  refresh_expires_at: number | string | null;
-  created_at: number | string;
-  last_seen_at: number | string;
-  expires_at: number | string;
-  version: number | string;
-  renew_owner: string | null;
-  renew_lease_until: number | string | null;
-  renew_failures: number | string;
 }
 
 const sealContext = (idHash: string, which: 'access' | 'refresh') => `ssoSession:${idHash}:${which}`;
@@ -129,7 +107,7 @@ export async function readSession(db: Db | Trx, idHash: string): Promise<Session
 }
 
 export async function readSessions(db: Db | Trx, idHashes: string[]): Promise<SessionRecord[]> {
-  const rows = await db('sso_sessions as s')
+  const rows: StoredSession[] = await db('sso_sessions as s')
     .leftJoin('user_apps as ua', function () {
       this.on('ua.instance_id', 's.instance_id').andOn('ua.tenant_id', 's.tenant_id').andOn('ua.app_id', 's.app_id').andOn('ua.user_name', 's.user_name');
     })
@@ -154,7 +132,10 @@ export async function readSessions(db: Db | Trx, idHashes: string[]): Promise<Se
   return rows.map(toRecord);
 }
 
-function toRecord(r: Omit<SessionRow, 'access_token' | 'refresh_token' | 'renew_owner' | 'renew_failures'>): SessionRecord {
+/** A session as readSessions selects it: the role the directory gives the user now, no tokens. */
+type StoredSession = Omit<SessionRow, 'access_token' | 'refresh_token' | 'renew_owner' | 'renew_failures'>;
+
+function toRecord(r: StoredSession): SessionRecord {
   const num = (v: unknown) => (v == null ? null : Number(v));
   return {
     idHash: r.id_hash,
@@ -232,7 +213,7 @@ const ENDS_PER_STATEMENT = 500;
  */
 async function endSessions(db: Db | Trx, scope: Scope, cause: SessionEndCause, now: number): Promise<number> {
   if (!db.isTransaction) return inTransaction(db as Db, (trx) => endSessions(trx, scope, cause, now));
-  const ending: { id_hash: string; instance_id: string; tenant_id: string; app_id: string; expires_at: unknown }[] = await scope(db('sso_sessions'))
+  const ending: Pick<SessionRow, 'id_hash' | 'instance_id' | 'tenant_id' | 'app_id' | 'expires_at'>[] = await scope(db('sso_sessions'))
     .forUpdate()
     .select('id_hash', 'instance_id', 'tenant_id', 'app_id', 'expires_at');
   if (ending.length === 0) return 0;
@@ -358,7 +339,8 @@ export async function sessionsDueForRenewal(db: Db, due: { dueBefore: number; ac
 
 /** Why the session with this id ended, while its cookie may still be around. */
 export async function sessionEnding(db: Db | Trx, idHash: string): Promise<SessionEnding | undefined> {
-  const row = await db('sso_session_ends').where('id_hash', idHash).first('cause', 'ended_at', 'instance_id', 'tenant_id', 'app_id');
+  // Only endSessions writes these rows, each with a SessionEndCause.
+  const row: (Pick<SessionEndRow, 'ended_at' | 'instance_id' | 'tenant_id' | 'app_id'> & { cause: SessionEndCause }) | undefined = await db('sso_session_ends').where('id_hash', idHash).first('cause', 'ended_at', 'instance_id', 'tenant_id', 'app_id');
   return row && { cause: row.cause, endedAt: Number(row.ended_at), instanceId: row.instance_id, tenantId: row.tenant_id, appId: row.app_id };
 }
 

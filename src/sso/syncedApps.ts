@@ -1,4 +1,9 @@
 import type { Db, Trx } from '../store/db.js';
+import type { AppRow, TenantRow } from '../store/rows.js';
+
+/** An app joined with its tenant, as findSyncedApps selects it: only apps with a client id and secret. */
+type SyncedAppRow = Pick<AppRow, 'instance_id' | 'tenant_id' | 'app_id'> &
+  Pick<TenantRow, 'domain_name'> & { client_id: string; client_secret: string; app_ts: string; tenant_ts: string };
 
 /** (instance, tenant, app): what a login and a session belong to. */
 export interface AppKey {
@@ -37,7 +42,7 @@ export async function findSyncedApps(db: Db | Trx, filter: AppFilter, lock = fal
   if (filter.appId !== undefined) q.andWhere('apps.app_id', filter.appId);
   // A login holds these rows shared, so a concurrent delete waits for it and then ends its session.
   if (lock) q.forShare();
-  const rows = await q
+  const rows: SyncedAppRow[] = await q
     .orderBy([{ column: 'apps.tenant_id' }, { column: 'apps.instance_id' }, { column: 'apps.app_id' }])
     .select(
       'apps.instance_id',
@@ -66,6 +71,6 @@ export async function findSyncedApp(db: Db | Trx, key: AppKey, lock = false): Pr
 
 /** The enterprise's name as the marketplace synced it (tenantSync `name`), for the pages a person sees. */
 export async function enterpriseName(db: Db | Trx, key: Pick<AppKey, 'instanceId' | 'tenantId'>): Promise<string | undefined> {
-  const row = await db('tenants').where({ instance_id: key.instanceId, tenant_id: key.tenantId }).first('name');
+  const row: Pick<TenantRow, 'name'> | undefined = await db('tenants').where({ instance_id: key.instanceId, tenant_id: key.tenantId }).first('name');
   return row?.name || undefined;
 }

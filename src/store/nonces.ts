@@ -1,5 +1,6 @@
 import type { Db, Trx } from './db.js';
 import { lockClause, runStatement } from './statements.js';
+import type { NonceRow } from './rows.js';
 
 /** A spent nonce: the request that spent it (a hash of its bytes and credentials) and what that request was answered. */
 export interface SpentNonce {
@@ -53,7 +54,7 @@ export type NonceUse = { spent: false } | { spent: true; answer?: StoredAnswer }
  */
 export async function nonceUse(db: Db | Trx, n: SpentNonce, locked = false): Promise<NonceUse> {
   const sql = `SELECT request_hash, answer FROM nonces WHERE scope = ? AND nonce = ?${locked ? lockClause(db, 'share') : ''}`;
-  const [row] = (await runStatement<{ request_hash: string | null; answer: string | null }>(db, sql, [n.scope, n.nonce])).rows;
+  const [row] = (await runStatement<Pick<NonceRow, 'request_hash' | 'answer'>>(db, sql, [n.scope, n.nonce])).rows;
   if (!row) return { spent: false };
   if (row.request_hash !== n.requestHash || row.answer === null) return { spent: true };
   return { spent: true, answer: JSON.parse(row.answer) as StoredAnswer };
