@@ -51,14 +51,15 @@ describe.each(stores)('SSO when things go wrong on %s', (store) => {
     try {
       let started = Date.now();
       const first = await w.session(browser);
-      // At most the wait (here SSO_HTTP_TIMEOUT_SECONDS, 1 s), not the IdP's silence.
-      expect(Date.now() - started).toBeLessThan(1_900);
+      // At most the wait (here SSO_HTTP_TIMEOUT_SECONDS, 1 s), not the IdP's silence (bounds loose for a busy machine).
+      expect(Date.now() - started).toBeLessThan(3_000);
       expect(first).toMatchObject({ status: 200, body: { renewalPending: true, user: { userName: 'lisi' } } });
       await new Promise((r) => setTimeout(r, 300)); // the renewal times out at 1 s: the circuit opens
       const asked = w.idp.events.tokenRequests;
       started = Date.now();
       for (let i = 0; i < 5; i++) expect((await w.session(browser)).body).toMatchObject({ renewalPending: true });
-      expect(Date.now() - started).toBeLessThan(1_000);
+      // Each waiting out the timeout again would take 5 s.
+      expect(Date.now() - started).toBeLessThan(2_500);
       expect(w.idp.events.tokenRequests).toBe(asked);
       expect((await renewDueSessions(w.s.rt)).paused).toBeGreaterThanOrEqual(1);
       expect(w.idp.events.tokenRequests).toBe(asked);
