@@ -1,4 +1,5 @@
 import { MarketplaceError, ResultCode } from '../marketplace/resultCodes.js';
+import { storeNotAnswering } from '../store/db.js';
 
 /**
  * The time a marketplace call may take. The marketplace gives up after about 20 s and then treats
@@ -6,21 +7,15 @@ import { MarketplaceError, ResultCode } from '../marketplace/resultCodes.js';
  * does not answer, tells it the truth. Work that goes on past the deadline must not commit: see
  * `assertBefore`, checked just before the commit.
  */
-const UNREACHABLE = new Set(['SQLITE_BUSY', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT']);
-
 /** The call's answer: the store did not answer in time (or, SQLite, stayed locked by another process). */
 export class StoreStalled extends MarketplaceError {
   constructor() {
     super(ResultCode.internalError, 'the database did not answer in time; nothing was changed, please retry');
   }
 
-  /**
-   * Also the store's own ways of saying so: no connection to MySQL (or none free in time), or
-   * SQLite "busy" (its driver waited for the lock synchronously, so no timer could run).
-   */
+  /** Also the store's own ways of saying so (on SQLite "busy": its driver waited synchronously, so no timer could run). */
   static is(err: unknown): boolean {
-    const e = err as { code?: unknown; name?: unknown } | undefined;
-    return err instanceof StoreStalled || e?.name === 'KnexTimeoutError' || (typeof e?.code === 'string' && UNREACHABLE.has(e.code));
+    return err instanceof StoreStalled || storeNotAnswering(err);
   }
 }
 

@@ -15,7 +15,7 @@ import { sessionEnd, sessionEnding, sessionView, sha256, type SessionRecord } fr
 import { answerSwitch } from '../sso/switch.js';
 import { SsoRefusal } from '../sso/refusal.js';
 import { auditRefusal, supportReference } from '../sso/audit.js';
-import { logOut, logoutToken } from '../sso/logout.js';
+import { logOut } from '../sso/logout.js';
 import { readForm, readJsonObject } from './body.js';
 import { accountPageFor, endedSessionJson, logoutPage, refusalJson, refusalPage, signedOutPage, signingOutPage, switchJson, switchPage } from './ssoPages.js';
 import { describe } from '../log.js';
@@ -146,16 +146,10 @@ export function ssoRouter(rt: Runtime): Router {
     refusing('logout', async (ctx) => {
       assertNotCrossSite(config, ctx.get('origin'), ctx.get('sec-fetch-site'), 'this sign-out');
       const id = ctx.cookies.get(config.ssoCookieName);
-      // Our sign-out pages post a token only their own session's page can hold; a caller without a
-      // form (the application's script on our site) is covered by the same-site check above.
+      // A caller without a form (the application's script on our site) is covered by the same-site check above.
       const fromOurForm = Boolean(ctx.is('application/x-www-form-urlencoded'));
-      if (fromOurForm) {
-        const form = parseInput(logoutForm, Object.fromEntries(await readForm(ctx, FORM_LIMIT_BYTES)));
-        if (id && form.token !== logoutToken(id) && (await currentSession(rt, id))) {
-          throw new SsoRefusal('logout_invalid', 'the sign-out form was not rendered for this session (stale page or a forged form); nothing was changed');
-        }
-      }
-      const logoutUrl = await logOut(rt, id);
+      const form = fromOurForm ? parseInput(logoutForm, Object.fromEntries(await readForm(ctx, FORM_LIMIT_BYTES))) : undefined;
+      const logoutUrl = await logOut(rt, id, form?.token);
       ctx.append('Set-Cookie', cookie(config.ssoCookieName, '', 0));
       ctx.set('Cache-Control', 'no-store');
       if (wantsJson(ctx)) {

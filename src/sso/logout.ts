@@ -17,13 +17,18 @@ export function logoutToken(sessionId: string): string {
 /**
  * POST /sso/logout (spec §6.3.5): ends our session, then sends the browser through the tenant's
  * IdP logout (`redirect_url` = the landing page) so the IdP's session ends too. Returns that URL;
- * without a session (or a usable IdP) straight to the landing page.
+ * without a session (or a usable IdP) straight to the landing page. `formToken`: what our sign-out
+ * form carried, when the request came from one.
  */
-export async function logOut(rt: Runtime, sessionId: string | undefined): Promise<string> {
+export async function logOut(rt: Runtime, sessionId: string | undefined, formToken?: string): Promise<string> {
   const startedAt = Date.now();
   const landing = logoutLanding(rt.config);
   const rec = sessionId ? await readSession(rt.db, sha256(sessionId)) : undefined;
   if (!rec) return landing;
+  // Our sign-out pages post a token only a page rendered for this session can hold.
+  if (formToken !== undefined && formToken !== logoutToken(sessionId!)) {
+    throw new SsoRefusal('logout_invalid', 'the sign-out form was not rendered for this session (stale page or a forged form); nothing was changed');
+  }
   if (await endSession(rt.db, rec.idHash, 'logged_out')) ssoState(rt).sessionEnds.ended('logout');
   await auditLogin(rt.db, 'logout', rec, startedAt);
   const app = await findSyncedApp(rt.db, rec);

@@ -35,7 +35,7 @@ async function renewedSoon(rt: Runtime, rec: SessionRecord): Promise<SessionReco
   const wait = Math.min(RENEWAL_WAIT_MS, rt.config.ssoHttpTimeoutSeconds * 1000);
   const renewal = afterRenewal(rt, rec, Date.now() + wait);
   const outcome = await Promise.race([renewal, sleep(wait, LATE, { ref: false })]);
-  if (outcome !== LATE) return outcome && (outcome.accessExpiresAt <= Date.now() ? asItIs(outcome) : outcome);
+  if (outcome !== LATE) return outcome && asItIs(outcome);
   renewal.catch((err) => rt.log.error({ err: describe(err) }, 'sso renewal failed'));
   return asItIs(rec);
 }

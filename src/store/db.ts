@@ -162,3 +162,18 @@ export async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>, o
     }
   }
 }
+
+/**
+ * The store's ways of saying it is not there (yet, or for now): MySQL starting, restarting, out of
+ * reach or out of connections, a pool with none free in time, SQLite locked by another process.
+ * Start-up waits these out; a marketplace call answers them with "retry".
+ */
+const NOT_ANSWERING = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'SQLITE_BUSY',
+]);
+
+export function storeNotAnswering(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown } | undefined;
+  return e?.name === 'KnexTimeoutError' || (typeof e?.code === 'string' && NOT_ANSWERING.has(e.code));
+}

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Db } from './db.js';
+import { storeNotAnswering, type Db } from './db.js';
 import type { Logger } from '../log.js';
 import { StartupError } from '../config/index.js';
 import { describe } from '../log.js';
@@ -12,12 +12,6 @@ export interface StartupWait {
   waitSeconds: number;
   log: Logger;
 }
-
-/** Not there yet, or not for long: a database starting, restarting or still being created by its platform. */
-const TRANSIENT = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
-]);
 
 /**
  * Waits for the database to answer, then applies pending migrations. Replicas and their database
@@ -44,7 +38,7 @@ async function waitForDatabase(db: Db, { waitSeconds, log }: StartupWait, deadli
       return;
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
-      if (!TRANSIENT.has(code) && (err as Error).name !== 'KnexTimeoutError') throw refusal(err, where);
+      if (!storeNotAnswering(err)) throw refusal(err, where);
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new StartupError(`the database at ${where} did not answer within ${waitSeconds} s (${code || describe(err).message}); STARTUP_WAIT_SECONDS sets how long to wait`);
