@@ -23,18 +23,26 @@ interface Probe {
   headers: Record<string, string>;
   status: number;
   note: string;
+  /** Count other answers instead of failing on them (readiness may say "not now"). */
+  countOthers?: boolean;
+  /** Its own bound, when not WORST_MS. */
+  worstMs?: number;
 }
 
 /** Asks `probe` every POLL_EVERY_MS (one request in flight) until `running()` turns false; answers the latencies. */
-async function poll(origin: string, probe: Probe, running: () => boolean): Promise<number[]> {
+async function poll(origin: string, probe: Probe, running: () => boolean): Promise<{ latencies: number[]; others: number }> {
   const client = new Client(origin);
   const latencies: number[] = [];
+  let others = 0;
   try {
     while (running()) {
       const t0 = performance.now();
       const res = await client.request({ path: probe.path, method: 'GET', headers: probe.headers });
       await res.body.dump();
-      if (res.statusCode !== probe.status) throw new Error(`GET ${probe.path} answered HTTP ${res.statusCode}`);
+      if (res.statusCode !== probe.status) {
+        if (!probe.countOthers) throw new Error(`GET ${probe.path} answered HTTP ${res.statusCode}`);
+        others++;
+      }
       const ms = performance.now() - t0;
       latencies.push(ms);
       await sleep(Math.max(0, POLL_EVERY_MS - ms));
@@ -42,7 +50,7 @@ async function poll(origin: string, probe: Probe, running: () => boolean): Promi
   } finally {
     await client.close();
   }
-  return latencies;
+  return { latencies, others };
 }
 
 function probes(): Probe[] {
@@ -57,6 +65,9 @@ function probes(): Probe[] {
       status: 401,
       note: 'a random session cookie (looked up in the database, answered 401); ',
     },
+    // Readiness writes a row: on SQLite it waits for the one writer, which a full sync holds.
+    // Its bound is the probe's own: an answer within a second, and ready (no answer counted as another).
+    { path: '/readyz', headers: {}, status: 200, note: '', countOthers: true, worstMs: 1000 },
   ];
 }
 
@@ -70,17 +81,18 @@ const liveness: BenchModule = {
       expectSuccess(await kb.kit('tenantSync', fx.tenantSync({ tenantId })));
       const body = JSON.stringify(fx.allOrgSync(departmentTree(n, 'L-'), { tenantId }));
       let running = true;
-      const polls = probes().map(async (probe) => ({ probe, latencies: await poll(kb.url, probe, () => running) }));
+      const polls = probes().map(async (probe) => ({ probe, ...(await poll(kb.url, probe, () => running)) }));
       const sync = await timed(async () => expectSuccess(await kb.kit('allOrgSync', body))).finally(() => (running = false));
-      return (await Promise.all(polls)).map(({ probe, latencies }): BenchRow => {
+      return (await Promise.all(polls)).map(({ probe, latencies, others }): BenchRow => {
         const worst = Math.max(...latencies);
+        const bound = probe.worstMs ?? WORST_MS;
         return {
           scenario: `worst GET ${probe.path} during allOrgSync ${n.toLocaleString('en-US')} depts (first time)`,
           unit: 'ms',
           value: worst,
-          target: `<= ${WORST_MS} ms`,
-          pass: worst <= WORST_MS,
-          note: `${probe.note}${latencies.length} polls, p50 ${percentile(latencies.sort((a, b) => a - b), 50).toFixed(1)} ms; the sync took ${sync.ms.toFixed(0)} ms`,
+          target: `<= ${bound} ms${probe.countOthers ? `, all ${probe.status}` : ''}`,
+          pass: worst <= bound && others === 0,
+          note: `${probe.note}${latencies.length} polls${probe.countOthers ? ` (${others} not ${probe.status})` : ''}, p50 ${percentile(latencies.sort((a, b) => a - b), 50).toFixed(1)} ms; the sync took ${sync.ms.toFixed(0)} ms`,
         };
       });
     } finally {
