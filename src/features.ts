@@ -17,6 +17,8 @@ import { ssoRouter } from './http/ssoRouter.js';
 import { ssoState } from './sso/context.js';
 import { purgeSsoRows, renewDueSessions } from './sso/jobs.js';
 import { revokeSessions } from './sso/revocation.js';
+import { eventsRouter } from './http/eventsRouter.js';
+import { purgeOldEvents } from './store/events.js';
 
 /** What one capability adds to the server. A new capability is one more entry in `features` below. */
 export interface Feature {
@@ -54,6 +56,11 @@ export const features: Feature[] = [
     publicPaths: ({ marketplaceBasePath: base }) => [{ path: base || '/', checks: 'the marketplace signature of the basic interfaces' }],
   },
   { name: 'held full department syncs', routers: [heldSyncRouter] },
+  {
+    name: 'events',
+    routers: [eventsRouter],
+    jobs: [{ name: 'purge-events', schedule: '37 * * * *', run: (rt) => purgeOldEvents(rt.db, rt.config.eventRetentionDays, Date.now(), rt.stopping.signal) }],
+  },
   {
     name: 'store housekeeping',
     jobs: [

@@ -21,6 +21,7 @@ export const GROUPS = {
   keys: 'Keys',
   marketplace: 'Marketplace calls',
   sso: 'Single sign-on',
+  events: 'Events and webhooks',
 } as const;
 
 export interface Setting<S extends z.ZodType = z.ZodType> extends Kind<S> {
@@ -173,6 +174,11 @@ export const SETTINGS = {
   auditRetentionDays: setting({
     variable: 'AUDIT_RETENTION_DAYS', group: 'store', ...integer(1), default: 180,
     description: 'audit records older than this are deleted (hourly, in batches)',
+  }),
+
+  eventRetentionDays: setting({
+    variable: 'EVENT_RETENTION_DAYS', group: 'events', ...integer(1), default: 30,
+    description: 'events older than this are deleted (hourly, in batches); a cursor older than what is kept is answered 410',
   }),
 
   kitAccessKey: setting({

@@ -146,6 +146,25 @@ function isRetryable(err: unknown): boolean {
   return (e?.errno !== undefined && RETRYABLE_MYSQL.has(e.errno)) || e?.code === 'SQLITE_BUSY';
 }
 
+interface CommitHooks {
+  before: (() => Promise<void>)[];
+  after: (() => void)[];
+}
+const commitHooks = new WeakMap<Trx, CommitHooks>();
+
+/**
+ * Work a module must do last in a transaction run by inTransaction (`before`, after everything
+ * else the transaction does: the event outbox takes its sequence numbers there, holding their lock
+ * only until the commit), and what it does once the transaction has committed (`after`). A
+ * transaction that is re-run starts with no hooks: each attempt registers its own.
+ */
+export function onCommit(trx: Trx, hooks: { before?: () => Promise<void>; after?: () => void }): void {
+  const registered = commitHooks.get(trx) ?? { before: [], after: [] };
+  if (hooks.before) registered.before.push(hooks.before);
+  if (hooks.after) registered.after.push(hooks.after);
+  commitHooks.set(trx, registered);
+}
+
 /**
  * One marketplace call = one transaction. InnoDB may pick concurrent duplicate upserts as
  * deadlock victims; the whole call is then re-run, which is safe because every write is an upsert.
@@ -153,13 +172,24 @@ function isRetryable(err: unknown): boolean {
 export async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>, options: { attempts?: number; until?: number } = {}): Promise<T> {
   const { attempts = 6, until = Infinity } = options;
   for (let attempt = 1; ; attempt++) {
+    let after: (() => void)[] = [];
+    let result: T;
     try {
-      return await db.transaction(work);
+      result = await db.transaction(async (trx) => {
+        const value = await work(trx);
+        const hooks = commitHooks.get(trx);
+        for (const hook of hooks?.before ?? []) await hook();
+        after = hooks?.after ?? [];
+        return value;
+      });
     } catch (err) {
       // No new attempt once the caller's answer is due: nobody waits for it any more.
       if (attempt >= attempts || !isRetryable(err) || Date.now() >= until) throw err;
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      continue;
     }
+    for (const hook of after) hook();
+    return result;
   }
 }
 
