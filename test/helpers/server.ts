@@ -29,8 +29,8 @@ export interface TestServer extends RunningServer {
   kit(call: string, body: unknown, opts?: SignOptions): Promise<MarketplaceAnswer>;
   /** POST a basic (lifecycle) call signed in the query string. */
   basic(body: unknown, opts?: SignOptions): Promise<MarketplaceAnswer>;
-  /** Call the bearer API (GET unless told) with the token. */
-  api(path: string, token?: string, method?: string): Promise<{ status: number; body: any }>;
+  /** Call the bearer API (GET unless told) with the token; a body is sent as JSON. */
+  api(path: string, token?: string, method?: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -90,8 +90,10 @@ export async function startTestServer(store: Store, env: Record<string, string> 
       const q = new URLSearchParams({ signature, timestamp, nonce: n });
       return post(`${base}?${q}`, raw, { 'content-type': opts.contentType ?? 'application/json;charset=utf8', ...opts.headers });
     },
-    async api(path, token = TEST_KEYS.apiToken, method = 'GET') {
-      const res = await fetch(`${running.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    async api(path, token = TEST_KEYS.apiToken, method = 'GET', body?: unknown) {
+      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(`${running.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
       return { status: res.status, body: await res.json().catch(() => undefined) };
     },
     async stop() {
