@@ -31,6 +31,18 @@ const DEVELOPMENT_KEYS: DevelopmentKey[] = FIELDS.flatMap((field) => {
   return s.generate ? [{ field, variable: s.variable, bannerVariable: s.fileVariable ?? s.variable, generate: s.generate, display: s.display }] : [];
 });
 
+/**
+ * An empty variable is an empty value where the setting is text that may be empty
+ * (`MARKETPLACE_BASE_PATH=`, `INSTANCE_MEMO=`); for any other (a number, a flag, a key) it is unset.
+ */
+const takesEmpty = (s: Setting) => typeof s.default === 'string' && s.schema.safeParse('').success;
+
+/**
+ * Only `development` and `test` make keys of their own; any other NODE_ENV (staging, prod…) is run
+ * as production, so a misspelt value cannot start a public server on generated keys.
+ */
+export const isDevelopment = (nodeEnv: string) => nodeEnv === 'development' || nodeEnv === 'test';
+
 /** A start that cannot go on, said in one line for the operator (no stack trace). */
 export class StartupError extends Error {}
 
@@ -51,16 +63,17 @@ export function loadConfig(env: Env = process.env): Config {
     const s = declared(field);
     const value = env[s.variable];
     const file = s.fileVariable && env[s.fileVariable];
-    if (value !== undefined && value !== '') raw[field] = value;
+    if (value && file) throw new ConfigError(`${s.variable} and ${s.fileVariable} are both set; set one of them`);
+    if (value || (value === '' && takesEmpty(s))) raw[field] = value;
     else if (file) raw[field] = readKeyFile(s.fileVariable!, file);
   }
-  const production = raw.nodeEnv === 'production';
+  const production = !isDevelopment(String(raw.nodeEnv));
   const missing = DEVELOPMENT_KEYS.filter((k) => raw[k.field] === undefined);
   let generatedKeys: GeneratedKey[] = [];
   if (missing.length > 0) {
     if (production) {
       const names = missing.map((k) => variableOf(k.field));
-      throw new ConfigError(`NODE_ENV=production needs ${names.join(', ')}; refusing to start without them`);
+      throw new ConfigError(`NODE_ENV=${String(raw.nodeEnv)} runs as production and needs ${names.join(', ')}; refusing to start without them (only development and test generate keys)`);
     }
     const dev = loadDevelopmentKeys(resolve(String(raw.dataDir)), missing);
     Object.assign(raw, dev.values);
@@ -68,7 +81,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (production && raw.databaseUrl === undefined) {
     // Without it a production server would quietly keep its directory in a local file.
-    throw new ConfigError('NODE_ENV=production needs DATABASE_URL: mysql://user:pass@host:3306/database, or sqlite:///path/to/koobridge.sqlite to choose the embedded SQLite store');
+    throw new ConfigError(`NODE_ENV=${String(raw.nodeEnv)} runs as production and needs DATABASE_URL: mysql://user:pass@host:3306/database, or sqlite:///path/to/koobridge.sqlite to choose the embedded SQLite store`);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -85,7 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (production && !/^https:\/\/[^/]/.test(config.publicUrl)) {
     // Links, redirects and the SSO callback are built from it, never from a request's Host header.
-    throw new ConfigError('NODE_ENV=production needs PUBLIC_URL, the absolute https:// address the marketplace and browsers reach');
+    throw new ConfigError(`NODE_ENV=${config.nodeEnv} runs as production and needs PUBLIC_URL, the absolute https:// address the marketplace and browsers reach`);
   }
   if (!config.publicUrl && config.port !== 0) config.publicUrl = defaultPublicUrl(config.host, config.port);
   return config;

@@ -125,6 +125,15 @@ function isStrongRsaKey(pem: string): boolean {
   }
 }
 
+/** A PEM private key; `\n` escapes (a `.env` file holds a key on one line so) are read as line breaks. */
+const pemKey = () => {
+  const message = 'must be a PKCS#8 PEM RSA private key of at least 3072 bits';
+  return {
+    schema: z.string().transform((pem) => (pem.includes('\\n') ? pem.replaceAll('\\n', '\n') : pem)).refine(isStrongRsaKey, message),
+    accepts: `${mustBe(message)} (line breaks, or \`\\n\` escapes as \`.env\` files hold it)`,
+  };
+};
+
 const hex = (bytes: number) => () => randomBytes(bytes).toString('hex');
 
 /** Keeps each setting's own schema type, so the Config type follows from the declaration. */
@@ -132,11 +141,11 @@ const setting = <S extends z.ZodType>(s: Setting<S>) => s;
 
 export const SETTINGS = {
   nodeEnv: setting({
-    variable: 'NODE_ENV', group: 'server', ...text(), default: 'development',
-    description: '`production` refuses to start without the keys below, `DATABASE_URL` or `PUBLIC_URL`, and names the missing ones',
+    variable: 'NODE_ENV', group: 'server', ...text(64, 1), default: 'development',
+    description: '`development` and `test` generate missing keys (kept under `DATA_DIR`); any other value (`production`, `staging`, `prod`…) is production: it refuses to start without the keys below, `DATABASE_URL` or `PUBLIC_URL`, and names the missing ones',
   }),
   port: setting({ variable: 'PORT', group: 'server', ...integer(0, 65535), default: 3000, description: 'the port to listen on (0: any free one)' }),
-  host: setting({ variable: 'HOST', group: 'server', ...text(), default: '0.0.0.0', description: 'the address to listen on' }),
+  host: setting({ variable: 'HOST', group: 'server', ...text(255, 1), default: '0.0.0.0', description: 'the address to listen on' }),
   // Filled in by loadConfig (or, for an ephemeral port, by startServer): never from a request.
   publicUrl: setting({
     variable: 'PUBLIC_URL', group: 'server',
@@ -149,7 +158,10 @@ export const SETTINGS = {
     variable: 'TRUST_PROXY', group: 'server', ...flag, default: false,
     description: '`true` behind a reverse proxy: `X-Forwarded-Proto`/`-Host`/`-For` are believed (the source address of counted refusals comes from `X-Forwarded-For` then)',
   }),
-  dataDir: setting({ variable: 'DATA_DIR', group: 'server', ...text(), default: 'data', description: 'SQLite file and development keys' }),
+  dataDir: setting({
+    variable: 'DATA_DIR', group: 'server', ...text(4096, 1), default: 'data',
+    description: 'SQLite file and development keys; created mode 0700, its files 0600 (they hold sealed secrets and tokens)',
+  }),
   logLevel: setting({
     variable: 'LOG_LEVEL', group: 'server', ...oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info',
     description: 'pino JSON logs on stdout; bodies and secrets are never logged',
@@ -191,7 +203,7 @@ export const SETTINGS = {
   }),
   rsaPrivateKeyPem: setting({
     variable: 'RSA_PRIVATE_KEY', fileVariable: 'RSA_PRIVATE_KEY_FILE', group: 'keys',
-    ...checked(isStrongRsaKey, 'must be a PKCS#8 PEM RSA private key of at least 3072 bits'),
+    ...pemKey(),
     generate: () => generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     display: (pem) => `public key for the seller centre: ${sellerCentrePublicKey(pem)}`,
     description: 'the file holding the key, or the key itself; its public key goes into the app credential (printed at start as base64 X.509, no PEM lines)',

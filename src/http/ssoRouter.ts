@@ -1,3 +1,4 @@
+import { isDevelopment } from '../config/index.js';
 import type Router from '@koa/router';
 import { exactRouter } from './access.js';
 import type { Context, Middleware } from 'koa';
@@ -43,7 +44,7 @@ const FORM_LIMIT_BYTES = 4096;
 export function ssoRouter(rt: Runtime): Router {
   const { config } = rt;
   const router = exactRouter();
-  const secure = !['development', 'test'].includes(config.nodeEnv);
+  const secure = !isDevelopment(config.nodeEnv);
   const cookie = (name: string, value: string, maxAgeSeconds: number, path = '/') =>
     `${name}=${value}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   const sessionCookie = (id: string, record: SessionRecord) => cookie(config.ssoCookieName, id, Math.floor((record.expiresAt - Date.now()) / 1000));

@@ -53,9 +53,9 @@ describe.each(stores)('a marketplace call against a stalled database on %s', (st
     // When the server answered (its request log line; on SQLite the client in this same process is
     // held up by the driver's synchronous wait too): MySQL at the deadline, 1.5 s; SQLite once its
     // driver gave up waiting for the lock, 5 s (busy_timeout).
-    const answered = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.resultCode === '000005');
+    const answered = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'marketplace call' && l.resultCode === '000005');
     expect(answered).toHaveLength(1);
-    expect(answered[0].ms).toBeLessThan(store === 'mysql' ? 2_500 : 6_000);
+    expect(answered[0].durationMs).toBeLessThan(store === 'mysql' ? 2_500 : 6_000);
     await new Promise((r) => setTimeout(r, 300)); // the stalled transaction gets its answer and rolls back
     expect((await s.rt.db('tenants').where({ tenant_id: TENANT }).first()).name).toBe('before');
     expect(await s.kit('tenantSync', body)).toMatchObject({ resultCode: '000000' });
