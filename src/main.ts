@@ -24,8 +24,8 @@ async function main() {
   const landing = `APP_ORIGIN is not set: after sign-in people land on koobridge's own page ${origin}/sso/account, with no link to the application.`;
   if (!isDevelopment(config.nodeEnv)) {
     // In production stdout is a JSON log stream: the banner is log lines too, its facts as fields.
-    rt.log.info({ store, ...addresses }, `${listening} (store: ${store})`);
     if (!config.appOrigin) rt.log.warn(`${landing} Set APP_ORIGIN to the application's address before going live.`);
+    rt.log.info({ store, ...addresses }, `${listening} (store: ${store})`);
   } else {
     console.log(developmentBanner(config, `${listening} (store: ${store})`, addresses, config.appOrigin ? undefined : landing));
   }
