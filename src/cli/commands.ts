@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/** Adds one command (with its options and action) to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+/** Every command of the CLI; a new command is one file and one entry here. */
+export const commands: RegisterCommand[] = [];
