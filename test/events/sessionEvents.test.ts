@@ -154,6 +154,20 @@ describe.each(stores)('session.revoked events on %s', (store) => {
     await noSecretIn(w, lisi);
   });
 
+  it('signing in as someone else in the same browser (the switch confirmed) ends the earlier session: reason logout', async () => {
+    const zhangsan = await signIn(w, 'zhangsan');
+    const offer = await zhangsan.browser.get(await w.marketplaceCallback('lisi'));
+    expect(offer.status).toBe(200);
+    const token = /name="token" value="([^"]+)"/.exec(await offer.text())![1]!;
+    const start = await cursor(w);
+    const form = new URLSearchParams({ token, action: 'continue' }).toString();
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(w.s.rt.config.publicUrl).origin, 'sec-fetch-site': 'same-origin' };
+    expect((await zhangsan.browser.post('/sso/switch', headers, form)).status).toBe(303);
+    expect((await w.session(zhangsan.browser)).body.user.userName).toBe('lisi');
+    expect(await eventsSince(w, start)).toEqual([revoked(w, zhangsan, 'zhangsan', 'logout')]);
+    await noSecretIn(w, zhangsan);
+  });
+
   it('FREEZE: instance.frozen, then reason frozen for each session of the instance, in the same commit', async () => {
     const zhangsan = await signIn(w, 'zhangsan');
     const start = await cursor(w);
