@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { nonce, type TestServer } from '../helpers/server.js';
 import { TENANT, tenantSync } from '../helpers/fixtures.js';
-import { eventBounds } from '../../src/store/events.js';
+import { eventBounds, type DirectoryEvent } from '../../src/store/events.js';
 import { created, harness, newInstance, refreshInstance, releaseInstance, updateInstanceStatus, upgradeInstance } from '../lifecycle/bodies.js';
 
 const INSTANCE_TYPES = 'instance.created,instance.renewed,instance.upgraded,instance.frozen,instance.unfrozen,instance.released';
@@ -14,7 +14,7 @@ const cursor = async (s: TestServer) => (await eventBounds(s.rt.db)).last;
 async function instanceEvents(s: TestServer, after: number) {
   const { status, body } = await s.api(`/api/v1/events?after=${after}&limit=1000&types=${INSTANCE_TYPES}`);
   expect(status).toBe(200);
-  return body.data as { type: string; instanceId: string; tenantId: string | null; testFlag: boolean; sourceTime: string | null; data: Record<string, unknown> }[];
+  return body.data as DirectoryEvent[];
 }
 
 const view = async (s: TestServer, instanceId: string) => (await s.api(`/api/v1/instances/${instanceId}`)).body;

@@ -2,9 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import * as kit from '../helpers/fixtures.js';
 import { encryptClientSecret } from '../helpers/keys.js';
 import { stores } from '../helpers/stores.js';
-import { eventBounds } from '../../src/store/events.js';
+import { eventBounds, type DirectoryEvent } from '../../src/store/events.js';
 import { openRefreshToken, sha256 } from '../../src/sso/sessions.js';
-import { APP, CLIENT_ID, CLIENT_SECRET, TENANT, startWorld, type World } from '../sso/world.js';
+import { APP, CLIENT_ID, CLIENT_SECRET, SHORT_REFRESH_TOKENS, TENANT, advance, startWorld, worldFor, type World } from '../sso/world.js';
 import type { Browser } from '../sso/browser.js';
 
 const HOUR = 3_600_000;
@@ -40,7 +40,7 @@ const cursor = async (w: World) => (await eventBounds(w.s.rt.db)).last;
 async function eventsSince(w: World, after: number, types = 'session.revoked') {
   const { status, body } = await w.s.api(`/api/v1/events?after=${after}&limit=1000&types=${types}`);
   expect(status).toBe(200);
-  return body.data as { type: string; instanceId: string; tenantId: string; testFlag: boolean; sourceTime: string | null; data: Record<string, unknown> }[];
+  return body.data as DirectoryEvent[];
 }
 
 const revoked = (w: World, who: SignedIn, userName: string, reason: string) =>
@@ -182,8 +182,7 @@ describe.each(stores)('session.revoked events on %s', (store) => {
   it('a session that times out by itself (idle) is not revoked: no event', async () => {
     const lisi = await signIn(w, 'lisi');
     const start = await cursor(w);
-    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
-    vi.setSystemTime(Date.now() + 8 * HOUR + 60_000);
+    advance(8 * HOUR + 60_000);
     expect(await w.session(lisi.browser)).toMatchObject({ status: 401, body: { reason: 'expired' } });
     expect(await eventsSince(w, start)).toEqual([]);
   });
@@ -201,23 +200,24 @@ describe.each(stores)('session.revoked events on %s', (store) => {
 });
 
 describe.each(stores)('session.revoked on a failed renewal on %s', (store) => {
-  let w: World;
-  beforeAll(async () => {
-    // The IdP's refresh tokens last 3 h here; ours assume the documented 30 days.
-    w = await startWorld(store, { env: { SSO_SESSION_ABSOLUTE_HOURS: '720', SSO_SESSION_IDLE_MINUTES: '100000' }, idp: { refreshTokenTtlSeconds: 3 * 3600 } });
-  });
-  afterAll(() => w.stop());
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  const world = worldFor(store, SHORT_REFRESH_TOKENS);
 
   it('the IdP refuses the refresh token: reason expired_refresh, no token in the event', async () => {
+    const w = world();
     const zhangsan = await signIn(w, 'zhangsan');
     const start = await cursor(w);
-    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
-    vi.setSystemTime(Date.now() + 3 * HOUR + 60_000);
+    advance(3 * HOUR + 60_000);
     expect(await w.session(zhangsan.browser)).toMatchObject({ status: 401, body: { reason: 'idp_refused' } });
     expect(await eventsSince(w, start)).toEqual([revoked(w, zhangsan, 'zhangsan', 'expired_refresh')]);
     await noSecretIn(w, zhangsan);
+  });
+
+  it("the refresh token's 30 days run out: the session ends by time alone, no event", async () => {
+    const w = world();
+    const lisi = await signIn(w, 'lisi');
+    const start = await cursor(w);
+    advance(30 * 24 * HOUR + 60_000);
+    expect(await w.session(lisi.browser)).toMatchObject({ status: 401, body: { reason: 'expired' } });
+    expect(await eventsSince(w, start)).toEqual([]);
   });
 });
