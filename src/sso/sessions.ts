@@ -287,7 +287,7 @@ async function revokedEvents(trx: Trx, rows: EndingRow[], reason: RevokeReason, 
 
 /**
  * The test flag of each session's tenant, for ends no marketplace call caused (a sign-out, a
- * renewal, a new sign-in): those end one session, so one read per tenant is one read.
+ * renewal, a new sign-in). Those end one session at a time, so a read per tenant is one read.
  */
 async function tenantTestFlags(trx: Trx, rows: EndingRow[]): Promise<(r: EndingRow) => boolean> {
   const key = (r: EndingRow) => JSON.stringify([r.instance_id, r.tenant_id]);
