@@ -36,7 +36,7 @@ export async function authSync(trx: Trx, body: AuthSyncBody): Promise<SyncResult
 
   const revoked = current.filter((u) => state !== 'authorized' || !u.enable).map((u) => u.userName);
   if (revoked.length > 0) {
-    result.changes.push({ type: 'usersRevoked', instanceId: body.instanceId, tenantId: body.tenantId, appId: body.appId, userNames: revoked });
+    result.changes.push({ type: 'usersRevoked', instanceId: body.instanceId, tenantId: body.tenantId, appId: body.appId, userNames: revoked, deleted: body.flag === 0 });
   }
   return result;
 }

@@ -103,7 +103,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
         // One commit per call: the nonce is spent together with what the call wrote and its answer.
         if (!(await claimNonce(trx, spent, SUCCESS))) return { reply: await replayed(trx, audit, (await earlierAnswer(trx, spec, spent, true)) ?? alreadyUsed(spec)) };
         const r = await action.execute(trx, input, { sentAt: credentials.sentAt });
-        await rt.changes.applyInTransaction(trx, r.changes);
+        await rt.changes.applyInTransaction(trx, r.changes, r);
         await writeAudit(trx, withResult(audit, r));
         // Most calls succeed; a held full sync commits its hold and still answers a failure code.
         const { resultCode, message } = r.answer ?? { resultCode: ResultCode.success, message: 'Success' };

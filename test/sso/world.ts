@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TEST_KEYS, encryptClientSecret } from '../helpers/keys.js';
 import * as kit from '../helpers/fixtures.js';
@@ -42,6 +42,34 @@ export interface WorldOptions {
   idp?: { refreshTokenTtlSeconds?: number };
   /** Sync the directory under an instance created by the basic newInstance call (else the fixtures' INSTANCE, no row). */
   newInstance?: boolean;
+}
+
+/** The IdP's refresh tokens last 3 h (ours assume the documented 30 days); no other end comes first. */
+export const SHORT_REFRESH_TOKENS: WorldOptions = {
+  env: { SSO_SESSION_ABSOLUTE_HOURS: '720', SSO_SESSION_IDLE_MINUTES: '100000' },
+  idp: { refreshTokenTtlSeconds: 3 * 3600 },
+};
+
+/** Moves this process's clock (ours and the IdP's) forward; timers stay real. Undo with vi.useRealTimers(). */
+export function advance(ms: number) {
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  vi.setSystemTime(Date.now() + ms);
+}
+
+/**
+ * A world for the describe block this is called in: started before its tests, stopped after them,
+ * the real clock back after each test (see advance). Returns the world once started.
+ */
+export function worldFor(store: Store, options: WorldOptions = {}): () => World {
+  let w: World | undefined;
+  beforeAll(async () => {
+    w = await startWorld(store, options);
+  });
+  afterAll(() => w?.stop());
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  return () => w!;
 }
 
 export async function startWorld(store: Store, options: WorldOptions = {}): Promise<World> {
