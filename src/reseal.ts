@@ -1,5 +1,4 @@
-import { reportStartupFailure, loadConfig } from './config/index.js';
-import { createRuntime } from './runtime.js';
+import { runCommand } from './command.js';
 import { sealedColumns } from './features.js';
 import { resealColumn } from './store/reseal.js';
 
@@ -15,17 +14,8 @@ if (!Number.isInteger(batchSize) || batchSize < 1) {
   console.error('koobridge reseal: --batch must be a whole number, at least 1');
   process.exit(1);
 }
-const config = (() => {
-  try {
-    return loadConfig();
-  } catch (err) {
-    reportStartupFailure(err);
-    process.exit(1);
-  }
-})();
-const rt = createRuntime(config);
-try {
-  const ids = config.dataEncryptionKey.map((k) => k.id);
+await runCommand(async (rt) => {
+  const ids = rt.config.dataEncryptionKey.map((k) => k.id);
   console.log(`resealing with key ${ids[0]}${ids.length > 1 ? ` (also opening with ${ids.slice(1).join(', ')})` : ''}, ${batchSize} rows a batch`);
   let unreadable = 0;
   for (const col of sealedColumns()) {
@@ -40,16 +30,12 @@ try {
     unreadable += total.unreadable;
     console.log(`${name}: done, ${total.resealed} resealed${total.unreadable ? `, ${total.unreadable} open with no key of DATA_ENCRYPTION_KEY` : ''}`);
   }
-  if (unreadable > 0) {
-    console.error(`koobridge reseal: ${unreadable} sealed values open with no key of DATA_ENCRYPTION_KEY and were left as they are (put back the key they were sealed with and run again; an app's clientSecret is also replaced by the marketplace's next applicationSync)`);
-    process.exitCode = 1;
-  } else {
+  if (unreadable === 0) {
     console.log(`every sealed value is on key ${ids[0]}`);
+    return true;
   }
-} catch (err) {
-  reportStartupFailure(err);
-  process.exitCode = 1;
-} finally {
-  if (rt.reads !== rt.db) await rt.reads.destroy();
-  await rt.db.destroy();
-}
+  console.error(
+    `koobridge reseal: ${unreadable} sealed values open with no key of DATA_ENCRYPTION_KEY and were left as they are (put back the key they were sealed with and run again; an app's clientSecret is also replaced by the marketplace's next applicationSync)`,
+  );
+  return false;
+});
