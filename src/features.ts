@@ -19,6 +19,11 @@ import { purgeSsoRows, renewDueSessions } from './sso/jobs.js';
 import { revokeSessions } from './sso/revocation.js';
 import { eventsRouter } from './http/eventsRouter.js';
 import { purgeOldEvents } from './store/events.js';
+import type { SealedColumn } from './store/reseal.js';
+import { clientSecretContext } from './directory/applicationSync.js';
+import { sessionSealContext } from './sso/sessions.js';
+import { switchSealContext } from './sso/sessionSwitches.js';
+import { verifierContext } from './sso/loginStates.js';
 
 /** What one capability adds to the server. A new capability is one more entry in `features` below. */
 export interface Feature {
@@ -30,6 +35,8 @@ export interface Feature {
   publicPaths?(config: Pick<Config, 'marketplaceBasePath'>): PublicPath[];
   /** What it does when a marketplace call changes the directory (in the call's transaction, or after it commits). */
   onChange?(rt: Runtime): ChangeListener;
+  /** Columns holding values sealed with `rt.box`: `npm run reseal` moves them to the newest DATA_ENCRYPTION_KEY. */
+  sealedColumns?: SealedColumn[];
 }
 
 export const features: Feature[] = [
@@ -45,6 +52,9 @@ export const features: Feature[] = [
   {
     name: 'kit calls',
     routers: [kitRouter],
+    sealedColumns: [
+      { table: 'apps', key: ['instance_id', 'tenant_id', 'app_id'], column: 'client_secret', context: (k) => clientSecretContext(k.instance_id!, k.tenant_id!, k.app_id!) },
+    ],
     publicPaths: ({ marketplaceBasePath: base }) => [
       { path: new RegExp(`^${base.replaceAll('.', '\\.')}/produceAPI/v2/[^/]+$`), checks: 'the marketplace signature of the kit interfaces' },
     ],
@@ -85,12 +95,22 @@ export const features: Feature[] = [
       { path: '/sso/account', checks: 'the session cookie: it shows only the signed-in person their own name and enterprise' },
       { path: '/sso/signed-out', checks: 'nothing: a fixed page' },
     ],
+    sealedColumns: [
+      ...(['access', 'refresh'] as const).flatMap((which) => [
+        { table: 'sso_sessions', key: ['id_hash'], column: `${which}_token`, context: (k: Record<string, string>) => sessionSealContext(k.id_hash!, which) },
+        { table: 'sso_session_switches', key: ['token_hash'], column: `${which}_token`, context: (k: Record<string, string>) => switchSealContext(k.token_hash!, which) },
+      ]),
+      { table: 'sso_login_states', key: ['state_hash'], column: 'code_verifier', context: (k) => verifierContext(k.state_hash!) },
+    ],
     onChange(rt) {
       const { clients } = ssoState(rt);
       return { inTransaction: revokeSessions, afterCommit: (change) => clients.forget(change) };
     },
   },
 ];
+
+/** Every column holding sealed values, for `npm run reseal`. */
+export const sealedColumns = (): SealedColumn[] => features.flatMap((f) => f.sealedColumns ?? []);
 
 /** The one list of paths served without the API token. */
 export const publicPaths = (config: Pick<Config, 'marketplaceBasePath'>): PublicPath[] => features.flatMap((f) => f.publicPaths?.(config) ?? []);

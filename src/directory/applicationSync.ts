@@ -1,15 +1,14 @@
-import type { KeyObject } from 'node:crypto';
 import type { Trx } from '../store/db.js';
 import { upsertNewer } from '../store/upsertNewer.js';
 import type { ApplicationSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
-import { decryptClientSecret, SecretDecryptionError } from '../marketplace/secrets.js';
-import type { SecretBox } from '../store/secretBox.js';
+import { decryptClientSecret, SecretDecryptionError, type RsaKeys } from '../marketplace/secrets.js';
+import { SecretUnreadable, type SecretBox } from '../store/secretBox.js';
 import type { AppRow } from '../store/rows.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 export interface AppSecrets {
-  rsaPrivateKey: KeyObject;
+  rsaKeys: RsaKeys;
   box: SecretBox;
 }
 
@@ -23,10 +22,10 @@ export const clientSecretContext = (instanceId: string, tenantId: string, appId:
  */
 export async function applicationSync(trx: Trx, body: ApplicationSyncBody, secrets: AppSecrets): Promise<SyncResult> {
   const deleted = body.flag === 0;
-  const plain = deleted ? undefined : decrypt(body, secrets.rsaPrivateKey);
+  const plain = deleted ? undefined : decrypt(body, secrets.rsaKeys);
   const key = { instance_id: body.instanceId, tenant_id: body.tenantId, app_id: body.appId };
   const context = clientSecretContext(body.instanceId, body.tenantId, body.appId);
-  const result = syncResult(body, { flag: body.flag, appId: body.appId, ...(plain ? { oaep: plain.padding } : {}) });
+  const result = syncResult(body, { flag: body.flag, appId: body.appId, ...(plain ? { oaep: plain.padding, rsaKey: plain.key } : {}) });
   const stored: Pick<AppRow, 'source_ts' | 'client_secret'> | undefined = await trx('apps').where(key).first('source_ts', 'client_secret');
   if (stored && stored.source_ts > body.timeStamp) return { ...result, outcome: 'stale' };
   // Sealing uses a fresh IV; keep the stored ciphertext when the secret is unchanged so a replay changes nothing.
@@ -55,10 +54,10 @@ export async function applicationSync(trx: Trx, body: ApplicationSyncBody, secre
   return result;
 }
 
-function decrypt(body: ApplicationSyncBody, key: KeyObject) {
+function decrypt(body: ApplicationSyncBody, keys: RsaKeys) {
   if (!body.clientId) throw invalidParam('clientId: must not be empty');
   try {
-    return decryptClientSecret(key, body.clientSecret);
+    return decryptClientSecret(keys, body.clientSecret);
   } catch (err) {
     if (err instanceof SecretDecryptionError) throw invalidParam(err.message);
     throw err;
@@ -68,7 +67,8 @@ function decrypt(body: ApplicationSyncBody, key: KeyObject) {
 function sameSecret(box: SecretBox, sealed: string, context: string, secret: string): boolean {
   try {
     return box.open(sealed, context) === secret;
-  } catch {
-    return false; // sealed under an earlier DATA_ENCRYPTION_KEY: re-seal
+  } catch (err) {
+    if (err instanceof SecretUnreadable) return false; // sealed with a key no longer in DATA_ENCRYPTION_KEY: sealed anew
+    throw err;
   }
 }

@@ -16,10 +16,10 @@ export interface PublicPath {
 }
 
 /** Lets public paths through and asks every other request for the API token, before any routing. */
-export function requireCredential(apiToken: string, list: PublicPath[]): Middleware {
+export function requireCredential(apiTokens: readonly string[], list: PublicPath[]): Middleware {
   const exact = new Set(list.flatMap((p) => (typeof p.path === 'string' ? [p.path] : [])));
   const patterns = list.flatMap((p) => (p.path instanceof RegExp ? [p.path] : []));
-  const bearer = requireBearer(apiToken);
+  const bearer = requireBearer(apiTokens);
   // ctx.path is the path as sent (not decoded), so each spelling is compared as written.
   return (ctx, next) => (exact.has(ctx.path) || patterns.some((re) => re.test(ctx.path)) ? next() : bearer(ctx, next));
 }

@@ -69,7 +69,8 @@ export function ssoRouter(rt: Runtime): Router {
           rt.log.error({ err: describe(e) }, 'audit write failed');
           return supportReference();
         });
-        rt.log.info({ call: callName, reason: err.reason, reference, detail: err.message, tenantId: err.subject.tenantId, userName: err.subject.userName }, 'sso refused');
+        // A 5xx refusal is ours or the IdP's to fix, not the user's: worth an operator's look.
+        rt.log[err.status >= 500 ? 'warn' : 'info']({ call: callName, reason: err.reason, reference, detail: err.message, tenantId: err.subject.tenantId, userName: err.subject.userName }, 'sso refused');
         ctx.set('Cache-Control', 'no-store');
         if (wantsJson(ctx)) {
           ctx.status = err.status;

@@ -55,19 +55,20 @@ export interface NewSession {
   tokensIssuedAt?: number;
 }
 
-const sealContext = (idHash: string, which: 'access' | 'refresh') => `ssoSession:${idHash}:${which}`;
+/** The additional data a session's token is sealed to: its own row and column. */
+export const sessionSealContext = (idHash: string, which: 'access' | 'refresh') => `ssoSession:${idHash}:${which}`;
 
 /** The token columns of a session row, sealed to that row. */
 function tokenColumns(box: SecretBox, idHash: string, tokens: IssuedTokens, now: number) {
   return {
-    access_token: box.seal(tokens.access_token, sealContext(idHash, 'access')),
+    access_token: box.seal(tokens.access_token, sessionSealContext(idHash, 'access')),
     access_expires_at: now + (tokens.expires_in ?? DEFAULT_ACCESS_TOKEN_SECONDS) * 1000,
-    ...(tokens.refresh_token ? { refresh_token: box.seal(tokens.refresh_token, sealContext(idHash, 'refresh')) } : {}),
+    ...(tokens.refresh_token ? { refresh_token: box.seal(tokens.refresh_token, sessionSealContext(idHash, 'refresh')) } : {}),
   };
 }
 
 export function openRefreshToken(box: SecretBox, idHash: string, sealed: string): string {
-  return box.open(sealed, sealContext(idHash, 'refresh'));
+  return box.open(sealed, sessionSealContext(idHash, 'refresh'));
 }
 
 /** Stores a new session; returns the id for the cookie (the only place it exists in clear). */

@@ -48,7 +48,7 @@ describe('configuration', () => {
     const stored = JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8'));
     // Named as the environment variables, so a value is copied into the environment as it stands.
     expect(Object.keys(stored).sort()).toEqual(['API_TOKEN', 'BASIC_ACCESS_KEY', 'DATA_ENCRYPTION_KEY', 'KIT_ACCESS_KEY', 'RSA_PRIVATE_KEY']);
-    expect(stored.API_TOKEN).toBe(first.apiToken);
+    expect([stored.API_TOKEN]).toEqual(first.apiToken);
   });
 
   it('keeps the keys of a dev-keys.json written with the config field names, and renames them', () => {
@@ -58,7 +58,7 @@ describe('configuration', () => {
     writeFileSync(join(dir, 'dev-keys.json'), JSON.stringify(old), { mode: 0o600 });
     const config = loadConfig({ DATA_DIR: dir });
     expect(config.generatedKeys).toEqual([]);
-    expect([config.kitAccessKey, config.basicAccessKey, config.rsaPrivateKeyPem, config.apiToken]).toEqual([TEST_KEYS.kit, TEST_KEYS.basic, rsa, TEST_KEYS.apiToken]);
+    expect([config.kitAccessKey, config.basicAccessKey, config.rsaPrivateKeyPem, config.apiToken]).toEqual([TEST_KEYS.kit, TEST_KEYS.basic, rsa, [TEST_KEYS.apiToken]]);
     expect(JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8'))).toEqual({
       KIT_ACCESS_KEY: TEST_KEYS.kit,
       BASIC_ACCESS_KEY: TEST_KEYS.basic,
@@ -153,6 +153,6 @@ describe('configuration', () => {
   });
 
   it('refuses a DATA_ENCRYPTION_KEY that is not 32 bytes', () => {
-    expect(() => loadConfig({ DATA_DIR: tmp(), DATA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/DATA_ENCRYPTION_KEY: must be 32 bytes/);
+    expect(() => loadConfig({ DATA_DIR: tmp(), DATA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/DATA_ENCRYPTION_KEY: key 1 of 1: must be one or more 32-byte base64 keys/);
   });
 });

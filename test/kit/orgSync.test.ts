@@ -109,7 +109,7 @@ describe.each(stores)('department sync on %s', (store) => {
     const next = [dept('a'), dept('b', 'a', 'B renamed'), dept('c', 'd'), dept('d'), dept('e', 'd'), dept('gone')];
     expect((await s!.kit('allOrgSync', allOrgSync(next, { timeStamp: fullTs }))).resultCode).toBe('000000');
     // b renamed, c moved, e new, gone revived, x unlisted, n written by a newer call.
-    expect((await lastAudit(s!.rt.db)).detail).toEqual({ departments: 6, duplicates: 0, created: 2, changed: 2, unchanged: 2, removed: 1, stale: 1 });
+    expect((await lastAudit(s!.rt.db)).detail).toEqual({ departments: 6, duplicates: 0, created: 2, changed: 2, unchanged: 2, removed: 1, stale: 1, key: 'current' });
     expect(await tree()).toEqual({ a: '/a', b: '/a/b', c: '/d/c', d: '/d', e: '/d/e', gone: '/gone', n: '/a/n' });
   });
 
