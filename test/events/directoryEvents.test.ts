@@ -1,6 +1,3 @@
-import knex from 'knex';
-import mysql from 'mysql2/promise';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { nonce, startTestServer, type TestServer } from '../helpers/server.js';
@@ -8,6 +5,7 @@ import { encryptClientSecret } from '../helpers/keys.js';
 import { APP, INSTANCE, allOrgSync, applicationSync, authSync, dept, later, singleOrgSync, tenantSync, user } from '../helpers/fixtures.js';
 import { departmentTree } from '../helpers/departmentTree.js';
 import { lastAudit, statementsOn } from '../helpers/snapshot.js';
+import { holdTheStore } from '../helpers/holdStore.js';
 
 type Event = { type: string; sequence: number; instanceId: string; tenantId: string; testFlag: boolean; sourceTime: string; data: Record<string, any> };
 
@@ -400,28 +398,10 @@ describe.each(stores)('a call that rolls back on %s', (store) => {
   });
   afterAll(() => s.stop());
 
-  /** Holds the events counter (MySQL: the call writes its rows, then waits for it) or the store's write lock (SQLite). */
-  async function holdTheOutbox(): Promise<() => Promise<void>> {
-    if (store === 'mysql') {
-      const c = await mysql.createConnection({ uri: s.rt.config.databaseUrl });
-      await c.query('BEGIN');
-      await c.query("SELECT * FROM event_sequence WHERE name = 'events' FOR UPDATE");
-      return async () => {
-        await c.query('ROLLBACK');
-        await c.end();
-      };
-    }
-    const other = knex({ client: 'better-sqlite3', connection: { filename: join(s.rt.config.dataDir, 'koobridge.sqlite') }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
-    await other.raw('BEGIN IMMEDIATE');
-    return async () => {
-      await other.raw('ROLLBACK');
-      await other.destroy();
-    };
-  }
-
   it('writes neither its rows nor its events; the retry writes both once', async () => {
     const body = tenantSync({ tenantId: 'rolled-back' });
-    const release = await holdTheOutbox();
+    // MySQL: the call writes its rows, then waits for the events counter; SQLite: the store's write lock.
+    const release = await holdTheStore(s, ["SELECT * FROM event_sequence WHERE name = 'events' FOR UPDATE", []]);
     let answer;
     try {
       answer = await s.kit('tenantSync', body);
