@@ -1,4 +1,7 @@
-import type { Trx } from '../store/db.js';
+import { bool, type Trx } from '../store/db.js';
+import { lockClause, runStatement } from '../store/statements.js';
+import { emit } from '../store/events.js';
+import { kitEvent } from './directoryEvents.js';
 import { upsertNewer } from '../store/upsertNewer.js';
 import type { ApplicationSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
@@ -26,7 +29,9 @@ export async function applicationSync(trx: Trx, body: ApplicationSyncBody, secre
   const key = { instance_id: body.instanceId, tenant_id: body.tenantId, app_id: body.appId };
   const context = clientSecretContext(body.instanceId, body.tenantId, body.appId);
   const result = syncResult(body, { flag: body.flag, appId: body.appId, ...(plain ? { oaep: plain.padding, rsaKey: plain.key } : {}) });
-  const stored: Pick<AppRow, 'source_ts' | 'client_secret'> | undefined = await trx('apps').where(key).first('source_ts', 'client_secret');
+  // Locked: of concurrent duplicates only the first finds news to tell (the others find its row).
+  const sql = `SELECT client_id, client_secret, deleted, test_flag, source_ts FROM apps WHERE instance_id = ? AND tenant_id = ? AND app_id = ?${lockClause(trx, 'update')}`;
+  const [stored] = (await runStatement<StoredApp>(trx, sql, [body.instanceId, body.tenantId, body.appId])).rows;
   if (stored && stored.source_ts > body.timeStamp) return { ...result, outcome: 'stale' };
   // Sealing uses a fresh IV; keep the stored ciphertext when the secret is unchanged so a replay changes nothing.
   const storedSecret = stored?.client_secret;
@@ -36,22 +41,22 @@ export async function applicationSync(trx: Trx, body: ApplicationSyncBody, secre
       : secrets.box.seal(plain.secret, context)
     : null;
 
-  await upsertNewer(
-    trx,
-    'apps',
-    [
-      {
-        ...key,
-        client_id: body.clientId || null,
-        client_secret: sealed,
-        secret_padding: plain?.padding ?? null,
-        ...syncStamp(body.timeStamp, body.testFlag, deleted),
-      },
-    ],
-    ['instance_id', 'tenant_id', 'app_id'],
-  );
+  const row = { ...key, client_id: body.clientId || null, client_secret: sealed, secret_padding: plain?.padding ?? null, ...syncStamp(body.timeStamp, body.testFlag, deleted) };
+  await upsertNewer(trx, 'apps', [row], ['instance_id', 'tenant_id', 'app_id']);
+  const live = stored !== undefined && !Number(stored.deleted);
+  // A new secret is news although the event never shows it (only that there is one).
+  const changed = !live || stored.client_id !== row.client_id || stored.client_secret !== row.client_secret || Number(stored.test_flag) !== row.test_flag;
+  if (deleted ? live : changed) emit(trx, [kitEvent(body, body.timeStamp, deleted ? 'app.deleted' : 'app.synced', appView(body, deleted ? stored! : row))]);
   result.changes.push({ type: 'app', instanceId: body.instanceId, tenantId: body.tenantId, appId: body.appId, deleted });
   return result;
+}
+
+type StoredApp = Pick<AppRow, 'client_id' | 'client_secret' | 'deleted' | 'test_flag' | 'source_ts'>;
+
+/** An app as the tenant's detail lists it, with its instance and tenant. */
+function appView(body: ApplicationSyncBody, app: Pick<AppRow, 'client_id' | 'client_secret' | 'test_flag' | 'source_ts'>) {
+  const { instanceId, tenantId, appId } = body;
+  return { instanceId, tenantId, appId, clientId: app.client_id, hasClientSecret: app.client_secret !== null, testFlag: bool(app.test_flag), syncedAt: app.source_ts };
 }
 
 function decrypt(body: ApplicationSyncBody, keys: RsaKeys) {

@@ -17,7 +17,23 @@ const pageQuery = z.object({
   parentCode: z.string().min(1).max(64).optional(),
   /** …or those at the top of a path (no live parent), to walk a big tree level by level. */
   topLevel: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  /** Lists: only what changed since then, to reconcile from a snapshot (README "Reconciling"). */
+  updatedSince: z
+    .string()
+    .max(40)
+    .transform((v, ctx) => epochMs(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 time (2026-01-01T00:00:00Z)' }), z.NEVER))
+    .optional(),
+  /** Lists: deleted rows too, each with `deleted: true`. */
+  includeDeleted: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
+
+/** Milliseconds since the epoch as digits, or an ISO 8601 date-time with its zone. */
+function epochMs(v: string): number | undefined {
+  if (/^\d{1,15}$/.test(v)) return Number(v);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(v)) return undefined;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? undefined : ms;
+}
 
 const query = (ctx: Context) => parseInput(pageQuery, ctx.query);
 
@@ -26,29 +42,30 @@ export function directoryRouter(rt: Runtime): Router {
   const db = rt.reads;
   const router = exactRouter({ prefix: '/api/v1' });
 
-  const tenantOr404 = async (ctx: Context) => {
-    const tenant = await findTenant(db, ctx.params.tenantId!, query(ctx).instanceId);
+  /** A tenant's lists with includeDeleted are there for a deleted tenant too: what it had, all deleted. */
+  const tenantOr404 = async (ctx: Context, includeDeleted = false) => {
+    const tenant = await findTenant(db, ctx.params.tenantId!, query(ctx).instanceId, includeDeleted);
     if (!tenant) throw new NotFound(`tenant ${ctx.params.tenantId} is not in the directory`);
     return tenant;
   };
   const keyOf = (t: { instance_id: string; tenant_id: string }) => ({ instance_id: t.instance_id, tenant_id: t.tenant_id });
 
   router.get('/tenants', async (ctx) => {
-    const q = query(ctx);
-    ctx.body = await listTenants(db, q, q.instanceId);
+    ctx.body = await listTenants(db, query(ctx));
   });
   router.get('/tenants/:tenantId', async (ctx) => {
     ctx.body = await tenantDetail(db, await tenantOr404(ctx));
   });
   router.get('/tenants/:tenantId/departments', async (ctx) => {
-    const t = await tenantOr404(ctx);
     const q = query(ctx);
+    const t = await tenantOr404(ctx, q.includeDeleted);
     if (q.parentCode !== undefined && q.topLevel) throw new BadInput('parentCode and topLevel=true exclude each other');
     ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...(await listDepartments(db, keyOf(t), q)) };
   });
   router.get('/tenants/:tenantId/users', async (ctx) => {
-    const t = await tenantOr404(ctx);
-    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...(await listUsers(db, keyOf(t), query(ctx))) };
+    const q = query(ctx);
+    const t = await tenantOr404(ctx, q.includeDeleted);
+    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...(await listUsers(db, keyOf(t), q)) };
   });
   router.get('/tenants/:tenantId/users/:userName', async (ctx) => {
     const t = await tenantOr404(ctx);

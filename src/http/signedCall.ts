@@ -8,7 +8,7 @@ import { canonicalPayload } from '../marketplace/canonicalJson.js';
 import { parseInput } from '../marketplace/validation.js';
 import { claimNonce, nonceUse, storeAnswer, type SpentNonce, type StoredAnswer } from '../store/nonces.js';
 import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
-import { inTransaction, type Db, type Trx } from '../store/db.js';
+import { inTransaction, onCommit, type Db, type Trx } from '../store/db.js';
 import { betweenStatements } from '../store/upsertNewer.js';
 import { BodyGate } from './bodyGate.js';
 import { observeClockSkew } from './clockSkew.js';
@@ -118,7 +118,9 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
         const { resultCode, message } = r.answer ?? { resultCode: ResultCode.success, message: 'Success' };
         const reply = { resultCode, resultMsg: resultMsg(message), ...r.response };
         if (JSON.stringify(reply) !== SUCCESS_JSON) await storeAnswer(trx, spent, reply);
-        deadline.assertBefore();
+        // The last thing before the commit, after the event outbox's own last statements (they may
+        // wait for the events counter): a call answered "retry" meanwhile must not commit.
+        onCommit(trx, { before: async () => deadline.assertBefore() });
         return { result: r, reply };
       }, { until: deadline.at }));
       if (result) {

@@ -12,7 +12,7 @@ const isoOfMs = (ms: number | string) => new Date(Number(ms)).toISOString();
 /** The merchant's view of one instance: lifecycle status (see statusOf), expiry, orders and tenants. */
 export async function instanceView(db: Db, instanceId: string) {
   const row: InstanceRow | undefined = await db('instances').where({ instance_id: instanceId }).first();
-  const tenants = await listTenants(db, { page: 1, pageSize: 1000 }, instanceId);
+  const tenants = await listTenants(db, { page: 1, pageSize: 1000, instanceId });
   if (!row && tenants.total === 0) return undefined;
   const orders: InstanceOrderRow[] = await db('instance_orders').where({ instance_id: instanceId }).orderBy('id');
   return {
