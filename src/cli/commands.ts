@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { registerSimulate } from './simulate.js';
 
 /** Adds one command (with its options and action) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every command of the CLI; a new command is one file and one entry here. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [
+  registerSimulate,
+];
