@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerKeygen } from './keygen.js';
 import { registerSimulate } from './simulate.js';
 
 /** Adds one command (with its options and action) to the program. */
@@ -7,4 +8,5 @@ export type RegisterCommand = (program: Command) => void;
 /** Every command of the CLI; a new command is one file and one entry here. */
 export const commands: RegisterCommand[] = [
   registerSimulate,
+  registerKeygen,
 ];
