@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDoctor } from './doctor.js';
 import { registerKeygen } from './keygen.js';
 import { registerSimulate } from './simulate.js';
 
@@ -9,4 +10,5 @@ export type RegisterCommand = (program: Command) => void;
 export const commands: RegisterCommand[] = [
   registerSimulate,
   registerKeygen,
+  registerDoctor,
 ];
