@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basicSignature, kitSignature } from '../marketplace/signing.js';
-import { marketplaceTimeOf } from '../marketplace/validation.js';
-import { FIXTURE, type CaseValues, type Channel, type DebugCase } from './debugCases.js';
+import { ALL_CASES, FIXTURE, type CaseValues, type Channel, type DebugCase } from './debugCases.js';
 import { judgeFields, judgeRefusal, judgeRepeat, judgeResultCode, judgeTransport, type Answer, type Failure } from './judge.js';
 
 /** Where and how the cases are sent. */
@@ -148,12 +147,10 @@ async function negativeCases(input: SimulateInput, channel: Channel, values: Cas
   const { target } = input;
   const key = keyFor(target, channel);
   const call = channel === 'kit' ? 'tenantSync' : 'queryInstance';
-  const body =
-    channel === 'kit'
-      ? { instanceId: values.instanceId, orderId: FIXTURE.orderId, tenantId: values.tenantId, tenantCode: 'example.com', name: 'huaweitenantname', domainName: 'example.tenantaccount.com', flag: 2, testFlag: 1 }
-      : { activity: 'queryInstance', instanceId: values.instanceId, testFlag: '1' };
-  const raw = JSON.stringify(channel === 'kit' ? { ...body, timeStamp: marketplaceTimeOf(Date.now()) } : body);
-  const other = JSON.stringify({ ...JSON.parse(raw), ...(channel === 'kit' ? { name: 'replayed' } : { instanceId: `${values.instanceId},replayed` }) });
+  // A debug case as the rounds sent it: the one request here that is answered 000000 changes nothing.
+  const body = ALL_CASES.find((c) => c.name === (channel === 'kit' ? 'tenantSync:2' : 'queryInstance'))!.body(values);
+  const raw = JSON.stringify(body);
+  const other = JSON.stringify({ ...body, ...(channel === 'kit' ? { name: 'replayed' } : { instanceId: `${values.instanceId},replayed` }) });
   const stale = String(Date.now() - 10 * 60_000);
   // The nonce the replay reuses is first spent by a request as the marketplace would send it.
   const replayed = fresh(key);
