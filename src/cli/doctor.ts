@@ -7,7 +7,7 @@ import { sellerCentrePublicKey } from '../config/devKeys.js';
 import { SETTINGS } from '../config/settings.js';
 import { openDb, type Db } from '../store/db.js';
 import { pendingMigrations } from '../store/migrate.js';
-import { describe } from '../log.js';
+import { createLogger, describe } from '../log.js';
 import type { RegisterCommand } from './commands.js';
 import { paintFor, progress, table } from './terminal.js';
 
@@ -130,7 +130,8 @@ async function databaseChecks(config: Config, checks: Check[]): Promise<Db | und
     checks.push({ name: 'database', status: 'warn', detail: `${where} does not exist yet`, fix: 'the server creates and migrates it at its first start (or `npm run migrate`)' });
     return undefined;
   }
-  const db = openDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, mysqlPoolMax: 1 });
+  // knex's own warnings would land in the output; the check says what went wrong itself.
+  const db = openDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, mysqlPoolMax: 1, log: createLogger('silent') });
   try {
     await within(db.raw('select 1'), 'the database');
   } catch (err) {
