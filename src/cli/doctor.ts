@@ -46,7 +46,16 @@ export const registerDoctor: RegisterCommand = (program: Command) => {
     .option('--json', 'print the checks as JSON')
     .addHelpText('after', '\nExit code 0 only when no check failed.')
     .action(async (o: DoctorOptions) => {
-      const env = o.readEnv ? { ...parseEnv(readFileSync(o.readEnv, 'utf8')), ...process.env } : process.env;
+      let env: Env = process.env;
+      if (o.readEnv) {
+        try {
+          env = { ...parseEnv(readFileSync(o.readEnv, 'utf8')), ...process.env };
+        } catch (err) {
+          console.error(`koobridge doctor: --read-env: cannot read ${o.readEnv} (${(err as NodeJS.ErrnoException).code ?? describe(err).message})`);
+          process.exitCode = 2;
+          return;
+        }
+      }
       const shown = progress();
       shown.update('checking the configuration…');
       const checks = await doctor(o, env).finally(shown.done);
