@@ -60,12 +60,8 @@ export function reportStartupFailure(err: unknown): void {
 export function loadConfig(env: Env = process.env): Config {
   const raw: Record<string, unknown> = { ...DEFAULTS };
   for (const field of FIELDS) {
-    const s = declared(field);
-    const value = env[s.variable];
-    const file = s.fileVariable && env[s.fileVariable];
-    if (value && file) throw new ConfigError(`${s.variable} and ${s.fileVariable} are both set; set one of them`);
-    if (value || (value === '' && takesEmpty(s))) raw[field] = value;
-    else if (file) raw[field] = readKeyFile(s.fileVariable!, file);
+    const value = readSetting(env, field);
+    if (value !== undefined) raw[field] = value;
   }
   const production = !isDevelopment(String(raw.nodeEnv));
   const missing = DEVELOPMENT_KEYS.filter((k) => raw[k.field] === undefined);
@@ -102,6 +98,42 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (!config.publicUrl && config.port !== 0) config.publicUrl = defaultPublicUrl(config.host, config.port);
   return config;
+}
+
+/** A setting's text from its variable or the file its file variable names; undefined when unset. */
+function readSetting(env: Env, field: Field): string | undefined {
+  const s = declared(field);
+  const value = env[s.variable];
+  const file = s.fileVariable && env[s.fileVariable];
+  if (value && file) throw new ConfigError(`${s.variable} and ${s.fileVariable} are both set; set one of them`);
+  if (value || (value === '' && takesEmpty(s))) return value;
+  if (file) return readKeyFile(s.fileVariable!, file);
+  return undefined;
+}
+
+export interface SettingProblem {
+  variable: string;
+  problem: string;
+}
+
+/**
+ * Every variable that is unreadable, invalid, or unset though production needs it, each on its
+ * own: loadConfig stops at the first kind of problem, a configuration check wants them all.
+ */
+export function settingProblems(env: Env): SettingProblem[] {
+  return FIELDS.flatMap((field): SettingProblem[] => {
+    const s = declared(field);
+    let value: string | undefined;
+    try {
+      value = readSetting(env, field);
+    } catch (err) {
+      if (err instanceof ConfigError) return [{ variable: variableOf(field), problem: err.message }];
+      throw err;
+    }
+    if (value === undefined && s.generate) return [{ variable: variableOf(field), problem: 'is not set; production needs it' }];
+    const parsed = s.schema.safeParse(value ?? s.default);
+    return parsed.success ? [] : [{ variable: variableOf(field), problem: parsed.error.issues[0]!.message }];
+  });
 }
 
 /** Outside production, the server's own address: localhost when listening on every interface. */

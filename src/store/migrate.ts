@@ -30,6 +30,12 @@ export async function migrateLatest(db: Db): Promise<string[]> {
   return applied as string[];
 }
 
+/** Migrations this version has that the database has not applied yet (the start applies them). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const [, pending] = (await db.migrate.list(options)) as [unknown[], string[]];
+  return pending;
+}
+
 async function waitForDatabase(db: Db, { waitSeconds, log }: StartupWait, deadline: number): Promise<void> {
   const where = databaseName(db);
   for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
