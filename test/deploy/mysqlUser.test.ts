@@ -25,23 +25,33 @@ afterEach(async () => {
   await admin.end();
 });
 
-/** A database and a user as the README has an operator make them, with `privileges` on it alone; its DATABASE_URL. */
+/** A database made as the README has an operator make it, and a user with `privileges` on it alone; the user's DATABASE_URL. */
 async function databaseAndUser(privileges: string[]): Promise<string> {
-  const name = `kbu_${randomBytes(4).toString('hex')}`;
+  const database = `kbu_${randomBytes(4).toString('hex')}`;
+  made.push(database);
+  const admin = await mysql.createConnection({ uri: defaultMysqlUrl() });
+  try {
+    await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  } finally {
+    await admin.end();
+  }
+  return userOn(database, database, privileges);
+}
+
+async function userOn(database: string, name: string, privileges: string[]): Promise<string> {
   const password = randomBytes(12).toString('hex');
   made.push(name);
   const admin = await mysql.createConnection({ uri: defaultMysqlUrl() });
   try {
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
     await admin.query(`CREATE USER '${name}'@'%' IDENTIFIED BY '${password}'`);
-    await admin.query(`GRANT ${privileges.join(', ')} ON \`${name}\`.* TO '${name}'@'%'`);
+    await admin.query(`GRANT ${privileges.join(', ')} ON \`${database}\`.* TO '${name}'@'%'`);
   } finally {
     await admin.end();
   }
   const url = new URL(defaultMysqlUrl());
   url.username = name;
   url.password = password;
-  url.pathname = `/${name}`;
+  url.pathname = `/${database}`;
   return url.toString();
 }
 
@@ -58,6 +68,21 @@ describe.runIf(stores.includes('mysql'))("koobridge's MySQL user", () => {
     const tenant = await s.api(`/api/v1/tenants/${TENANT}`);
     expect(tenant.status).toBe(200);
     // Readiness writes its probe row and reads the migrations table.
+    expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+  });
+
+  it('once migrated, starts and serves as a user with SELECT, INSERT, UPDATE and DELETE alone (migrations run by another user)', async () => {
+    const migrator = await databaseAndUser(PRIVILEGES);
+    const db = openDb({ databaseUrl: migrator, sqliteFile: '' });
+    try {
+      await prepareDatabase(db, { waitSeconds: 0, log: createLogger('silent') });
+    } finally {
+      await db.destroy();
+    }
+    const database = new URL(migrator).pathname.slice(1);
+    const server = await userOn(database, `${database}_dml`, ['SELECT', 'INSERT', 'UPDATE', 'DELETE']);
+    s = await startTestServer('mysql', { DATABASE_URL: server });
+    expect((await s.kit('tenantSync', tenantSync())).resultCode).toBe('000000');
     expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
   });
 
