@@ -12,6 +12,16 @@ interface SqliteDatabase {
 }
 const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string, options: { readonly?: boolean; fileMustExist?: boolean }) => SqliteDatabase;
 
+/**
+ * A new empty file only its owner may read, for a copy to be written into: a backup holds what the
+ * store holds (its secrets sealed, but also the directory's people), whatever the umask.
+ */
+function privateFile(path: string): string {
+  rmSync(path, { force: true });
+  writeFileSync(path, '', { mode: 0o600, flag: 'wx' });
+  return path;
+}
+
 /** better-sqlite3's largest step: every page that is left. */
 const ALL_PAGES = 0x7fffffff;
 
@@ -25,8 +35,7 @@ const ALL_PAGES = 0x7fffffff;
  * a name of its own and renamed to `target` once sound, so a file by that name is always complete.
  */
 export async function backupSqlite(source: string, target: string): Promise<{ pages: number }> {
-  const partial = `${target}.partial`;
-  rmSync(partial, { force: true });
+  const partial = privateFile(`${target}.partial`);
   const db = new Database(source, { readonly: true, fileMustExist: true });
   try {
     const { totalPages } = await db.backup(partial, { progress: () => ALL_PAGES });
@@ -91,7 +100,7 @@ export function dumpCommand(databaseUrl: string, target: string, program = 'mysq
  * a name of its own and renamed once mysqldump succeeded, as the SQLite copy is.
  */
 export async function dumpMysql(program: string, databaseUrl: string, target: string): Promise<void> {
-  const partial = `${target}.partial`;
+  const partial = privateFile(`${target}.partial`);
   const { args, password } = dumpArguments(databaseUrl, partial);
   const dir = mkdtempSync(join(tmpdir(), 'koobridge-backup-'));
   const options = join(dir, 'client.cnf');

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -92,6 +92,7 @@ describe('backup of the SQLite store', () => {
     expect(during).toBeGreaterThan(0);
     // One file, nothing half-written or beside it.
     expect(readdirSync(folder)).toEqual(['copy.sqlite']);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
 
     const copy = new Database(file, { readonly: true });
     try {
@@ -146,6 +147,7 @@ describe('backup of a MySQL store', () => {
     const result = await backup(childEnv({ DATABASE_URL: s.rt.config.databaseUrl! }), file);
     expect(result.code, result.output).toBe(0);
     expect(result.output).not.toContain('.partial');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
 
     fresh = await freshStore('mysql');
     const url = new URL(fresh.databaseUrl!);
