@@ -85,13 +85,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const { databaseUrl, ...rest } = parsed.data;
-  const sqlite = databaseUrl?.startsWith('sqlite://');
-  const config = {
-    ...rest,
-    databaseUrl: sqlite ? undefined : databaseUrl,
-    sqliteFile: sqlite ? resolve(databaseUrl!.slice('sqlite://'.length)) : join(resolve(rest.dataDir), 'koobridge.sqlite'),
-    generatedKeys,
-  };
+  const config = { ...rest, ...storeLocation(databaseUrl, rest.dataDir), generatedKeys };
   if (production && !/^https:\/\/[^/]/.test(config.publicUrl)) {
     // Links, redirects and the SSO callback are built from it, never from a request's Host header.
     throw new ConfigError(`NODE_ENV=${config.nodeEnv} runs as production and needs PUBLIC_URL, the absolute https:// address the marketplace and browsers reach`);
@@ -134,6 +128,34 @@ export function settingProblems(env: Env): SettingProblem[] {
     const parsed = s.schema.safeParse(value ?? s.default);
     return parsed.success ? [] : [{ variable: variableOf(field), problem: parsed.error.issues[0]!.message }];
   });
+}
+
+/** The MySQL URL, or (DATABASE_URL sqlite://PATH or unset) the embedded store's file. */
+function storeLocation(databaseUrl: string | undefined, dataDir: string): StoreLocation {
+  const sqlite = databaseUrl?.startsWith('sqlite://');
+  return {
+    databaseUrl: sqlite ? undefined : databaseUrl,
+    sqliteFile: sqlite ? resolve(databaseUrl!.slice('sqlite://'.length)) : join(resolve(dataDir), 'koobridge.sqlite'),
+  };
+}
+
+export interface StoreLocation {
+  databaseUrl?: string;
+  sqliteFile: string;
+}
+
+/**
+ * Where the store is, from DATABASE_URL and DATA_DIR alone, read as the server reads them: for
+ * commands beside the server (the backup) that need neither the keys nor a generated one.
+ */
+export function loadStoreLocation(env: Env = process.env): StoreLocation {
+  const read = <F extends 'databaseUrl' | 'dataDir'>(field: F) => {
+    const s = SETTINGS[field];
+    const parsed = s.schema.safeParse(readSetting(env, field) ?? DEFAULTS[field]);
+    if (!parsed.success) throw new ConfigError(`invalid configuration:\n  ${s.variable}: ${parsed.error.issues[0]!.message}`);
+    return parsed.data as z.infer<(typeof SETTINGS)[F]['schema']>;
+  };
+  return storeLocation(read('databaseUrl'), read('dataDir'));
 }
 
 /** Outside production, the server's own address: localhost when listening on every interface. */

@@ -81,7 +81,8 @@ async function migrateWhenUnlocked(db: Db, wait: StartupWait, deadline: number):
 
 function lockedByAnother(err: unknown): boolean {
   const e = err as { name?: string; code?: string; message?: string };
-  if (e.name === 'MigrationLocked') return true;
+  // knex names every failure to take the lock so, a refused UPDATE of its row too: only "already locked" is another process.
+  if (e.name === 'MigrationLocked') return /already locked/.test(e.message ?? '');
   const tableExists = e.code === 'ER_TABLE_EXISTS_ERROR' || /already exists/.test(e.message ?? '');
   return tableExists && /knex_migrations/.test(e.message ?? '');
 }
