@@ -1,0 +1,311 @@
+import { randomBytes } from 'node:crypto';
+import { bool, dialectOf, inTransaction, type Db, type Trx } from './db.js';
+import { insertStatement, runStatement } from './statements.js';
+import { eventBounds, readEvents, type EventType } from './events.js';
+import { onePage, type Page } from './pages.js';
+import type { DeliveryStatus, WebhookDeliveryRow, WebhookEndpointRow } from './rows.js';
+
+/** `we_` / `whd_` and 22 random base64url characters (128 bits). */
+export const newEndpointId = () => `we_${randomBytes(16).toString('base64url')}`;
+const newDeliveryId = () => `whd_${randomBytes(16).toString('base64url')}`;
+
+/** The endpoint WEBHOOK_URL configures is the one row with this key. */
+export const ENV_KEY = 'WEBHOOK_URL';
+
+// ---------------------------------------------------------------- endpoints
+
+export interface NewEndpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  types: EventType[] | null;
+  /** Sealed already (the caller holds the key). */
+  secret: string;
+  envKey: string | null;
+}
+
+/**
+ * Adds an endpoint whose cursor is the last event handed out: it receives what is committed from
+ * now on, not the history (a replay sends that). Committed events are a prefix of the sequence, so
+ * none committed later can have a smaller number.
+ */
+export async function insertEndpoint(trx: Trx, e: NewEndpoint, now = Date.now()): Promise<void> {
+  const { last } = await eventBounds(trx);
+  await trx('webhook_endpoints').insert({
+    id: e.id,
+    url: e.url,
+    description: e.description,
+    types: e.types && JSON.stringify(e.types),
+    secret: e.secret,
+    env_key: e.envKey,
+    disabled: 0,
+    enqueued_through: last,
+    created_at: now,
+    updated_at: now,
+  });
+}
+
+export async function findEndpoint(db: Db | Trx, id: string, lock = false): Promise<WebhookEndpointRow | undefined> {
+  const q = db('webhook_endpoints').where({ id });
+  return lock ? q.forUpdate().first() : q.first();
+}
+
+export async function findEnvEndpoint(trx: Trx): Promise<WebhookEndpointRow | undefined> {
+  return trx('webhook_endpoints').where({ env_key: ENV_KEY }).forUpdate().first();
+}
+
+export async function listEndpoints(db: Db): Promise<WebhookEndpointRow[]> {
+  return db('webhook_endpoints').orderBy('created_at').orderBy('id');
+}
+
+export interface EndpointChange {
+  url?: string;
+  description?: string | null;
+  types?: EventType[] | null;
+  /** true: disabled by the merchant; false: enabled again, its failure record cleared. */
+  disabled?: boolean;
+}
+
+export async function updateEndpoint(db: Db, id: string, change: EndpointChange, now = Date.now()): Promise<boolean> {
+  const set: Record<string, unknown> = { updated_at: now };
+  if (change.url !== undefined) set.url = change.url;
+  if (change.description !== undefined) set.description = change.description;
+  if (change.types !== undefined) set.types = change.types && JSON.stringify(change.types);
+  if (change.disabled === true) Object.assign(set, { disabled: 1, disabled_reason: 'disabled through the API', disabled_at: now });
+  if (change.disabled === false) Object.assign(set, { disabled: 0, disabled_reason: null, disabled_at: null, failing_since: null });
+  return (await db('webhook_endpoints').where({ id }).update(set)) === 1;
+}
+
+/** A new secret; the current one keeps signing until `previousUntil`. */
+export async function replaceSecret(db: Db | Trx, id: string, sealed: string, previousSealed: string | null, previousUntil: number | null, now = Date.now()): Promise<void> {
+  await db('webhook_endpoints').where({ id }).update({ secret: sealed, previous_secret: previousSealed, previous_secret_until: previousUntil, updated_at: now });
+}
+
+export async function setEndpointUrl(trx: Trx, id: string, url: string, now = Date.now()): Promise<void> {
+  await trx('webhook_endpoints').where({ id }).update({ url, updated_at: now });
+}
+
+/** The endpoint and its delivery log. */
+export async function deleteEndpoint(db: Db, id: string): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    await trx('webhook_deliveries').where({ endpoint_id: id }).delete();
+    return (await trx('webhook_endpoints').where({ id }).delete()) === 1;
+  });
+}
+
+/** The endpoints the worker serves. */
+export async function enabledEndpointIds(db: Db): Promise<string[]> {
+  return db('webhook_endpoints').where({ disabled: 0 }).orderBy('id').pluck('id');
+}
+
+/** Disables the endpoint unless it is already; true when this call did. */
+export async function disableEndpoint(db: Db, id: string, reason: string, now = Date.now()): Promise<boolean> {
+  return (await db('webhook_endpoints').where({ id, disabled: 0 }).update({ disabled: 1, disabled_reason: reason.slice(0, 500), disabled_at: now, updated_at: now })) === 1;
+}
+
+/** A success ends the endpoint's failing spell. */
+export async function noteSuccess(db: Db, id: string): Promise<void> {
+  await runStatement(db, 'UPDATE `webhook_endpoints` SET `failing_since` = NULL WHERE `id` = ? AND `failing_since` IS NOT NULL', [id]);
+}
+
+/**
+ * A failure starts the endpoint's failing spell, or extends it; one longer than `disableAfterMs`
+ * disables the endpoint. Answers the spell's start when this call disabled it.
+ */
+export async function noteFailure(db: Db, id: string, disableAfterMs: number, now = Date.now()): Promise<number | undefined> {
+  await runStatement(db, 'UPDATE `webhook_endpoints` SET `failing_since` = ? WHERE `id` = ? AND `failing_since` IS NULL', [now, id]);
+  const spell: { failing_since: number | string | null } | undefined = await db('webhook_endpoints').where({ id, disabled: 0 }).first('failing_since');
+  const since = spell?.failing_since == null ? undefined : Number(spell.failing_since);
+  if (since === undefined || now - since < disableAfterMs) return undefined;
+  const days = Math.floor((now - since) / 86_400_000);
+  const disabled = await db('webhook_endpoints')
+    .where({ id, disabled: 0 })
+    .andWhere('failing_since', '<=', now - disableAfterMs)
+    .update({ disabled: 1, disabled_reason: `every delivery failed for ${days} days (since ${new Date(since).toISOString()})`, disabled_at: now, updated_at: now });
+  return disabled === 1 ? since : undefined;
+}
+
+// ---------------------------------------------------------------- fan-out and claims
+
+/** Events turned into deliveries per claim: a short transaction even with a backlog. */
+const FAN_OUT_BATCH = 1_000;
+
+/**
+ * Turns the events committed after the endpoint's cursor into its deliveries (those of its types)
+ * and moves the cursor past them; true when there may be more. Runs with the endpoint row locked, so two replicas never enqueue
+ * the same events; the unique (endpoint, event) key would refuse it anyway.
+ */
+async function fanOut(trx: Trx, endpoint: WebhookEndpointRow, now: number): Promise<boolean> {
+  const types = endpoint.types ? (JSON.parse(endpoint.types) as EventType[]) : undefined;
+  const after = Number(endpoint.enqueued_through);
+  const events = await readEvents(trx, { after, limit: FAN_OUT_BATCH, types });
+  let through = events.length > 0 ? events[events.length - 1]!.sequence : after;
+  // Fewer than a batch of its types: every event to the end of what is committed was looked at.
+  if (types && events.length < FAN_OUT_BATCH) through = Math.max(through, (await eventBounds(trx)).last);
+  if (through === after) return false;
+  if (events.length > 0) {
+    const rows = events.map((e) => ({ id: newDeliveryId(), endpoint_id: endpoint.id, event_sequence: e.sequence, event_id: e.id, event_type: e.type, status: 'pending', attempts: 0, next_attempt_at: now, created_at: now }));
+    const { sql, params } = insertStatement('webhook_deliveries', Object.keys(rows[0]!), rows);
+    await runStatement(trx, sql, params);
+  }
+  await runStatement(trx, 'UPDATE `webhook_endpoints` SET `enqueued_through` = ? WHERE `id` = ?', [through, endpoint.id]);
+  return events.length === FAN_OUT_BATCH;
+}
+
+export interface ClaimOptions {
+  /** At most this many in flight for the endpoint, counting every replica's claims. */
+  concurrency: number;
+  /** And at most this many claimed now (what this replica has room for). */
+  limit: number;
+  leaseMs: number;
+  /** Unique to this claim: the fence its results are recorded through. */
+  owner: string;
+  /** MySQL/MariaDB that have `SKIP LOCKED`: a replica passes over rows another is claiming rather than wait. */
+  skipLocked: boolean;
+  now?: number;
+}
+
+export interface Claim {
+  endpoint: WebhookEndpointRow;
+  deliveries: WebhookDeliveryRow[];
+  /** More events are committed than one claim enqueues. */
+  backlog: boolean;
+}
+
+/**
+ * In one short transaction with the endpoint row locked: enqueue its new events, then claim its
+ * earliest due deliveries (a lease until now + leaseMs, one more attempt) up to its concurrency.
+ * A replica finding the row locked by another one's claim (MySQL with SKIP LOCKED) answers
+ * undefined: that one is serving the endpoint right now. A claim whose lease lapsed (its replica
+ * crashed or stalled) is due again.
+ */
+export async function claimDeliveries(db: Db, endpointId: string, o: ClaimOptions): Promise<Claim | undefined> {
+  const now = o.now ?? Date.now();
+  const mysql = dialectOf(db) === 'mysql';
+  const lock = mysql ? (o.skipLocked ? ' FOR UPDATE SKIP LOCKED' : ' FOR UPDATE') : '';
+  return inTransaction(db, async (trx) => {
+    const { rows: [endpoint] } = await runStatement<WebhookEndpointRow>(trx, `SELECT * FROM \`webhook_endpoints\` WHERE \`id\` = ?${lock}`, [endpointId]);
+    if (!endpoint || bool(endpoint.disabled)) return undefined;
+    const backlog = await fanOut(trx, endpoint, now);
+    const { rows: [busy] } = await runStatement<{ n: number }>(trx, 'SELECT COUNT(*) AS `n` FROM `webhook_deliveries` WHERE `endpoint_id` = ? AND `lease_until` > ?', [endpointId, now]);
+    const room = Math.min(o.limit, o.concurrency - Number(busy!.n));
+    if (room <= 0) return { endpoint, deliveries: [], backlog };
+    const { rows: due } = await runStatement<{ id: string }>(
+      trx,
+      'SELECT `id` FROM `webhook_deliveries` WHERE `endpoint_id` = ? AND `status` = ? AND `next_attempt_at` <= ? AND `lease_until` <= ? ' +
+        `ORDER BY \`next_attempt_at\`, \`event_sequence\` LIMIT ?${lock}`,
+      [endpointId, 'pending', now, now, room],
+    );
+    if (due.length === 0) return { endpoint, deliveries: [], backlog };
+    const ids = due.map((d) => d.id);
+    const marks = ids.map(() => '?').join(', ');
+    // The lease condition again: without a row lock (SQLite, or several processes on one file) it is what keeps one claim per row.
+    await runStatement(trx, `UPDATE \`webhook_deliveries\` SET \`lease_until\` = ?, \`leased_by\` = ?, \`attempts\` = \`attempts\` + 1 WHERE \`id\` IN (${marks}) AND \`lease_until\` <= ?`, [now + o.leaseMs, o.owner, ...ids, now]);
+    const { rows: deliveries } = await runStatement<WebhookDeliveryRow>(trx, `SELECT * FROM \`webhook_deliveries\` WHERE \`id\` IN (${marks}) AND \`leased_by\` = ? ORDER BY \`event_sequence\``, [...ids, o.owner]);
+    return { endpoint, deliveries, backlog };
+  });
+}
+
+/** Which claim a result belongs to: only the claim's owner, at the attempt it claimed, records one. */
+export interface Fence {
+  id: string;
+  owner: string;
+  attempts: number;
+}
+
+export interface AttemptOutcome {
+  status: DeliveryStatus;
+  /** When the next attempt is due (a pending delivery). */
+  nextAttemptAt?: number;
+  statusCode: number | null;
+  error: string | null;
+  at: number;
+}
+
+/** Records an attempt's outcome and ends the claim; false when the claim was no longer this one's (it lapsed and was taken). */
+export async function recordAttempt(db: Db, fence: Fence, o: AttemptOutcome): Promise<boolean> {
+  const { changes } = await runStatement(
+    db,
+    'UPDATE `webhook_deliveries` SET `status` = ?, `next_attempt_at` = ?, `lease_until` = 0, `leased_by` = ?, `last_attempt_at` = ?, `last_status_code` = ?, `last_error` = ?, `delivered_at` = ? ' +
+      'WHERE `id` = ? AND `leased_by` = ? AND `attempts` = ?',
+    [o.status, o.nextAttemptAt ?? o.at, '', o.at, o.statusCode, o.error?.slice(0, 500) ?? null, o.status === 'delivered' ? o.at : null, fence.id, fence.owner, fence.attempts],
+  );
+  return changes === 1;
+}
+
+/** Gives a claim back unsent (the process is stopping): due again at once, the attempt not counted. */
+export async function releaseClaim(db: Db, fence: Fence): Promise<void> {
+  await runStatement(db, 'UPDATE `webhook_deliveries` SET `lease_until` = 0, `leased_by` = ?, `attempts` = `attempts` - 1 WHERE `id` = ? AND `leased_by` = ? AND `attempts` = ?', ['', fence.id, fence.owner, fence.attempts]);
+}
+
+// ---------------------------------------------------------------- the delivery log
+
+export async function listDeliveries(db: Db, endpointId: string, filter: Page & { status?: DeliveryStatus }) {
+  const q = db('webhook_deliveries').where({ endpoint_id: endpointId });
+  if (filter.status) q.andWhere({ status: filter.status });
+  return onePage<WebhookDeliveryRow>(q.orderBy('event_sequence', 'desc'), filter);
+}
+
+export async function findDelivery(db: Db, id: string): Promise<WebhookDeliveryRow | undefined> {
+  return db('webhook_deliveries').where({ id }).first();
+}
+
+/** A delivery sent again from its first attempt, at once; 'in flight' while a claim holds it. */
+export async function retryDelivery(db: Db, id: string, now = Date.now()): Promise<WebhookDeliveryRow | 'in flight' | undefined> {
+  return inTransaction(db, async (trx) => {
+    const row: WebhookDeliveryRow | undefined = await trx('webhook_deliveries').where({ id }).forUpdate().first();
+    if (!row) return undefined;
+    if (Number(row.lease_until) > now) return 'in flight';
+    await trx('webhook_deliveries').where({ id }).update({ status: 'pending', attempts: 0, next_attempt_at: now });
+    return { ...row, status: 'pending' as const, attempts: 0, next_attempt_at: now };
+  });
+}
+
+/**
+ * Enqueues again, from the first attempt, every kept event after `after` that the endpoint's
+ * cursor has passed (of its types); later events are enqueued by the worker anyway. A batch of
+ * events per transaction. Answers how many deliveries it enqueued.
+ */
+export async function replayEvents(db: Db, endpointId: string, after: number, now = Date.now()): Promise<number> {
+  let count = 0;
+  for (let from = after; ; ) {
+    const batch = await inTransaction(db, async (trx) => {
+      const endpoint = await findEndpoint(trx, endpointId, true);
+      if (!endpoint) return { done: true, through: from };
+      const types = endpoint.types ? (JSON.parse(endpoint.types) as EventType[]) : undefined;
+      const events = (await readEvents(trx, { after: from, limit: FAN_OUT_BATCH, types })).filter((e) => e.sequence <= Number(endpoint.enqueued_through));
+      if (events.length === 0) return { done: true, through: from };
+      await trx('webhook_deliveries')
+        .insert(events.map((e) => ({ id: newDeliveryId(), endpoint_id: endpointId, event_sequence: e.sequence, event_id: e.id, event_type: e.type, status: 'pending', attempts: 0, next_attempt_at: now, created_at: now })))
+        .onConflict(['endpoint_id', 'event_sequence'])
+        .merge({ status: 'pending', attempts: 0, next_attempt_at: now });
+      count += events.length;
+      return { done: events.length < FAN_OUT_BATCH, through: events[events.length - 1]!.sequence };
+    });
+    if (batch.done) return count;
+    from = batch.through;
+  }
+}
+
+/** Deliveries of events retention has deleted: there is nothing left to send or show. */
+export async function purgeDeliveries(db: Db): Promise<number> {
+  const { purgedThrough } = await eventBounds(db);
+  return db('webhook_deliveries').where('event_sequence', '<=', purgedThrough).delete();
+}
+
+// ---------------------------------------------------------------- for the metrics
+
+/** When the oldest delivery still pending on an enabled endpoint was enqueued. */
+export async function oldestPending(db: Db): Promise<number | undefined> {
+  const row: { at?: number | string | null } | undefined = await db('webhook_deliveries as d')
+    .join('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+    .where({ 'd.status': 'pending', 'e.disabled': 0 })
+    .min({ at: 'd.created_at' })
+    .first();
+  return row?.at == null ? undefined : Number(row.at);
+}
+
+export async function disabledEndpointCount(db: Db): Promise<number> {
+  const row = await db('webhook_endpoints').where({ disabled: 1 }).count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}
