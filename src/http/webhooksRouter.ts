@@ -14,7 +14,7 @@ import { createEndpoint, deliveryView, endpointView, rotateSecret } from '../web
 const BODY_LIMIT_BYTES = 65_536;
 
 // Only http(s): the server fetches the URL from its own network (README "Webhooks").
-const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+const url = z.string().max(2048).pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
 const types = z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length);
 const description = z.string().max(500);
 
