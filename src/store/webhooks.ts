@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { bool, dialectOf, inTransaction, type Db, type Trx } from './db.js';
-import { insertStatement, runStatement } from './statements.js';
+import { insertStatement, lockClause, runStatement } from './statements.js';
 import { eventBounds, readEvents, type EventType } from './events.js';
 import { onePage, type Page } from './pages.js';
 import type { DeliveryStatus, WebhookDeliveryRow, WebhookEndpointRow } from './rows.js';
@@ -98,33 +98,6 @@ export async function enabledEndpointIds(db: Db): Promise<string[]> {
   return db('webhook_endpoints').where({ disabled: 0 }).orderBy('id').pluck('id');
 }
 
-/** Disables the endpoint unless it is already; true when this call did. */
-export async function disableEndpoint(db: Db, id: string, reason: string, now = Date.now()): Promise<boolean> {
-  return (await db('webhook_endpoints').where({ id, disabled: 0 }).update({ disabled: 1, disabled_reason: reason.slice(0, 500), disabled_at: now, updated_at: now })) === 1;
-}
-
-/** A success ends the endpoint's failing spell. */
-export async function noteSuccess(db: Db, id: string): Promise<void> {
-  await runStatement(db, 'UPDATE `webhook_endpoints` SET `failing_since` = NULL WHERE `id` = ? AND `failing_since` IS NOT NULL', [id]);
-}
-
-/**
- * A failure starts the endpoint's failing spell, or extends it; one longer than `disableAfterMs`
- * disables the endpoint. Answers the spell's start when this call disabled it.
- */
-export async function noteFailure(db: Db, id: string, disableAfterMs: number, now = Date.now()): Promise<number | undefined> {
-  await runStatement(db, 'UPDATE `webhook_endpoints` SET `failing_since` = ? WHERE `id` = ? AND `failing_since` IS NULL', [now, id]);
-  const spell: { failing_since: number | string | null } | undefined = await db('webhook_endpoints').where({ id, disabled: 0 }).first('failing_since');
-  const since = spell?.failing_since == null ? undefined : Number(spell.failing_since);
-  if (since === undefined || now - since < disableAfterMs) return undefined;
-  const days = Math.floor((now - since) / 86_400_000);
-  const disabled = await db('webhook_endpoints')
-    .where({ id, disabled: 0 })
-    .andWhere('failing_since', '<=', now - disableAfterMs)
-    .update({ disabled: 1, disabled_reason: `every delivery failed for ${days} days (since ${new Date(since).toISOString()})`, disabled_at: now, updated_at: now });
-  return disabled === 1 ? since : undefined;
-}
-
 // ---------------------------------------------------------------- fan-out and claims
 
 /** Events turned into deliveries per claim: a short transaction even with a backlog. */
@@ -152,16 +125,44 @@ async function fanOut(trx: Trx, endpoint: WebhookEndpointRow, now: number): Prom
   return events.length === FAN_OUT_BATCH;
 }
 
+/** Which claim a result belongs to: only the claim's owner, at the attempt it claimed, records one. */
+export interface Fence {
+  id: string;
+  owner: string;
+  attempts: number;
+}
+
+/**
+ * What became of a claimed delivery, to record. `success` ends the endpoint's failing spell,
+ * `failure` starts or extends it, `gone` disables the endpoint, `neutral` counts for neither (the
+ * event was deleted), `release` gives the claim back unsent (the process is stopping): due again
+ * at once, the attempt not counted.
+ */
+export type Settled =
+  | { fence: Fence; kind: 'release' }
+  | { fence: Fence; kind: 'success' | 'failure' | 'gone' | 'neutral'; outcome: AttemptOutcome };
+
+export interface AttemptOutcome {
+  status: DeliveryStatus;
+  /** When the next attempt is due (a pending delivery). */
+  nextAttemptAt?: number;
+  statusCode: number | null;
+  error: string | null;
+  at: number;
+}
+
 export interface ClaimOptions {
   /** At most this many in flight for the endpoint, counting every replica's claims. */
   concurrency: number;
-  /** And at most this many claimed now (what this replica has room for). */
+  /** And at most this many claimed now (what this replica has room for; 0: only record). */
   limit: number;
   leaseMs: number;
   /** Unique to this claim: the fence its results are recorded through. */
   owner: string;
   /** MySQL/MariaDB that have `SKIP LOCKED`: a replica passes over rows another is claiming rather than wait. */
   skipLocked: boolean;
+  /** An endpoint failing this long with no success is disabled. */
+  disableAfterMs: number;
   now?: number;
 }
 
@@ -170,22 +171,27 @@ export interface Claim {
   deliveries: WebhookDeliveryRow[];
   /** More events are committed than one claim enqueues. */
   backlog: boolean;
+  /** Why the results recorded now disabled the endpoint. */
+  disabled?: { reason: string; failingSince: number | null };
 }
 
 /**
- * In one short transaction with the endpoint row locked: enqueue its new events, then claim its
- * earliest due deliveries (a lease until now + leaseMs, one more attempt) up to its concurrency.
- * A replica finding the row locked by another one's claim (MySQL with SKIP LOCKED) answers
- * undefined: that one is serving the endpoint right now. A claim whose lease lapsed (its replica
- * crashed or stalled) is due again.
+ * One short transaction per endpoint with its row locked (other replicas serving it wait a few
+ * milliseconds): record the results of its finished sends, keep its failing spell (disabling it
+ * after `disableAfterMs`, or on 410), enqueue its new events, then claim its earliest due
+ * deliveries (a lease until now + leaseMs, one more attempt) up to its concurrency. A claim whose
+ * lease lapsed (its replica crashed or stalled) is due again. Recording results with the next claim
+ * is one commit where there would be several. Undefined for an endpoint deleted meanwhile.
  */
-export async function claimDeliveries(db: Db, endpointId: string, o: ClaimOptions): Promise<Claim | undefined> {
+export async function claimDeliveries(db: Db, endpointId: string, settled: Settled[], o: ClaimOptions): Promise<Claim | undefined> {
   const now = o.now ?? Date.now();
   const mysql = dialectOf(db) === 'mysql';
-  const lock = mysql ? (o.skipLocked ? ' FOR UPDATE SKIP LOCKED' : ' FOR UPDATE') : '';
+  const skip = mysql ? (o.skipLocked ? ' FOR UPDATE SKIP LOCKED' : ' FOR UPDATE') : '';
   return inTransaction(db, async (trx) => {
-    const { rows: [endpoint] } = await runStatement<WebhookEndpointRow>(trx, `SELECT * FROM \`webhook_endpoints\` WHERE \`id\` = ?${lock}`, [endpointId]);
-    if (!endpoint || bool(endpoint.disabled)) return undefined;
+    const { rows: [endpoint] } = await runStatement<WebhookEndpointRow>(trx, `SELECT * FROM \`webhook_endpoints\` WHERE \`id\` = ?${lockClause(trx, 'update')}`, [endpointId]);
+    if (!endpoint) return undefined;
+    const disabled = await settle(trx, endpoint, settled, o.disableAfterMs, now);
+    if (disabled || bool(endpoint.disabled) || o.limit <= 0) return { endpoint, deliveries: [], backlog: false, disabled };
     const backlog = await fanOut(trx, endpoint, now);
     const { rows: [busy] } = await runStatement<{ n: number }>(trx, 'SELECT COUNT(*) AS `n` FROM `webhook_deliveries` WHERE `endpoint_id` = ? AND `lease_until` > ?', [endpointId, now]);
     const room = Math.min(o.limit, o.concurrency - Number(busy!.n));
@@ -193,7 +199,7 @@ export async function claimDeliveries(db: Db, endpointId: string, o: ClaimOption
     const { rows: due } = await runStatement<{ id: string }>(
       trx,
       'SELECT `id` FROM `webhook_deliveries` WHERE `endpoint_id` = ? AND `status` = ? AND `next_attempt_at` <= ? AND `lease_until` <= ? ' +
-        `ORDER BY \`next_attempt_at\`, \`event_sequence\` LIMIT ?${lock}`,
+        `ORDER BY \`next_attempt_at\`, \`event_sequence\` LIMIT ?${skip}`,
       [endpointId, 'pending', now, now, room],
     );
     if (due.length === 0) return { endpoint, deliveries: [], backlog };
@@ -206,36 +212,47 @@ export async function claimDeliveries(db: Db, endpointId: string, o: ClaimOption
   });
 }
 
-/** Which claim a result belongs to: only the claim's owner, at the attempt it claimed, records one. */
-export interface Fence {
-  id: string;
-  owner: string;
-  attempts: number;
-}
-
-export interface AttemptOutcome {
-  status: DeliveryStatus;
-  /** When the next attempt is due (a pending delivery). */
-  nextAttemptAt?: number;
-  statusCode: number | null;
-  error: string | null;
-  at: number;
-}
-
-/** Records an attempt's outcome and ends the claim; false when the claim was no longer this one's (it lapsed and was taken). */
-export async function recordAttempt(db: Db, fence: Fence, o: AttemptOutcome): Promise<boolean> {
-  const { changes } = await runStatement(
-    db,
-    'UPDATE `webhook_deliveries` SET `status` = ?, `next_attempt_at` = ?, `lease_until` = 0, `leased_by` = ?, `last_attempt_at` = ?, `last_status_code` = ?, `last_error` = ?, `delivered_at` = ? ' +
-      'WHERE `id` = ? AND `leased_by` = ? AND `attempts` = ?',
-    [o.status, o.nextAttemptAt ?? o.at, '', o.at, o.statusCode, o.error?.slice(0, 500) ?? null, o.status === 'delivered' ? o.at : null, fence.id, fence.owner, fence.attempts],
-  );
-  return changes === 1;
-}
-
-/** Gives a claim back unsent (the process is stopping): due again at once, the attempt not counted. */
-export async function releaseClaim(db: Db, fence: Fence): Promise<void> {
-  await runStatement(db, 'UPDATE `webhook_deliveries` SET `lease_until` = 0, `leased_by` = ?, `attempts` = `attempts` - 1 WHERE `id` = ? AND `leased_by` = ? AND `attempts` = ?', ['', fence.id, fence.owner, fence.attempts]);
+/** Records results through their fences (a lapsed claim's result is dropped) and updates the endpoint's failing spell. */
+async function settle(trx: Trx, endpoint: WebhookEndpointRow, settled: Settled[], disableAfterMs: number, now: number): Promise<Claim['disabled']> {
+  let since = endpoint.failing_since == null ? null : Number(endpoint.failing_since);
+  let gone: number | undefined;
+  let failed = false;
+  for (const s of settled) {
+    const { id, owner, attempts } = s.fence;
+    if (s.kind === 'release') {
+      await runStatement(trx, 'UPDATE `webhook_deliveries` SET `lease_until` = 0, `attempts` = `attempts` - 1 WHERE `id` = ? AND `leased_by` = ? AND `attempts` = ?', [id, owner, attempts]);
+      continue;
+    }
+    const o = s.outcome;
+    const { changes } = await runStatement(
+      trx,
+      'UPDATE `webhook_deliveries` SET `status` = ?, `next_attempt_at` = ?, `lease_until` = 0, `last_attempt_at` = ?, `last_status_code` = ?, `last_error` = ?, `delivered_at` = ? ' +
+        'WHERE `id` = ? AND `leased_by` = ? AND `attempts` = ?',
+      [o.status, o.nextAttemptAt ?? o.at, o.at, o.statusCode, o.error?.slice(0, 500) ?? null, o.status === 'delivered' ? o.at : null, id, owner, attempts],
+    );
+    if (changes !== 1) continue;
+    if (s.kind === 'success') since = null;
+    if (s.kind === 'failure') {
+      since ??= o.at;
+      failed = true;
+    }
+    if (s.kind === 'gone') gone = o.at;
+  }
+  const before = endpoint.failing_since == null ? null : Number(endpoint.failing_since);
+  let disabled: Claim['disabled'];
+  if (!bool(endpoint.disabled)) {
+    if (gone !== undefined) disabled = { reason: `the receiver answered 410 Gone at ${new Date(gone).toISOString()}`, failingSince: since };
+    else if (failed && since !== null && now - since >= disableAfterMs) {
+      const days = Math.floor((now - since) / 86_400_000);
+      disabled = { reason: `no delivery succeeded for ${days} days (since ${new Date(since).toISOString()}; WEBHOOK_DISABLE_AFTER_DAYS is ${Math.round(disableAfterMs / 86_400_000)})`, failingSince: since };
+    }
+  }
+  if (since === before && !disabled) return undefined;
+  const set: Record<string, unknown> = { failing_since: since };
+  if (disabled) Object.assign(set, { disabled: 1, disabled_reason: disabled.reason, disabled_at: now, updated_at: now });
+  await trx('webhook_endpoints').where({ id: endpoint.id }).update(set);
+  Object.assign(endpoint, set);
+  return disabled;
 }
 
 // ---------------------------------------------------------------- the delivery log

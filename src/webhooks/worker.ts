@@ -4,17 +4,7 @@ import { describe } from '../log.js';
 import { dialectOf, type Db } from '../store/db.js';
 import { eventsBySequence, onEventsCommitted, type DirectoryEvent } from '../store/events.js';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../store/rows.js';
-import {
-  claimDeliveries,
-  disableEndpoint,
-  enabledEndpointIds,
-  noteFailure,
-  noteSuccess,
-  recordAttempt,
-  releaseClaim,
-  type AttemptOutcome,
-  type Fence,
-} from '../store/webhooks.js';
+import { claimDeliveries, enabledEndpointIds, type Fence, type Settled } from '../store/webhooks.js';
 import { signingSecrets } from './endpoints.js';
 import { signatureHeader } from './signing.js';
 
@@ -99,6 +89,9 @@ class Worker {
   private readonly sends = new Map<string, Send>();
   /** Sends under way here, per endpoint (the database counts every replica's). */
   private readonly local = new Map<string, number>();
+  /** Results of finished sends, per endpoint, recorded by the endpoint's next claim. */
+  private readonly settled = new Map<string, Settled[]>();
+  private endpoints: { ids: string[]; at: number } = { ids: [], at: 0 };
   private passing: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -128,87 +121,117 @@ class Worker {
       return;
     }
     this.again = false;
-    this.passing = this.pass().finally(() => {
+    this.passing = this.pass(true).finally(() => {
       this.passing = undefined;
       if (this.again) this.wake();
     });
   }
 
-  private async pass(): Promise<void> {
+  /** Records what finished and, when `claiming`, claims what each endpoint has room for. */
+  private async pass(claiming: boolean): Promise<void> {
     const { rt } = this;
-    const concurrency = rt.config.webhookConcurrency;
     try {
-      for (const id of await enabledEndpointIds(rt.db)) {
-        if (this.stopped) return;
-        const room = concurrency - (this.local.get(id) ?? 0);
-        if (room <= 0) continue;
-        const owner = `${processId}.${++claimNumber}`;
-        const claim = await claimDeliveries(rt.db, id, { concurrency, limit: room, leaseMs: this.timeoutMs + LEASE_MARGIN_MS, owner, skipLocked: this.skipLocked });
-        if (!claim) continue;
-        // More events than one claim enqueues: go on with them right after this pass.
-        if (claim.backlog) this.again = true;
-        if (claim.deliveries.length === 0) continue;
-        const events = new Map((await eventsBySequence(rt.db, claim.deliveries.map((d) => Number(d.event_sequence)))).map((e) => [e.sequence, e]));
-        const secrets = signingSecrets(rt, claim.endpoint);
-        for (const d of claim.deliveries) this.send(claim.endpoint, secrets, d, events.get(Number(d.event_sequence)));
-      }
+      // The list of endpoints is read again once a second: new ones through another replica's API are served within that.
+      if (claiming && Date.now() - this.endpoints.at >= POLL_MS) this.endpoints = { ids: await enabledEndpointIds(rt.db), at: Date.now() };
+      const ids = new Set([...(claiming ? this.endpoints.ids : []), ...this.settled.keys()]);
+      for (const id of ids) await this.serve(id, claiming && !this.stopped);
     } catch (err) {
       rt.log.error({ err: describe(err) }, 'webhook worker pass failed');
     }
   }
 
+  private async serve(id: string, claiming: boolean): Promise<void> {
+    const { rt } = this;
+    const concurrency = rt.config.webhookConcurrency;
+    const settled = this.settled.get(id) ?? [];
+    const room = claiming ? concurrency - (this.local.get(id) ?? 0) : 0;
+    if (settled.length === 0 && room <= 0) return;
+    this.settled.delete(id);
+    let claim;
+    try {
+      claim = await claimDeliveries(rt.db, id, settled, {
+        concurrency,
+        limit: room,
+        leaseMs: this.timeoutMs + LEASE_MARGIN_MS,
+        owner: `${processId}.${++claimNumber}`,
+        skipLocked: this.skipLocked,
+        disableAfterMs: rt.config.webhookDisableAfterDays * 86_400_000,
+      });
+    } catch (err) {
+      // Kept for the next pass: their claims hold for seconds yet.
+      this.settled.set(id, [...settled, ...(this.settled.get(id) ?? [])]);
+      throw err;
+    }
+    if (!claim) return;
+    if (claim.disabled) {
+      const { reason, failingSince } = claim.disabled;
+      rt.log.warn({ endpointId: id, reason, failingSince: failingSince && new Date(failingSince).toISOString() }, 'webhook endpoint disabled');
+      this.endpoints.at = 0;
+    }
+    // More events than one claim enqueues: go on with them right after this pass.
+    if (claim.backlog) this.again = true;
+    if (claim.deliveries.length === 0) return;
+    const events = new Map((await eventsBySequence(rt.db, claim.deliveries.map((d) => Number(d.event_sequence)))).map((e) => [e.sequence, e]));
+    const secrets = signingSecrets(rt, claim.endpoint);
+    for (const d of claim.deliveries) this.send(claim.endpoint, secrets, d, events.get(Number(d.event_sequence)));
+  }
+
   private send(endpoint: WebhookEndpointRow, secrets: string[], d: WebhookDeliveryRow, event: DirectoryEvent | undefined): void {
     this.local.set(endpoint.id, (this.local.get(endpoint.id) ?? 0) + 1);
     const stop = new AbortController();
+    const fence: Fence = { id: d.id, owner: d.leased_by, attempts: d.attempts };
     const done = this.deliver(endpoint, secrets, d, event, stop.signal)
-      .catch((err) => void this.rt.log.error({ err: describe(err), deliveryId: d.id }, 'webhook delivery failed to record'))
-      .finally(() => {
+      .catch((err): Settled => {
+        this.rt.log.error({ err: describe(err), deliveryId: d.id }, 'webhook delivery failed');
+        return { fence, kind: 'release' };
+      })
+      .then((result) => {
         this.local.set(endpoint.id, this.local.get(endpoint.id)! - 1);
         this.sends.delete(d.id);
+        this.settled.set(endpoint.id, [...(this.settled.get(endpoint.id) ?? []), result]);
         this.wake();
       });
     this.sends.set(d.id, { stop, done });
   }
 
-  private async deliver(endpoint: WebhookEndpointRow, secrets: string[], d: WebhookDeliveryRow, event: DirectoryEvent | undefined, stop: AbortSignal): Promise<void> {
+  /** Sends one delivery and says what to record of it. */
+  private async deliver(endpoint: WebhookEndpointRow, secrets: string[], d: WebhookDeliveryRow, event: DirectoryEvent | undefined, stop: AbortSignal): Promise<Settled> {
     const { rt } = this;
     const fence: Fence = { id: d.id, owner: d.leased_by, attempts: d.attempts };
     if (!event) {
-      await recordAttempt(rt.db, fence, { status: 'failed', statusCode: null, error: 'the event is past EVENT_RETENTION_DAYS and deleted', at: Date.now() });
-      return this.report('failed');
+      this.report('failed');
+      return { fence, kind: 'neutral', outcome: { status: 'failed', statusCode: null, error: 'the event is past EVENT_RETENTION_DAYS and deleted', at: Date.now() } };
     }
     const body = JSON.stringify(event);
+    const signedAt = new Date();
     const answer = await post(endpoint.url, body, {
       'content-type': 'application/json',
       'user-agent': 'koobridge-webhooks',
       'webhook-id': event.id,
-      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-      'webhook-signature': signatureHeader(secrets, event.id, new Date(), body),
+      'webhook-timestamp': String(Math.floor(signedAt.getTime() / 1000)),
+      'webhook-signature': signatureHeader(secrets, event.id, signedAt, body),
     }, this.timeoutMs, stop);
-    if (stop.aborted) return releaseClaim(rt.db, fence);
+    if (stop.aborted) return { fence, kind: 'release' };
     const at = Date.now();
-    const outcome: Omit<AttemptOutcome, 'status'> = { statusCode: answer.status ?? null, error: answer.error ?? null, at };
+    const outcome = { statusCode: answer.status ?? null, error: answer.error ?? null, at };
     if (answer.status !== undefined && answer.status >= 200 && answer.status < 300) {
-      if (await recordAttempt(rt.db, fence, { ...outcome, status: 'delivered' })) await noteSuccess(rt.db, endpoint.id);
-      return this.report('delivered');
+      this.report('delivered');
+      return { fence, kind: 'success', outcome: { ...outcome, status: 'delivered' } };
     }
     if (answer.status === 410) {
-      await recordAttempt(rt.db, fence, { ...outcome, status: 'failed' });
-      if (await disableEndpoint(rt.db, endpoint.id, `the receiver answered 410 Gone at ${new Date(at).toISOString()}`, at)) {
-        rt.log.warn({ endpointId: endpoint.id, deliveryId: d.id }, 'webhook endpoint disabled: it answered 410 Gone');
-      }
-      return this.report('gone');
+      this.report('gone');
+      return { fence, kind: 'gone', outcome: { ...outcome, status: 'failed' } };
     }
-    const schedule = rt.config.webhookRetrySchedule;
-    const retryIn = schedule[d.attempts - 1];
-    const last = retryIn === undefined;
-    if (!(await recordAttempt(rt.db, fence, last ? { ...outcome, status: 'failed' } : { ...outcome, status: 'pending', nextAttemptAt: at + retryIn * 1000 }))) return;
-    (last ? rt.log.warn : rt.log.debug).call(rt.log, { endpointId: endpoint.id, deliveryId: d.id, attempts: d.attempts, status: answer.status, error: answer.error }, last ? 'webhook delivery failed: no attempt left' : 'webhook delivery attempt failed');
-    const since = await noteFailure(rt.db, endpoint.id, rt.config.webhookDisableAfterDays * 86_400_000, at);
-    if (since !== undefined) {
-      rt.log.warn({ endpointId: endpoint.id, failingSince: new Date(since).toISOString(), days: rt.config.webhookDisableAfterDays }, 'webhook endpoint disabled: no delivery succeeded for WEBHOOK_DISABLE_AFTER_DAYS');
+    const retryIn = rt.config.webhookRetrySchedule[d.attempts - 1];
+    const about = { endpointId: endpoint.id, deliveryId: d.id, attempts: d.attempts, status: answer.status, error: answer.error };
+    if (retryIn === undefined) {
+      rt.log.warn(about, 'webhook delivery failed: no attempt left');
+      this.report('failed');
+      return { fence, kind: 'failure', outcome: { ...outcome, status: 'failed' } };
     }
-    this.report(last ? 'failed' : 'retrying');
+    rt.log.debug(about, 'webhook delivery attempt failed');
+    this.report('retrying');
+    return { fence, kind: 'failure', outcome: { ...outcome, status: 'pending', nextAttemptAt: at + retryIn * 1000 } };
   }
 
   private report(outcome: DeliveryOutcome): void {
@@ -226,6 +249,8 @@ class Worker {
     clearTimeout(grace);
     for (const s of this.sends.values()) s.stop.abort();
     await all();
+    // What finished meanwhile, and the claims given back, are recorded before the store closes.
+    await this.pass(false);
   }
 }
 

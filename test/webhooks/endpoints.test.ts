@@ -64,7 +64,7 @@ describe.each(stores)('the webhook endpoints API on %s', (store) => {
       expect(answer.body.message).toMatch(message);
     }
     const raw = await fetch(`${s.url}/api/v1/webhook-endpoints`, { method: 'POST', headers: { authorization: `Bearer ${s.rt.config.apiToken}`, 'content-type': 'application/json' }, body: '{"url":' });
-    expect([raw.status, (await raw.json()).message]).toEqual([400, 'body: not valid JSON']);
+    expect([raw.status, ((await raw.json()) as { message: string }).message]).toEqual([400, 'body: not valid JSON']);
     const { body: e } = await post({ url: 'https://example.com/' });
     const patch = await s.api(`/api/v1/webhook-endpoints/${e.id}`, undefined, 'PATCH', { disabled: 'yes' });
     expect([patch.status, patch.body.message]).toEqual([400, 'disabled: must be a boolean']);
