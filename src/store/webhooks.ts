@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { bool, dialectOf, inTransaction, type Db, type Trx } from './db.js';
 import { insertStatement, lockClause, runStatement } from './statements.js';
-import { eventBounds, readEvents, type EventType } from './events.js';
+import { eventBounds, readEvents, type DirectoryEvent, type EventType } from './events.js';
 import { onePage, type Page } from './pages.js';
 import type { DeliveryStatus, WebhookDeliveryRow, WebhookEndpointRow } from './rows.js';
 
@@ -103,6 +103,11 @@ export async function enabledEndpointIds(db: Db): Promise<string[]> {
 /** Events turned into deliveries per claim: a short transaction even with a backlog. */
 const FAN_OUT_BATCH = 1_000;
 
+/** A delivery row for one event, due now. */
+const newDelivery = (endpointId: string, e: DirectoryEvent, now: number) => ({
+  id: newDeliveryId(), endpoint_id: endpointId, event_sequence: e.sequence, event_id: e.id, event_type: e.type, status: 'pending', attempts: 0, next_attempt_at: now, created_at: now,
+});
+
 /**
  * Turns the events committed after the endpoint's cursor into its deliveries (those of its types)
  * and moves the cursor past them; true when there may be more. Runs with the endpoint row locked, so two replicas never enqueue
@@ -117,7 +122,7 @@ async function fanOut(trx: Trx, endpoint: WebhookEndpointRow, now: number): Prom
   if (types && events.length < FAN_OUT_BATCH) through = Math.max(through, (await eventBounds(trx)).last);
   if (through === after) return false;
   if (events.length > 0) {
-    const rows = events.map((e) => ({ id: newDeliveryId(), endpoint_id: endpoint.id, event_sequence: e.sequence, event_id: e.id, event_type: e.type, status: 'pending', attempts: 0, next_attempt_at: now, created_at: now }));
+    const rows = events.map((e) => newDelivery(endpoint.id, e, now));
     const { sql, params } = insertStatement('webhook_deliveries', Object.keys(rows[0]!), rows);
     await runStatement(trx, sql, params);
   }
@@ -293,7 +298,7 @@ export async function replayEvents(db: Db, endpointId: string, after: number, no
       const events = (await readEvents(trx, { after: from, limit: FAN_OUT_BATCH, types })).filter((e) => e.sequence <= Number(endpoint.enqueued_through));
       if (events.length === 0) return { done: true, through: from };
       await trx('webhook_deliveries')
-        .insert(events.map((e) => ({ id: newDeliveryId(), endpoint_id: endpointId, event_sequence: e.sequence, event_id: e.id, event_type: e.type, status: 'pending', attempts: 0, next_attempt_at: now, created_at: now })))
+        .insert(events.map((e) => newDelivery(endpointId, e, now)))
         .onConflict(['endpoint_id', 'event_sequence'])
         .merge({ status: 'pending', attempts: 0, next_attempt_at: now });
       count += events.length;

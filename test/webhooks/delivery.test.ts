@@ -33,6 +33,13 @@ describe.each(stores)('webhook deliveries on %s', (store) => {
   const deliveries = async (id: string, query = '') => (await s.api(`/api/v1/webhook-endpoints/${id}/deliveries${query}`)).body.data;
   const idsOf = (received: { body: string }[]) => received.map((r) => JSON.parse(r.body).id as string);
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** The endpoint as the API shows it, once it shows it disabled. */
+  const onceDisabled = (id: string) =>
+    eventually(async () => {
+      const e = (await s.api(`/api/v1/webhook-endpoints/${id}`)).body;
+      expect(e.disabled).toBe(true);
+      return e;
+    });
 
   it('posts each event as the events API shows it, signed so an independent verifier and the standardwebhooks package accept it', async () => {
     const { receiver, id, secret } = await endpoint();
@@ -109,11 +116,7 @@ describe.each(stores)('webhook deliveries on %s', (store) => {
     const { receiver, id } = await endpoint(() => answer);
     await emitEvents(s.rt.db, [event('tenant.created', 1)]);
     await receiver.until(1);
-    const disabled = await eventually(async () => {
-      const e = (await s.api(`/api/v1/webhook-endpoints/${id}`)).body;
-      expect(e.disabled).toBe(true);
-      return e;
-    });
+    const disabled = await onceDisabled(id);
     expect(disabled.disabledReason).toMatch(/410 Gone/);
     expect(logLines.some((l) => l.includes(id) && l.includes('webhook endpoint disabled'))).toBe(true);
     const metrics = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${TEST_KEYS.apiToken}` } })).text();
@@ -136,11 +139,7 @@ describe.each(stores)('webhook deliveries on %s', (store) => {
     await s.rt.db('webhook_endpoints').where({ id }).update({ failing_since: sixDaysAgo });
     await emitEvents(s.rt.db, [event('tenant.created', 1)]);
     await receiver.until(1);
-    const e = await eventually(async () => {
-      const e = (await s.api(`/api/v1/webhook-endpoints/${id}`)).body;
-      expect(e.disabled).toBe(true);
-      return e;
-    });
+    const e = await onceDisabled(id);
     expect(e.failingSince).toBe(new Date(sixDaysAgo).toISOString());
     expect(e.disabledReason).toMatch(/^no delivery succeeded for 6 days .*WEBHOOK_DISABLE_AFTER_DAYS is 5/);
     expect(logLines.some((l) => l.includes(id) && l.includes('WEBHOOK_DISABLE_AFTER_DAYS') && l.includes('"level":40'))).toBe(true);
