@@ -23,6 +23,8 @@ const layers: { name: string; members: string[] }[] = [
   { name: 'use-cases', members: ['directory/', 'instances/'] },
   { name: 'sso', members: ['sso/'] },
   { name: 'jobs', members: ['jobs/'] },
+  // The webhook worker and endpoint use-cases: the API (http) manages them, the metrics count them.
+  { name: 'webhooks', members: ['webhooks/'] },
   { name: 'http', members: ['http/'] },
   { name: 'top', members: ['features.ts', 'server.ts', 'main.ts', 'command.ts', 'migrate.ts', 'reseal.ts', 'backup.ts', 'cli/'] },
 ];

@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import { describe, type Logger } from '../log.js';
-import { BadInput, Gone, NotFound, TooLarge, Unauthorized } from '../errors.js';
+import { BadInput, Conflict, Gone, NotFound, TooLarge, Unauthorized } from '../errors.js';
 
 /** Each neutral error's HTTP status and the `error` code programs branch on; the first class that matches wins. */
 const PROBLEMS: Array<[abstract new (message: string) => Error, number, string]> = [
@@ -8,6 +8,7 @@ const PROBLEMS: Array<[abstract new (message: string) => Error, number, string]>
   [BadInput, 400, 'bad_request'],
   [Unauthorized, 401, 'unauthorized'],
   [NotFound, 404, 'not_found'],
+  [Conflict, 409, 'conflict'],
   [Gone, 410, 'gone'],
 ];
 
