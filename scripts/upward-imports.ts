@@ -24,6 +24,8 @@ const layers: { name: string; members: string[] }[] = [
   { name: 'sso', members: ['sso/'] },
   { name: 'jobs', members: ['jobs/'] },
   { name: 'http', members: ['http/'] },
+  // The OneAccess look-alike of `koobridge dev-idp`: it speaks the paths sso/ calls and shows a page.
+  { name: 'dev-idp', members: ['devIdp/'] },
   { name: 'top', members: ['features.ts', 'server.ts', 'main.ts', 'migrate.ts', 'cli/'] },
 ];
 
