@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 import { renderView } from '../http/views.js';
-import { answerOneAccess, INTERACTION_PATH, oneAccessProvider, type OneAccessClient, type OneAccessUser } from './oneAccess.js';
+import { ONEACCESS_PATHS } from '../sso/clients.js';
+import { answerOneAccess, defaultScope, forgetIdpSession, INTERACTION_PATH, oneAccessProvider, type OneAccessClient, type OneAccessUser } from './oneAccess.js';
 
 /**
  * `koobridge dev-idp`: the tenant's OneAccess on a laptop. A login page lets you pick who signs in
@@ -43,7 +44,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const answer = async () => {
       if (await answerOneAccess(provider, users, req, res)) return;
-      if (new URL(req.url!, url).pathname.startsWith(INTERACTION_PATH)) return signIn(provider, users, clientIds, req, res);
+      if (new URL(req.url!, url).pathname.startsWith(INTERACTION_PATH)) return signIn(provider, url, users, clientIds, req, res);
+      defaultScope(req);
       await callback(req, res);
     };
     answer().catch((err: Error) => {
@@ -66,10 +68,23 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   };
 }
 
-/** The login interaction: the hinted user at once, else the page to pick one, whose form posts back here. */
-async function signIn(provider: Provider, users: ReadonlyMap<string, OneAccessUser>, clientId: string, req: IncomingMessage, res: ServerResponse) {
+/**
+ * The login interaction: the hinted user at once, else the page to pick one, whose form posts back
+ * here. A browser signed in as someone else (login_hint named another user) is signed out and its
+ * authorize request started again, so it signs in afresh rather than switching sessions midway.
+ */
+async function signIn(provider: Provider, issuer: string, users: ReadonlyMap<string, OneAccessUser>, clientId: string, req: IncomingMessage, res: ServerResponse) {
   const details = await provider.interactionDetails(req, res);
-  const chosen = req.method === 'POST' ? new URLSearchParams(await bodyText(req)).get('userName') : details.params.login_hint;
+  if (details.session?.accountId) {
+    const params = Object.entries(details.params).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+    forgetIdpSession(res);
+    res.statusCode = 303;
+    res.setHeader('location', `${issuer}${ONEACCESS_PATHS.authorize}?${new URLSearchParams(params)}`);
+    res.end();
+    return;
+  }
+  const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
+  const chosen = req.method === 'POST' ? new URLSearchParams(await bodyText(req)).get('userName') : hint;
   if (chosen && users.has(chosen)) {
     await provider.interactionFinished(req, res, { login: { accountId: chosen } }, { mergeWithLastSubmission: false });
     return;

@@ -21,7 +21,9 @@ declare module 'oidc-provider' {
 
   export interface InteractionDetails {
     uid: string;
-    params: Record<string, string | undefined>;
+    params: Record<string, unknown>;
+    /** The browser's session at the IdP when it is already signed in. */
+    session?: { accountId?: string };
   }
 
   export default class Provider {

@@ -125,6 +125,19 @@ export function oneAccessProvider(issuer: string, clients: OneAccessClient[], op
   });
 }
 
+/** Clears the browser's session at the IdP: it is signed in as nobody there. */
+export function forgetIdpSession(res: ServerResponse): void {
+  res.setHeader('set-cookie', ['_session', '_session.sig', '_session.legacy', '_session.legacy.sig'].map((c) => `${c}=; Path=/; Max-Age=0`));
+}
+
+/** OneAccess's authorize takes no scope as `get_user_info` (spec §6.3.1); oidc-provider insists on one. */
+export function defaultScope(req: IncomingMessage): void {
+  const url = new URL(req.url!, 'http://idp');
+  if (url.pathname !== ONEACCESS_PATHS.authorize || url.searchParams.has('scope')) return;
+  url.searchParams.set('scope', 'get_user_info');
+  req.url = url.pathname + url.search;
+}
+
 /**
  * The two OneAccess endpoints the provider does not answer as OneAccess does: userinfo (no `sub`;
  * the provider's own needs the openid scope) and logout (a plain GET with `redirect_url`). Answers
@@ -151,7 +164,7 @@ export async function answerOneAccess(provider: Provider, users: ReadonlyMap<str
     const back = url.searchParams.get('redirect_url');
     onLogout?.();
     res.statusCode = back ? 302 : 200;
-    res.setHeader('set-cookie', ['_session', '_session.sig', '_session.legacy', '_session.legacy.sig'].map((c) => `${c}=; Path=/; Max-Age=0`));
+    forgetIdpSession(res);
     if (back) res.setHeader('location', back);
     res.end();
     return true;
