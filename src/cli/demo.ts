@@ -8,9 +8,9 @@ import { loadConfig, type Config } from '../config/index.js';
 import { basicSignature, kitSignature } from '../marketplace/signing.js';
 import { marketplaceTimeOf } from '../marketplace/validation.js';
 import { callbackUrl } from '../sso/urls.js';
-import { startServer } from '../server.js';
+import { startServer, type RunningServer } from '../server.js';
 import { DEMO_CLIENT, DEMO_DEPARTMENTS, DEMO_TENANT, DEMO_USERS, demoIdpUsers } from '../devIdp/demoDirectory.js';
-import { startDevIdp } from '../devIdp/devIdp.js';
+import { startDevIdp, type DevIdp } from '../devIdp/devIdp.js';
 
 /**
  * `koobridge demo`: the whole product on a laptop. koobridge on SQLite and a dev IdP, an instance
@@ -83,35 +83,37 @@ export const registerDemo: RegisterCommand = (program) => {
       const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'koobridge-demo-'));
       const removeDataDir = () => opts.dataDir === undefined && rmSync(dataDir, { recursive: true, force: true });
       if (!opts.json) console.log(`koobridge demo: starting the server on SQLite in ${dataDir} (the first start makes an RSA key: a few seconds)…`);
-      // Only what the demo decides: nothing from the shell's environment points it at another database or address.
-      const config = loadConfig({
-        NODE_ENV: 'development',
-        HOST: '127.0.0.1',
-        PORT: String(opts.port),
-        DATA_DIR: dataDir,
-        // The dev IdP serves plain http:// on this machine.
-        SSO_ALLOW_HTTP: 'true',
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      });
-      const running = await startServer(config);
-      const idp = await startDevIdp({
-        port: opts.idpPort,
-        clients: [{ ...DEMO_CLIENT, redirectUri: callbackUrl(config) }],
-        users: demoIdpUsers(),
-      });
+      let config: Config;
+      let running: RunningServer | undefined;
+      let idp: DevIdp | undefined;
       const stop = async () => {
-        await idp.stop();
-        await running.close();
+        await idp?.stop();
+        await running?.close();
         removeDataDir();
       };
-      stopOnSignal(stop);
       let instanceId: string;
       try {
+        // Only what the demo decides: nothing from the shell's environment points it at another database or address.
+        config = loadConfig({
+          NODE_ENV: 'development',
+          HOST: '127.0.0.1',
+          PORT: String(opts.port),
+          DATA_DIR: dataDir,
+          // The dev IdP serves plain http:// on this machine.
+          SSO_ALLOW_HTTP: 'true',
+          LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+        });
+        running = await startServer(config);
+        idp = await startDevIdp({ port: opts.idpPort, clients: [{ ...DEMO_CLIENT, redirectUri: callbackUrl(config) }], users: demoIdpUsers() });
         instanceId = await syncDemoDirectory(running.url, config, idp.url);
       } catch (err) {
+        // A port taken, a refused call: said in one line, and nothing left behind. The exit also ends
+        // what a failed start leaves open (a server that could not listen keeps its database).
+        console.error(`koobridge demo: ${(err as Error).message}`);
         await stop();
-        throw err;
+        process.exit(1);
       }
+      stopOnSignal(stop);
 
       const origin = config.publicUrl;
       const tenantId = DEMO_TENANT.tenantId;
