@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegisterCommand } from './commands.js';
-import { devIdpLines, stopOnSignal } from './devIdp.js';
+import { devIdpLines, parsePort, stopOnSignal } from './devIdp.js';
 import { loadConfig, type Config } from '../config/index.js';
 import { basicSignature, kitSignature } from '../marketplace/signing.js';
 import { marketplaceTimeOf } from '../marketplace/validation.js';
@@ -75,8 +75,8 @@ export const registerDemo: RegisterCommand = (program) => {
   program
     .command('demo')
     .description('koobridge on SQLite with a dev IdP, a directory synced as the marketplace would, and the address to sign in at (for development only)')
-    .option('--port <port>', "koobridge's port (0: any free one)", (v) => Number(v), 3000)
-    .option('--idp-port <port>', "the dev IdP's port (0: any free one)", (v) => Number(v), 4000)
+    .option('--port <port>', "koobridge's port (0: any free one)", parsePort, 3000)
+    .option('--idp-port <port>', "the dev IdP's port (0: any free one)", parsePort, 4000)
     .option('--data-dir <dir>', 'keep the SQLite store and development keys here (default: a temporary folder, removed at exit)')
     .option('--json', 'print the addresses as one JSON line')
     .action(async (opts: DemoOptions) => {

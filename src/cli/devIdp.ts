@@ -19,6 +19,13 @@ const usersFile = z.array(
   }),
 );
 
+/** A --port value: 0 (any free port) to 65535. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('expected a port number from 0 (any free one) to 65535');
+  return port;
+}
+
 /** `userName[:name[:role[:organizationCode]]]`, the --user form. */
 function parseUser(spec: string, previous: OneAccessUser[] = []): OneAccessUser[] {
   const [userName, name, role, organizationCode] = spec.split(':');
@@ -31,11 +38,11 @@ function readUsers(path: string): OneAccessUser[] {
   try {
     parsed = usersFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   } catch (err) {
-    throw new InvalidArgumentError(`${path}: ${(err as Error).message}`);
+    throw new Error(`${path}: ${(err as Error).message}`);
   }
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InvalidArgumentError(`${path}: [${issue.path.join('].')}: ${issue.message} (expected [{"userName", "name", "tenant", "role", "organizationCode"}, …])`);
+    throw new Error(`${path}: [${issue.path.join('].')}: ${issue.message} (expected [{"userName", "name", "tenant", "role", "organizationCode"}, …])`);
   }
   return parsed.data.map((u) => ({ ...u, name: u.name ?? u.userName }));
 }
@@ -55,7 +62,7 @@ export const registerDevIdp: RegisterCommand = (program) => {
   program
     .command('dev-idp')
     .description(`a local OAuth2 server at the OneAccess paths, as the tenant's IdP (${DEVELOPMENT_ONLY})`)
-    .option('--port <port>', 'port to listen on (0: any free one)', (v) => Number(v), 4000)
+    .option('--port <port>', 'port to listen on (0: any free one)', parsePort, 4000)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--client-id <id>', "the app's clientId, as applicationSync sends it", DEMO_CLIENT.clientId)
     .option('--client-secret <secret>', "the app's clientSecret (plaintext)", DEMO_CLIENT.clientSecret)
@@ -66,14 +73,23 @@ export const registerDevIdp: RegisterCommand = (program) => {
     .option('--json', 'print what it serves as one JSON line')
     .addHelpText('after', '\nWithout --user or --users: the people `koobridge demo` syncs (zhangsan, admin; lisi, user).')
     .action(async (opts: { port: number; host: string; clientId: string; clientSecret: string; redirectUri: string; tenant: string; user?: OneAccessUser[]; users?: string; json?: boolean }) => {
-      const listed = [...(opts.users ? readUsers(opts.users) : []), ...(opts.user ?? [])];
-      const users = (listed.length > 0 ? listed : demoIdpUsers(opts.tenant)).map((u) => ({ ...u, tenant: u.tenant ?? opts.tenant }));
-      const idp = await startDevIdp({
-        host: opts.host,
-        port: opts.port,
-        clients: [{ clientId: opts.clientId, clientSecret: opts.clientSecret, redirectUri: opts.redirectUri }],
-        users,
-      });
+      let idp: DevIdp;
+      let users: OneAccessUser[];
+      try {
+        const listed = [...(opts.users ? readUsers(opts.users) : []), ...(opts.user ?? [])];
+        users = (listed.length > 0 ? listed : demoIdpUsers(opts.tenant)).map((u) => ({ ...u, tenant: u.tenant ?? opts.tenant }));
+        idp = await startDevIdp({
+          host: opts.host,
+          port: opts.port,
+          clients: [{ clientId: opts.clientId, clientSecret: opts.clientSecret, redirectUri: opts.redirectUri }],
+          users,
+        });
+      } catch (err) {
+        // A port taken, a users file that does not parse: one line, no stack.
+        console.error(`koobridge dev-idp: ${(err as Error).message}`);
+        process.exitCode = 1;
+        return;
+      }
       if (opts.json) {
         console.log(JSON.stringify({ url: idp.url, clientId: opts.clientId, redirectUri: opts.redirectUri, users, warning: `koobridge dev IdP: ${DEVELOPMENT_ONLY}` }));
       } else {
