@@ -14,8 +14,8 @@ import { bareKoaBaseline, benchDir, percentile } from './lib.js';
 import type { BenchModule, BenchRow } from './types.js';
 
 const RATE = 200;
-/** The default WEBHOOK_CONCURRENCY. */
-const IN_FLIGHT = 4;
+/** WEBHOOK_CONCURRENCY of the server under test: its default, unless the environment of the run sets it. */
+const IN_FLIGHT = Number(process.env.WEBHOOK_CONCURRENCY ?? 4);
 
 const event = (n: number): NewEvent => ({ type: 'user.updated', instanceId: 'bench-instance', tenantId: 'bench-tenant', testFlag: false, sourceTime: null, data: { n, userName: `user${n}`, name: `User ${n}`, role: 'user' } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -60,7 +60,7 @@ const webhooks: BenchModule = {
     const rows: BenchRow[] = [];
     const bare = await bareKoaBaseline(IN_FLIGHT, ctx.quick ? 2_000 : 5_000);
     const receiver = await startReceiver();
-    const s = await startTestServer(ctx.store, {}, ctx.mysqlUrl);
+    const s = await startTestServer(ctx.store, { WEBHOOK_CONCURRENCY: String(IN_FLIGHT) }, ctx.mysqlUrl);
     try {
       const { db } = s.rt;
       const { body: endpoint } = await s.api('/api/v1/webhook-endpoints', undefined, 'POST', { url: receiver.url });
