@@ -5,19 +5,20 @@ import { purgeExpiredNonces } from './store/nonces.js';
 import { purgeOldAudit } from './store/audit.js';
 import type { Job } from './jobs/index.js';
 import type { PublicPath } from './http/access.js';
+import { openApiRouter, type Operation } from './http/openapi.js';
 import type { RouterFactory } from './http/app.js';
 import { healthRouter } from './http/healthRouter.js';
-import { metricsRouter } from './http/metrics.js';
+import { metricsOperations, metricsRouter } from './http/metrics.js';
 import { kitRouter } from './http/kitRouter.js';
-import { directoryRouter } from './http/directoryRouter.js';
+import { directoryOperations, directoryRouter } from './http/directoryRouter.js';
 import { basicRouter } from './http/basicRouter.js';
-import { instanceApiRouter } from './http/instanceApiRouter.js';
-import { heldSyncRouter } from './http/heldSyncRouter.js';
-import { ssoRouter } from './http/ssoRouter.js';
+import { instanceApiRouter, instanceOperations } from './http/instanceApiRouter.js';
+import { heldSyncOperations, heldSyncRouter } from './http/heldSyncRouter.js';
+import { sessionOperations, ssoRouter } from './http/ssoRouter.js';
 import { ssoState } from './sso/context.js';
 import { purgeSsoRows, renewDueSessions } from './sso/jobs.js';
 import { revokeSessions } from './sso/revocation.js';
-import { eventsRouter } from './http/eventsRouter.js';
+import { eventOperations, eventsRouter } from './http/eventsRouter.js';
 import { purgeOldEvents } from './store/events.js';
 
 /** What one capability adds to the server. A new capability is one more entry in `features` below. */
@@ -30,6 +31,8 @@ export interface Feature {
   publicPaths?(config: Pick<Config, 'marketplaceBasePath'>): PublicPath[];
   /** What it does when a marketplace call changes the directory (in the call's transaction, or after it commits). */
   onChange?(rt: Runtime): ChangeListener;
+  /** Its routes for the merchant's application, as GET /openapi.json describes them (every bearer route needs one). */
+  operations?: Operation[];
 }
 
 export const features: Feature[] = [
@@ -41,7 +44,7 @@ export const features: Feature[] = [
       { path: '/readyz', checks: 'nothing: readiness' },
     ],
   },
-  { name: 'metrics', routers: [metricsRouter] },
+  { name: 'metrics', routers: [metricsRouter], operations: metricsOperations },
   {
     name: 'kit calls',
     routers: [kitRouter],
@@ -49,16 +52,18 @@ export const features: Feature[] = [
       { path: new RegExp(`^${base.replaceAll('.', '\\.')}/produceAPI/v2/[^/]+$`), checks: 'the marketplace signature of the kit interfaces' },
     ],
   },
-  { name: 'directory API', routers: [directoryRouter] },
+  { name: 'directory API', routers: [directoryRouter], operations: directoryOperations },
   {
     name: 'instance lifecycle',
     routers: [basicRouter, instanceApiRouter],
+    operations: instanceOperations,
     publicPaths: ({ marketplaceBasePath: base }) => [{ path: base || '/', checks: 'the marketplace signature of the basic interfaces' }],
   },
-  { name: 'held full department syncs', routers: [heldSyncRouter] },
+  { name: 'held full department syncs', routers: [heldSyncRouter], operations: heldSyncOperations },
   {
     name: 'events',
     routers: [eventsRouter],
+    operations: eventOperations,
     jobs: [{ name: 'purge-events', schedule: '37 * * * *', run: (rt) => purgeOldEvents(rt.db, rt.config.eventRetentionDays, Date.now(), rt.stopping.signal) }],
   },
   {
@@ -72,6 +77,7 @@ export const features: Feature[] = [
   {
     name: 'sso',
     routers: [ssoRouter],
+    operations: sessionOperations,
     jobs: [
       { name: 'sso-renew', schedule: (rt) => rt.config.ssoRenewSchedule, run: renewDueSessions },
       { name: 'sso-purge', schedule: '*/5 * * * *', run: purgeSsoRows },
@@ -89,6 +95,11 @@ export const features: Feature[] = [
       const { clients } = ssoState(rt);
       return { inTransaction: revokeSessions, afterCommit: (change) => clients.forget(change) };
     },
+  },
+  {
+    name: 'API description',
+    routers: [(rt) => openApiRouter(features.flatMap((f) => f.operations ?? []), publicPaths(rt.config))],
+    publicPaths: () => [{ path: '/openapi.json', checks: 'nothing: it describes the API and holds no data' }],
   },
 ];
 

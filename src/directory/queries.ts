@@ -3,10 +3,11 @@ import { ancestry, departmentPage, type DepartmentFilter, type TenantKey } from 
 import { pathsOf } from './orgTree.js';
 import { onePage, type Page } from '../store/pages.js';
 import type { AppRow, Flag, TenantRow, UserAppRow, UserRow } from '../store/rows.js';
+import type { DepartmentPage, TenantDetailView, TenantPage, TenantView, UserAppView, UserPage, UserView } from './viewSchemas.js';
 
-/** Read side of the tenant directory, for the merchant's application. Never returns secrets. */
+/** Read side of the tenant directory, for the merchant's application. Never returns secrets. Its answers' shapes: viewSchemas.ts. */
 
-export async function listTenants(db: Db, { page, pageSize }: Page, instanceId?: string) {
+export async function listTenants(db: Db, { page, pageSize }: Page, instanceId?: string): Promise<TenantPage> {
   const q = db('tenants').where('deleted', 0);
   if (instanceId !== undefined) q.andWhere('instance_id', instanceId);
   const { rows, total } = await onePage<TenantRow>(q.orderBy([{ column: 'tenant_id' }, { column: 'instance_id' }]), { page, pageSize });
@@ -20,7 +21,7 @@ export async function findTenant(db: Db, tenantId: string, instanceId?: string):
   return q.orderBy('source_ts', 'desc').first();
 }
 
-export async function tenantDetail(db: Db, tenant: TenantRow) {
+export async function tenantDetail(db: Db, tenant: TenantRow): Promise<TenantDetailView> {
   const apps: (Pick<AppRow, 'app_id' | 'client_id' | 'test_flag' | 'source_ts'> & { has_secret: Flag })[] = await db('apps')
     .where({ instance_id: tenant.instance_id, tenant_id: tenant.tenant_id, deleted: 0 })
     .orderBy('app_id')
@@ -39,7 +40,7 @@ export async function tenantDetail(db: Db, tenant: TenantRow) {
   };
 }
 
-function tenantView(t: TenantRow) {
+function tenantView(t: TenantRow): TenantView {
   return {
     instanceId: t.instance_id,
     tenantId: t.tenant_id,
@@ -52,7 +53,7 @@ function tenantView(t: TenantRow) {
 }
 
 /** A page of departments, each with its path from the top, computed from its ancestors only. */
-export async function listDepartments(db: Db, key: TenantKey, filter: DepartmentFilter) {
+export async function listDepartments(db: Db, key: TenantKey, filter: DepartmentFilter): Promise<DepartmentPage> {
   const { rows, total } = await departmentPage(db, key, filter);
   const paths = pathsOf(await ancestry(db, key, rows.map((r) => r.org_code)));
   return {
@@ -72,7 +73,7 @@ export interface UserFilter extends Page {
   orgCode?: string;
 }
 
-export async function listUsers(db: Db, key: TenantKey, filter: UserFilter) {
+export async function listUsers(db: Db, key: TenantKey, filter: UserFilter): Promise<UserPage> {
   const q = db('users').where({ 'users.instance_id': key.instance_id, 'users.tenant_id': key.tenant_id, 'users.deleted': 0 });
   if (filter.orgCode !== undefined) q.andWhere('users.org_code', filter.orgCode);
   if (filter.appId !== undefined) {
@@ -88,7 +89,7 @@ export async function listUsers(db: Db, key: TenantKey, filter: UserFilter) {
   return { items: rows.map((r) => userView(r, apps.get(r.user_name) ?? [])), page: filter.page, pageSize: filter.pageSize, total };
 }
 
-export async function findUser(db: Db, key: TenantKey, userName: string) {
+export async function findUser(db: Db, key: TenantKey, userName: string): Promise<UserView | undefined> {
   const row: UserRow | undefined = await db('users').where({ ...key, user_name: userName, deleted: 0 }).first();
   if (!row) return undefined;
   const apps = await authorizationsOf(db, key, [userName]);
@@ -96,7 +97,7 @@ export async function findUser(db: Db, key: TenantKey, userName: string) {
 }
 
 async function authorizationsOf(db: Db, key: TenantKey, userNames: string[]) {
-  const byUser = new Map<string, object[]>();
+  const byUser = new Map<string, UserAppView[]>();
   if (userNames.length === 0) return byUser;
   const rows: UserAppRow[] = await db('user_apps').where(key).whereIn('user_name', userNames).orderBy('app_id');
   for (const r of rows) {
@@ -107,7 +108,7 @@ async function authorizationsOf(db: Db, key: TenantKey, userNames: string[]) {
   return byUser;
 }
 
-function userView(r: UserRow, apps: object[]) {
+function userView(r: UserRow, apps: UserAppView[]): UserView {
   return {
     userName: r.user_name,
     name: r.name,

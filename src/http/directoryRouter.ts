@@ -4,57 +4,111 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
 import { findTenant, findUser, listDepartments, listTenants, listUsers, tenantDetail } from '../directory/queries.js';
+import { tenantDepartmentsSchema, tenantDetailSchema, tenantPageSchema, tenantUserSchema, tenantUsersSchema } from '../directory/viewSchemas.js';
 import { parseInput } from '../marketplace/validation.js';
 import { BadInput, NotFound } from '../errors.js';
+import { pageParams } from './apiSchemas.js';
+import type { Operation } from './openapi.js';
 
-const pageQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(1000).default(100),
-  instanceId: z.string().max(64).optional(),
-  appId: z.string().max(64).optional(),
-  orgCode: z.string().max(64).optional(),
-  /** Departments: the children of this one… */
-  parentCode: z.string().min(1).max(64).optional(),
-  /** …or those at the top of a path (no live parent), to walk a big tree level by level. */
-  topLevel: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+const instanceId = z.string().max(64).optional().describe('the instance to read the tenant under; without it, the one synced most recently');
+
+export const tenantQuery = z.object({ instanceId });
+export const tenantsQuery = z.object({ ...pageParams, instanceId: instanceId.describe('only the tenants of this instance') });
+export const departmentsQuery = z.object({
+  ...pageParams,
+  instanceId,
+  parentCode: z.string().min(1).max(64).optional().describe('only the children of this department'),
+  topLevel: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('true: only those at the top of a path (no live parent), to walk a big tree level by level'),
 });
-
-const query = (ctx: Context) => parseInput(pageQuery, ctx.query);
+export const usersQuery = z.object({
+  ...pageParams,
+  instanceId,
+  appId: z.string().max(64).optional().describe('only the users with an authorization for this app'),
+  orgCode: z.string().max(64).optional().describe('only the users of this department'),
+});
 
 /** The tenant directory, read-only, for the merchant's own application (bearer API_TOKEN). */
 export function directoryRouter(rt: Runtime): Router {
   const db = rt.reads;
   const router = exactRouter({ prefix: '/api/v1' });
 
-  const tenantOr404 = async (ctx: Context) => {
-    const tenant = await findTenant(db, ctx.params.tenantId!, query(ctx).instanceId);
+  const tenantOr404 = async (ctx: Context, instanceId: string | undefined) => {
+    const tenant = await findTenant(db, ctx.params.tenantId!, instanceId);
     if (!tenant) throw new NotFound(`tenant ${ctx.params.tenantId} is not in the directory`);
     return tenant;
   };
   const keyOf = (t: { instance_id: string; tenant_id: string }) => ({ instance_id: t.instance_id, tenant_id: t.tenant_id });
 
   router.get('/tenants', async (ctx) => {
-    const q = query(ctx);
+    const q = parseInput(tenantsQuery, ctx.query);
     ctx.body = await listTenants(db, q, q.instanceId);
   });
   router.get('/tenants/:tenantId', async (ctx) => {
-    ctx.body = await tenantDetail(db, await tenantOr404(ctx));
+    ctx.body = await tenantDetail(db, await tenantOr404(ctx, parseInput(tenantQuery, ctx.query).instanceId));
   });
   router.get('/tenants/:tenantId/departments', async (ctx) => {
-    const t = await tenantOr404(ctx);
-    const q = query(ctx);
+    const q = parseInput(departmentsQuery, ctx.query);
+    const t = await tenantOr404(ctx, q.instanceId);
     if (q.parentCode !== undefined && q.topLevel) throw new BadInput('parentCode and topLevel=true exclude each other');
-    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...(await listDepartments(db, keyOf(t), q)) };
+    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...(await listDepartments(db, keyOf(t), q)) } satisfies z.infer<typeof tenantDepartmentsSchema>;
   });
   router.get('/tenants/:tenantId/users', async (ctx) => {
-    const t = await tenantOr404(ctx);
-    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...(await listUsers(db, keyOf(t), query(ctx))) };
+    const q = parseInput(usersQuery, ctx.query);
+    const t = await tenantOr404(ctx, q.instanceId);
+    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...(await listUsers(db, keyOf(t), q)) } satisfies z.infer<typeof tenantUsersSchema>;
   });
   router.get('/tenants/:tenantId/users/:userName', async (ctx) => {
-    const t = await tenantOr404(ctx);
+    const t = await tenantOr404(ctx, parseInput(tenantQuery, ctx.query).instanceId);
     const user = await findUser(db, keyOf(t), ctx.params.userName!);
     if (!user) throw new NotFound(`user ${ctx.params.userName} is not in tenant ${t.tenant_id}`);
-    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...user };
+    ctx.body = { instanceId: t.instance_id, tenantId: t.tenant_id, ...user } satisfies z.infer<typeof tenantUserSchema>;
   });
   return router;
 }
+
+export const directoryOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/api/v1/tenants',
+    tag: 'directory',
+    summary: 'The tenants, by tenantId',
+    query: tenantsQuery,
+    responses: { 200: { description: 'a page of tenants', schema: tenantPageSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/tenants/{tenantId}',
+    tag: 'directory',
+    summary: 'One tenant, with its instances and apps',
+    query: tenantQuery,
+    responses: { 200: { description: 'the tenant', schema: tenantDetailSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/tenants/{tenantId}/departments',
+    tag: 'directory',
+    summary: "The tenant's departments, by orgCode, each with its path from the top",
+    query: departmentsQuery,
+    responses: { 200: { description: 'a page of departments', schema: tenantDepartmentsSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/tenants/{tenantId}/users',
+    tag: 'directory',
+    summary: "The tenant's users, by userName, each with its app authorizations",
+    query: usersQuery,
+    responses: { 200: { description: 'a page of users', schema: tenantUsersSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/tenants/{tenantId}/users/{userName}',
+    tag: 'directory',
+    summary: 'One user of the tenant',
+    query: tenantQuery,
+    responses: { 200: { description: 'the user', schema: tenantUserSchema } },
+  },
+];

@@ -5,6 +5,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Runtime } from '../runtime.js';
 import { SESSION_END_REASONS, type SessionEnds } from '../sso/sessionEnds.js';
 import { ssoState } from '../sso/context.js';
+import { z } from 'zod';
+import type { Operation } from './openapi.js';
 
 /** Prometheus metrics: process defaults, marketplace calls (a counter and a histogram), ended SSO sessions. */
 export class Metrics {
@@ -95,3 +97,13 @@ export function metricsRouter(rt: Runtime): Router {
   });
   return router;
 }
+
+export const metricsOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'operations',
+    summary: 'Prometheus metrics',
+    responses: { 200: { description: 'the text exposition format', mediaType: 'text/plain', schema: z.string() } },
+  },
+];

@@ -2,12 +2,13 @@ import { bool, type Db } from '../store/db.js';
 import { listTenants } from '../directory/queries.js';
 import { statusOf } from './store.js';
 import type { InstanceOrderRow, InstanceRow } from '../store/rows.js';
+import type { InstanceView } from './viewSchemas.js';
 
 /** "yyyyMMddHHmmssSSS" (UTC) as ISO 8601. */
 const isoOf = (time: string | null) => time?.replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/, '$1-$2-$3T$4:$5:$6.$7Z') ?? null;
 
 /** The merchant's view of one instance: lifecycle status (see statusOf), expiry, orders and tenants. */
-export async function instanceView(db: Db, instanceId: string) {
+export async function instanceView(db: Db, instanceId: string): Promise<InstanceView | undefined> {
   const row: InstanceRow | undefined = await db('instances').where({ instance_id: instanceId }).first();
   const tenants = await listTenants(db, { page: 1, pageSize: 1000 }, instanceId);
   if (!row && tenants.total === 0) return undefined;

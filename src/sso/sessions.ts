@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { IN_LIST_CHUNK, inTransaction, type Db, type Trx } from '../store/db.js';
 import type { AppKey } from './syncedApps.js';
 import type { SessionEndRow, SessionRow } from '../store/rows.js';
+import type { SessionView } from './viewSchemas.js';
 
 /**
  * Server-side sessions (any replica serves any request). The browser holds a random id; the table
@@ -352,7 +353,7 @@ export async function purgeEndedSessions(db: Db, config: Config, now: number): P
 }
 
 /** What the merchant's application learns about a session (GET /sso/session, introspection). */
-export function sessionView(rec: SessionRecord, config: Config) {
+export function sessionView(rec: SessionRecord, config: Config): SessionView {
   return {
     user: {
       userName: rec.userName,
