@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { kitSignature, basicSignature } from '../../src/marketplace/signing.js';
 import { freshStore, storeUrl, type Store } from './database.js';
 import { TEST_KEYS, keyEnv } from './keys.js';
+import { apiDocument, type ApiDocument } from './openapi.js';
 
 export interface MarketplaceAnswer {
   resultCode: string;
@@ -29,7 +30,10 @@ export interface TestServer extends RunningServer {
   kit(call: string, body: unknown, opts?: SignOptions): Promise<MarketplaceAnswer>;
   /** POST a basic (lifecycle) call signed in the query string. */
   basic(body: unknown, opts?: SignOptions): Promise<MarketplaceAnswer>;
-  /** Call the bearer API (GET unless told) with the token; a body is sent as JSON. */
+  /**
+   * Call the bearer API (GET unless told) with the token; a body is sent as JSON. Each answer is
+   * checked against GET /openapi.json (its status and JSON body): a mismatch fails the test.
+   */
   api(path: string, token?: string, method?: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
@@ -66,6 +70,8 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     return (await res.json()) as MarketplaceAnswer;
   };
 
+  let document: Promise<ApiDocument> | undefined;
+
   return {
     ...running,
     store,
@@ -94,7 +100,13 @@ export async function startTestServer(store: Store, env: Record<string, string> 
       const headers: Record<string, string> = { authorization: `Bearer ${token}` };
       if (body !== undefined) headers['content-type'] = 'application/json';
       const res = await fetch(`${running.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: res.status, body: await res.json().catch(() => undefined) };
+      const text = await res.text();
+      const mediaType = text === '' ? undefined : res.headers.get('content-type')?.split(';')[0]!.trim();
+      const json = mediaType === 'application/json' ? JSON.parse(text) : undefined;
+      document ??= apiDocument(running.url);
+      const mismatch = (await document).mismatch(method, new URL(path, running.url).pathname, res.status, mediaType, json);
+      if (mismatch) throw new Error(`the answer does not match /openapi.json: ${mismatch}`);
+      return { status: res.status, body: json };
     },
     async stop() {
       await running.close();
