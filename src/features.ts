@@ -20,6 +20,11 @@ import { purgeSsoRows, renewDueSessions } from './sso/jobs.js';
 import { revokeSessions } from './sso/revocation.js';
 import { eventOperations, eventsRouter } from './http/eventsRouter.js';
 import { purgeOldEvents } from './store/events.js';
+import type { SealedColumn } from './store/reseal.js';
+import { clientSecretContext } from './directory/applicationSync.js';
+import { sessionSealContext } from './sso/sessions.js';
+import { switchSealContext } from './sso/sessionSwitches.js';
+import { verifierContext } from './sso/loginStates.js';
 
 /** What one capability adds to the server. A new capability is one more entry in `features` below. */
 export interface Feature {
@@ -33,6 +38,8 @@ export interface Feature {
   onChange?(rt: Runtime): ChangeListener;
   /** Its routes for the merchant's application, as GET /openapi.json describes them (every bearer route needs one). */
   operations?: Operation[];
+  /** Columns holding values sealed with `rt.box`: `npm run reseal` moves them to the newest DATA_ENCRYPTION_KEY. */
+  sealedColumns?: SealedColumn[];
 }
 
 export const features: Feature[] = [
@@ -48,6 +55,9 @@ export const features: Feature[] = [
   {
     name: 'kit calls',
     routers: [kitRouter],
+    sealedColumns: [
+      { table: 'apps', key: ['instance_id', 'tenant_id', 'app_id'], column: 'client_secret', context: (k) => clientSecretContext(k.instance_id!, k.tenant_id!, k.app_id!) },
+    ],
     publicPaths: ({ marketplaceBasePath: base }) => [
       { path: new RegExp(`^${base.replaceAll('.', '\\.')}/produceAPI/v2/[^/]+$`), checks: 'the marketplace signature of the kit interfaces' },
     ],
@@ -91,6 +101,13 @@ export const features: Feature[] = [
       { path: '/sso/account', checks: 'the session cookie: it shows only the signed-in person their own name and enterprise' },
       { path: '/sso/signed-out', checks: 'nothing: a fixed page' },
     ],
+    sealedColumns: [
+      ...(['access', 'refresh'] as const).flatMap((which) => [
+        { table: 'sso_sessions', key: ['id_hash'], column: `${which}_token`, context: (k: Record<string, string>) => sessionSealContext(k.id_hash!, which) },
+        { table: 'sso_session_switches', key: ['token_hash'], column: `${which}_token`, context: (k: Record<string, string>) => switchSealContext(k.token_hash!, which) },
+      ]),
+      { table: 'sso_login_states', key: ['state_hash'], column: 'code_verifier', context: (k) => verifierContext(k.state_hash!) },
+    ],
     onChange(rt) {
       const { clients } = ssoState(rt);
       return { inTransaction: revokeSessions, afterCommit: (change) => clients.forget(change) };
@@ -102,6 +119,9 @@ export const features: Feature[] = [
     publicPaths: () => [{ path: '/openapi.json', checks: 'nothing: it describes the API and holds no data' }],
   },
 ];
+
+/** Every column holding sealed values, for `npm run reseal`. */
+export const sealedColumns = (): SealedColumn[] => features.flatMap((f) => f.sealedColumns ?? []);
 
 /** The one list of paths served without the API token. */
 export const publicPaths = (config: Pick<Config, 'marketplaceBasePath'>): PublicPath[] => features.flatMap((f) => f.publicPaths?.(config) ?? []);

@@ -13,7 +13,8 @@ export interface Runtime {
   reads: Db;
   log: Logger;
   changes: ChangeFeed;
-  rsaPrivateKey: KeyObject;
+  /** Decrypt applicationSync's clientSecret: the current key, and during a change the previous one. */
+  rsaKeys: { current: KeyObject; previous?: KeyObject };
   box: SecretBox;
   /** Aborted when the process begins to shut down: readiness fails and jobs take no more work. */
   stopping: AbortController;
@@ -29,7 +30,10 @@ export function createRuntime(config: Config, overrides: Partial<Pick<Runtime, '
     reads: overrides.db ? overrides.db : openReads(options, db),
     log,
     changes: new ChangeFeed(),
-    rsaPrivateKey: createPrivateKey(config.rsaPrivateKeyPem),
+    rsaKeys: {
+      current: createPrivateKey(config.rsaPrivateKeyPem),
+      ...(config.rsaPrivateKeyPemPrevious ? { previous: createPrivateKey(config.rsaPrivateKeyPemPrevious) } : {}),
+    },
     box: new SecretBox(config.dataEncryptionKey),
     stopping: new AbortController(),
   };

@@ -31,7 +31,7 @@ export function sellerCentrePublicKey(privateKeyPem: string): string {
  * centre's registered public key stays valid). Only the missing keys are filled.
  */
 export function loadDevelopmentKeys(dataDir: string, missing: readonly DevelopmentKey[]) {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'dev-keys.json');
   const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const generated: GeneratedKey[] = [];

@@ -31,6 +31,18 @@ const DEVELOPMENT_KEYS: DevelopmentKey[] = FIELDS.flatMap((field) => {
   return s.generate ? [{ field, variable: s.variable, bannerVariable: s.fileVariable ?? s.variable, generate: s.generate, display: s.display }] : [];
 });
 
+/**
+ * An empty variable is an empty value where the setting is text that may be empty
+ * (`MARKETPLACE_BASE_PATH=`, `INSTANCE_MEMO=`); for any other (a number, a flag, a key) it is unset.
+ */
+const takesEmpty = (s: Setting) => typeof s.default === 'string' && s.schema.safeParse('').success;
+
+/**
+ * Only `development` and `test` make keys of their own; any other NODE_ENV (staging, prod…) is run
+ * as production, so a misspelt value cannot start a public server on generated keys.
+ */
+export const isDevelopment = (nodeEnv: string) => nodeEnv === 'development' || nodeEnv === 'test';
+
 /** A start that cannot go on, said in one line for the operator (no stack trace). */
 export class StartupError extends Error {}
 
@@ -48,19 +60,16 @@ export function reportStartupFailure(err: unknown): void {
 export function loadConfig(env: Env = process.env): Config {
   const raw: Record<string, unknown> = { ...DEFAULTS };
   for (const field of FIELDS) {
-    const s = declared(field);
-    const value = env[s.variable];
-    const file = s.fileVariable && env[s.fileVariable];
-    if (value !== undefined && value !== '') raw[field] = value;
-    else if (file) raw[field] = readKeyFile(s.fileVariable!, file);
+    const value = readSetting(env, field);
+    if (value !== undefined) raw[field] = value;
   }
-  const production = raw.nodeEnv === 'production';
+  const production = !isDevelopment(String(raw.nodeEnv));
   const missing = DEVELOPMENT_KEYS.filter((k) => raw[k.field] === undefined);
   let generatedKeys: GeneratedKey[] = [];
   if (missing.length > 0) {
     if (production) {
       const names = missing.map((k) => variableOf(k.field));
-      throw new ConfigError(`NODE_ENV=production needs ${names.join(', ')}; refusing to start without them`);
+      throw new ConfigError(`NODE_ENV=${String(raw.nodeEnv)} runs as production and needs ${names.join(', ')}; refusing to start without them (only development and test generate keys)`);
     }
     const dev = loadDevelopmentKeys(resolve(String(raw.dataDir)), missing);
     Object.assign(raw, dev.values);
@@ -68,7 +77,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (production && raw.databaseUrl === undefined) {
     // Without it a production server would quietly keep its directory in a local file.
-    throw new ConfigError('NODE_ENV=production needs DATABASE_URL: mysql://user:pass@host:3306/database, or sqlite:///path/to/koobridge.sqlite to choose the embedded SQLite store');
+    throw new ConfigError(`NODE_ENV=${String(raw.nodeEnv)} runs as production and needs DATABASE_URL: mysql://user:pass@host:3306/database, or sqlite:///path/to/koobridge.sqlite to choose the embedded SQLite store`);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -76,19 +85,77 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const { databaseUrl, ...rest } = parsed.data;
-  const sqlite = databaseUrl?.startsWith('sqlite://');
-  const config = {
-    ...rest,
-    databaseUrl: sqlite ? undefined : databaseUrl,
-    sqliteFile: sqlite ? resolve(databaseUrl!.slice('sqlite://'.length)) : join(resolve(rest.dataDir), 'koobridge.sqlite'),
-    generatedKeys,
-  };
+  const config = { ...rest, ...storeLocation(databaseUrl, rest.dataDir), generatedKeys };
   if (production && !/^https:\/\/[^/]/.test(config.publicUrl)) {
     // Links, redirects and the SSO callback are built from it, never from a request's Host header.
-    throw new ConfigError('NODE_ENV=production needs PUBLIC_URL, the absolute https:// address the marketplace and browsers reach');
+    throw new ConfigError(`NODE_ENV=${config.nodeEnv} runs as production and needs PUBLIC_URL, the absolute https:// address the marketplace and browsers reach`);
   }
   if (!config.publicUrl && config.port !== 0) config.publicUrl = defaultPublicUrl(config.host, config.port);
   return config;
+}
+
+/** A setting's text from its variable or the file its file variable names; undefined when unset. */
+function readSetting(env: Env, field: Field): string | undefined {
+  const s = declared(field);
+  const value = env[s.variable];
+  const file = s.fileVariable && env[s.fileVariable];
+  if (value && file) throw new ConfigError(`${s.variable} and ${s.fileVariable} are both set; set one of them`);
+  if (value || (value === '' && takesEmpty(s))) return value;
+  if (file) return readKeyFile(s.fileVariable!, file);
+  return undefined;
+}
+
+export interface SettingProblem {
+  variable: string;
+  problem: string;
+}
+
+/**
+ * Every variable that is unreadable, invalid, or unset though production needs it, each on its
+ * own: loadConfig stops at the first kind of problem, a configuration check wants them all.
+ */
+export function settingProblems(env: Env): SettingProblem[] {
+  return FIELDS.flatMap((field): SettingProblem[] => {
+    const s = declared(field);
+    let value: string | undefined;
+    try {
+      value = readSetting(env, field);
+    } catch (err) {
+      if (err instanceof ConfigError) return [{ variable: variableOf(field), problem: err.message }];
+      throw err;
+    }
+    if (value === undefined && s.generate) return [{ variable: variableOf(field), problem: 'is not set; production needs it' }];
+    const parsed = s.schema.safeParse(value ?? s.default);
+    return parsed.success ? [] : [{ variable: variableOf(field), problem: parsed.error.issues[0]!.message }];
+  });
+}
+
+/** The MySQL URL, or (DATABASE_URL sqlite://PATH or unset) the embedded store's file. */
+function storeLocation(databaseUrl: string | undefined, dataDir: string): StoreLocation {
+  const sqlite = databaseUrl?.startsWith('sqlite://');
+  return {
+    databaseUrl: sqlite ? undefined : databaseUrl,
+    sqliteFile: sqlite ? resolve(databaseUrl!.slice('sqlite://'.length)) : join(resolve(dataDir), 'koobridge.sqlite'),
+  };
+}
+
+export interface StoreLocation {
+  databaseUrl?: string;
+  sqliteFile: string;
+}
+
+/**
+ * Where the store is, from DATABASE_URL and DATA_DIR alone, read as the server reads them: for
+ * commands beside the server (the backup) that need neither the keys nor a generated one.
+ */
+export function loadStoreLocation(env: Env = process.env): StoreLocation {
+  const read = <F extends 'databaseUrl' | 'dataDir'>(field: F) => {
+    const s = SETTINGS[field];
+    const parsed = s.schema.safeParse(readSetting(env, field) ?? DEFAULTS[field]);
+    if (!parsed.success) throw new ConfigError(`invalid configuration:\n  ${s.variable}: ${parsed.error.issues[0]!.message}`);
+    return parsed.data as z.infer<(typeof SETTINGS)[F]['schema']>;
+  };
+  return storeLocation(read('databaseUrl'), read('dataDir'));
 }
 
 /** Outside production, the server's own address: localhost when listening on every interface. */

@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { validate as validCron } from 'node-cron';
 import { sellerCentrePublicKey } from './devKeys.js';
@@ -57,9 +57,49 @@ const atLeast = (length: number) => {
   const message = `must be at least ${length} characters`;
   return { schema: z.string().min(length, message), accepts: mustBe(message) };
 };
-const base64Key = (bytes: number) => {
-  const message = `must be ${bytes} bytes, base64-encoded`;
-  return { schema: z.string().transform((s) => Buffer.from(s, 'base64')).refine((b) => b.length === bytes, message), accepts: mustBe(message) };
+/** One key of DATA_ENCRYPTION_KEY's ring: its id (recorded in every value it seals) and its 32 bytes. */
+export interface DataKey {
+  id: string;
+  key: Buffer;
+}
+
+/** A key's id when the ring does not name it: a short hash, so the same key always gets the same id. */
+export const dataKeyId = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 8);
+
+/**
+ * The data keys, newest first: "KEY" or "ID:KEY" each, comma-separated; KEY is 32 bytes in base64.
+ * Ids are letters, digits and '-' only, so a sealed value's prefix can be matched with LIKE as it is.
+ */
+const keyRing = () => {
+  const message = 'must be one or more 32-byte base64 keys, comma-separated, newest first, each optionally named `id:key` (id: 1-32 letters, digits or -)';
+  const schema = z.string().transform((text, ctx): DataKey[] => {
+    const entries = text.split(',').map((e) => e.trim()).filter((e) => e !== '');
+    const ring: DataKey[] = [];
+    entries.forEach((entry, i) => {
+      const named = /^([A-Za-z0-9-]{1,32}):(.*)$/.exec(entry);
+      const key = Buffer.from(named ? named[2]! : entry, 'base64');
+      // Never the key itself in a message: only its place in the list.
+      if (key.length !== 32) return ctx.addIssue({ code: 'custom', message: `key ${i + 1} of ${entries.length}: ${message}` });
+      ring.push({ id: named ? named[1]! : dataKeyId(key), key });
+    });
+    if (entries.length === 0) ctx.addIssue({ code: 'custom', message });
+    const ids = ring.map((k) => k.id.toLowerCase());
+    // MySQL compares text without regard to case: ids differing only in case would be one id there.
+    if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'must not list the same key, or the same id, twice' });
+    return ring;
+  });
+  return { schema, accepts: mustBe(message) };
+};
+
+/** Several tokens valid at once, comma-separated, so the merchant's application can switch without downtime. */
+const tokenList = (length: number) => {
+  const message = `must be one or more tokens, comma-separated, each at least ${length} characters`;
+  const schema = z.string().transform((text, ctx) => {
+    const tokens = text.split(',').map((t) => t.trim());
+    if (tokens.some((t) => t.length < length)) ctx.addIssue({ code: 'custom', message });
+    return tokens;
+  });
+  return { schema, accepts: mustBe(message) };
 };
 
 const positive = { schema: z.coerce.number().int().positive(), accepts: 'a whole number, at least 1' };
@@ -125,6 +165,15 @@ function isStrongRsaKey(pem: string): boolean {
   }
 }
 
+/** A PEM private key; `\n` escapes (a `.env` file holds a key on one line so) are read as line breaks. */
+const pemKey = () => {
+  const message = 'must be a PKCS#8 PEM RSA private key of at least 3072 bits';
+  return {
+    schema: z.string().transform((pem) => (pem.includes('\\n') ? pem.replaceAll('\\n', '\n') : pem)).refine(isStrongRsaKey, message),
+    accepts: `${mustBe(message)} (line breaks, or \`\\n\` escapes as \`.env\` files hold it)`,
+  };
+};
+
 const hex = (bytes: number) => () => randomBytes(bytes).toString('hex');
 
 /** Keeps each setting's own schema type, so the Config type follows from the declaration. */
@@ -132,11 +181,11 @@ const setting = <S extends z.ZodType>(s: Setting<S>) => s;
 
 export const SETTINGS = {
   nodeEnv: setting({
-    variable: 'NODE_ENV', group: 'server', ...text(), default: 'development',
-    description: '`production` refuses to start without the keys below, `DATABASE_URL` or `PUBLIC_URL`, and names the missing ones',
+    variable: 'NODE_ENV', group: 'server', ...text(64, 1), default: 'development',
+    description: '`development` and `test` generate missing keys (kept under `DATA_DIR`); any other value (`production`, `staging`, `prod`…) is production: it refuses to start without the keys below, `DATABASE_URL` or `PUBLIC_URL`, and names the missing ones',
   }),
   port: setting({ variable: 'PORT', group: 'server', ...integer(0, 65535), default: 3000, description: 'the port to listen on (0: any free one)' }),
-  host: setting({ variable: 'HOST', group: 'server', ...text(), default: '0.0.0.0', description: 'the address to listen on' }),
+  host: setting({ variable: 'HOST', group: 'server', ...text(255, 1), default: '0.0.0.0', description: 'the address to listen on' }),
   // Filled in by loadConfig (or, for an ephemeral port, by startServer): never from a request.
   publicUrl: setting({
     variable: 'PUBLIC_URL', group: 'server',
@@ -149,7 +198,10 @@ export const SETTINGS = {
     variable: 'TRUST_PROXY', group: 'server', ...flag, default: false,
     description: '`true` behind a reverse proxy: `X-Forwarded-Proto`/`-Host`/`-For` are believed (the source address of counted refusals comes from `X-Forwarded-For` then)',
   }),
-  dataDir: setting({ variable: 'DATA_DIR', group: 'server', ...text(), default: 'data', description: 'SQLite file and development keys' }),
+  dataDir: setting({
+    variable: 'DATA_DIR', group: 'server', ...text(4096, 1), default: 'data',
+    description: 'SQLite file and development keys; created mode 0700, its files 0600 (they hold sealed secrets and tokens)',
+  }),
   logLevel: setting({
     variable: 'LOG_LEVEL', group: 'server', ...oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info',
     description: 'pino JSON logs on stdout; bodies and secrets are never logged',
@@ -185,26 +237,39 @@ export const SETTINGS = {
     variable: 'KIT_ACCESS_KEY', group: 'keys', ...atLeast(16), generate: hex(24),
     description: 'the key bound to 联营SaaS同步接口 (the kit interfaces) in 生产地址管理',
   }),
+  kitAccessKeyPrevious: setting({
+    variable: 'KIT_ACCESS_KEY_PREVIOUS', group: 'keys', ...optional(atLeast(16)),
+    description: 'while the kit key is changed: the key it replaces, still accepted (the audit record says which matched); remove it once the seller centre has the new key and its dial-tests pass',
+  }),
   basicAccessKey: setting({
     variable: 'BASIC_ACCESS_KEY', group: 'keys', ...atLeast(16), generate: hex(24),
     description: 'the key bound to 基础接口 (the basic interfaces) in 生产地址管理',
   }),
+  basicAccessKeyPrevious: setting({
+    variable: 'BASIC_ACCESS_KEY_PREVIOUS', group: 'keys', ...optional(atLeast(16)),
+    description: 'as `KIT_ACCESS_KEY_PREVIOUS`, for the basic interfaces',
+  }),
   rsaPrivateKeyPem: setting({
     variable: 'RSA_PRIVATE_KEY', fileVariable: 'RSA_PRIVATE_KEY_FILE', group: 'keys',
-    ...checked(isStrongRsaKey, 'must be a PKCS#8 PEM RSA private key of at least 3072 bits'),
+    ...pemKey(),
     generate: () => generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     display: (pem) => `public key for the seller centre: ${sellerCentrePublicKey(pem)}`,
     description: 'the file holding the key, or the key itself; its public key goes into the app credential (printed at start as base64 X.509, no PEM lines)',
   }),
+  rsaPrivateKeyPemPrevious: setting({
+    variable: 'RSA_PRIVATE_KEY_PREVIOUS', fileVariable: 'RSA_PRIVATE_KEY_PREVIOUS_FILE', group: 'keys',
+    ...optional(pemKey()),
+    description: 'while the app credential\'s public key is changed: the private key it replaces, still used for a clientSecret the current key does not open (the audit record says which opened it)',
+  }),
   dataEncryptionKey: setting({
     variable: 'DATA_ENCRYPTION_KEY', group: 'keys',
-    ...base64Key(32),
+    ...keyRing(),
     generate: () => randomBytes(32).toString('base64'),
-    description: 'AES-256-GCM for secrets at rest',
+    description: 'AES-256-GCM for secrets at rest: the first key seals, every key listed opens (see "Rotating keys"); a key\'s id is the name given, else the first 8 hex digits of its SHA-256',
   }),
   apiToken: setting({
-    variable: 'API_TOKEN', group: 'keys', ...atLeast(24), generate: () => randomBytes(32).toString('base64url'),
-    description: 'bearer token of the directory API, `/metrics` and the other `/api/v1` addresses',
+    variable: 'API_TOKEN', group: 'keys', ...tokenList(24), generate: () => randomBytes(32).toString('base64url'),
+    description: 'bearer token of the directory API, `/metrics` and the other `/api/v1` addresses; several are accepted at once while the application switches',
   }),
 
   marketplaceBasePath: setting({

@@ -2,8 +2,9 @@ import type { Trx } from '../store/db.js';
 import type { DeleteLimit } from '../config/index.js';
 import type { AllOrgSyncBody, OrgInfo } from '../marketplace/kitSchemas.js';
 import { removeDepartments, restampDepartments, tenantDepartments, writeDepartments, type StoredDepartment } from './departments.js';
-import { cycleNotice, findCycle, refuseCycle, type ParentMap } from './orgTree.js';
-import { diffSnapshot } from './snapshotDiff.js';
+import { cycleNotice, findCycle, pathsOf, refuseCycle, type ParentMap } from './orgTree.js';
+import { diffSnapshot, type SnapshotDiff } from './snapshotDiff.js';
+import { emit, type NewEvent } from '../store/events.js';
 import { holdFullSync, overDeleteLimit, supersedeHeldSyncs } from './heldSyncs.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 import { betweenStatements } from '../store/upsertNewer.js';
@@ -31,7 +32,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   const limit = options.deleteLimit;
   const live = stored.filter((d) => !Number(d.deleted)).length;
   if (limit && overDeleteLimit(limit, diff.removed.length, live)) {
-    return holdFullSync(trx, { body, snapshot, stored, live, removed: diff.removed, limit, sentAt: options.sentAt });
+    return holdFullSync(trx, { body, snapshot, live, removed: diff.removed, limit, sentAt: options.sentAt });
   }
   // With rows newer calls wrote it may loop: each row keeps its latest word, and the loop is reported.
   const cycle = diff.newer.length > 0 ? findCycle(treeAfterSync(snapshot, diff.newer)) : undefined;
@@ -53,22 +54,64 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   if (snapshot.size > 0 && listedNotNewer === 0) result.outcome = 'stale';
 
   const { instance_id, tenant_id } = tenantKey;
-  const { test_flag, source_ts, created_at } = syncStamp(ts, body.testFlag, false);
+  const { test_flag, source_ts, created_at, updated_at } = syncStamp(ts, body.testFlag, false);
   // A plain literal per row: spreading a shared base into 100,000 objects costs half a second.
-  const row = (d: OrgInfo) => ({ instance_id, tenant_id, org_code: d.orgCode, org_name: d.orgName, parent_code: d.parentCode, deleted: 0, test_flag, source_ts, created_at });
+  const row = (d: OrgInfo) => ({ instance_id, tenant_id, org_code: d.orgCode, org_name: d.orgName, parent_code: d.parentCode, deleted: 0, test_flag, source_ts, created_at, updated_at });
   await betweenStatements();
-  await writeDepartments(trx, [...diff.created, ...diff.changed].map(row));
+  await writeDepartments(trx, [...diff.created.map(row), ...diff.changed.map((c) => row(c.listed))]);
   // The locked read saw every row, so the rows still older than ts are the listed unchanged ones
   // (they keep their values) and the unlisted ones (they become deleted). Without the former, one
   // statement deletes them all; otherwise removals go by name and one statement stamps the rest.
   if (diff.olderUnchanged === 0) {
     if (diff.removed.length + diff.olderTombstones > 0) await removeDepartments(trx, tenantKey, ts);
   } else {
-    await removeDepartments(trx, tenantKey, ts, diff.removed);
+    await removeDepartments(trx, tenantKey, ts, diff.removed.map((d) => d.org_code));
     await restampDepartments(trx, tenantKey, ts);
   }
   await supersedeHeldSyncs(trx, tenantKey, ts);
+  if (diff.created.length + diff.changed.length + diff.removed.length > 0) {
+    await betweenStatements();
+    emit(trx, departmentEvents(body, stored, diff));
+  }
   return result;
+}
+
+/**
+ * The events of what the diff says changed: created, updated (with the name and parent before),
+ * deleted (with its last state), each with its path. Paths come from the tree in memory (the stored
+ * live departments, this snapshot applied), not from the store: 100,000 departments, no query.
+ */
+function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[], diff: SnapshotDiff): NewEvent[] {
+  const { instanceId, tenantId, testFlag, timeStamp: ts } = body;
+  const tree: ParentMap = new Map();
+  for (const d of stored) if (!Number(d.deleted)) tree.set(d.org_code, d.parent_code);
+  const deleted: NewEvent[] = [];
+  // Plain literals (the department list's shape, see departmentView): spreading costs a lot at 100,000.
+  if (diff.removed.length > 0) {
+    const before = pathsOf(tree, diff.removed.map((d) => d.org_code));
+    for (const d of diff.removed) {
+      const path = before.get(d.org_code) ?? null;
+      const data = { instanceId, tenantId, orgCode: d.org_code, orgName: d.org_name, parentCode: d.parent_code, path, settled: path !== null, syncedAt: d.source_ts };
+      deleted.push({ type: 'department.deleted', instanceId, tenantId, testFlag, sourceTime: ts, data });
+    }
+    for (const d of diff.removed) tree.delete(d.org_code);
+  }
+  for (const d of diff.created) tree.set(d.orgCode, d.parentCode);
+  for (const c of diff.changed) tree.set(c.listed.orgCode, c.listed.parentCode);
+  const after = pathsOf(tree, [...diff.created.map((d) => d.orgCode), ...diff.changed.map((c) => c.listed.orgCode)]);
+  const listed: NewEvent[] = [];
+  for (const d of diff.created) {
+    const path = after.get(d.orgCode) ?? null;
+    const data = { instanceId, tenantId, orgCode: d.orgCode, orgName: d.orgName, parentCode: d.parentCode, path, settled: path !== null, syncedAt: ts };
+    listed.push({ type: 'department.created', instanceId, tenantId, testFlag, sourceTime: ts, data });
+  }
+  for (const { listed: d, stored: was } of diff.changed) {
+    const path = after.get(d.orgCode) ?? null;
+    const data = { instanceId, tenantId, orgCode: d.orgCode, orgName: d.orgName, parentCode: d.parentCode, path, settled: path !== null, syncedAt: ts, previousParentCode: was.parent_code, previousOrgName: was.org_name };
+    listed.push({ type: 'department.updated', instanceId, tenantId, testFlag, sourceTime: ts, data });
+  }
+  // In the order the audit detail counts them: created, changed, removed.
+  return [...listed, ...deleted];
 }
 
 function treeAfterSync(snapshot: Map<string, OrgInfo>, newer: StoredDepartment[]): ParentMap {

@@ -1,15 +1,17 @@
-import type { KeyObject } from 'node:crypto';
-import type { Trx } from '../store/db.js';
+import { bool, type Trx } from '../store/db.js';
+import { lockClause, runStatement } from '../store/statements.js';
+import { emit } from '../store/events.js';
+import { kitEvent } from './directoryEvents.js';
 import { upsertNewer } from '../store/upsertNewer.js';
 import type { ApplicationSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
-import { decryptClientSecret, SecretDecryptionError } from '../marketplace/secrets.js';
-import type { SecretBox } from '../store/secretBox.js';
+import { decryptClientSecret, SecretDecryptionError, type RsaKeys } from '../marketplace/secrets.js';
+import { SecretUnreadable, type SecretBox } from '../store/secretBox.js';
 import type { AppRow } from '../store/rows.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 export interface AppSecrets {
-  rsaPrivateKey: KeyObject;
+  rsaKeys: RsaKeys;
   box: SecretBox;
 }
 
@@ -23,11 +25,13 @@ export const clientSecretContext = (instanceId: string, tenantId: string, appId:
  */
 export async function applicationSync(trx: Trx, body: ApplicationSyncBody, secrets: AppSecrets): Promise<SyncResult> {
   const deleted = body.flag === 0;
-  const plain = deleted ? undefined : decrypt(body, secrets.rsaPrivateKey);
+  const plain = deleted ? undefined : decrypt(body, secrets.rsaKeys);
   const key = { instance_id: body.instanceId, tenant_id: body.tenantId, app_id: body.appId };
   const context = clientSecretContext(body.instanceId, body.tenantId, body.appId);
-  const result = syncResult(body, { flag: body.flag, appId: body.appId, ...(plain ? { oaep: plain.padding } : {}) });
-  const stored: Pick<AppRow, 'source_ts' | 'client_secret'> | undefined = await trx('apps').where(key).first('source_ts', 'client_secret');
+  const result = syncResult(body, { flag: body.flag, appId: body.appId, ...(plain ? { oaep: plain.padding, rsaKey: plain.key } : {}) });
+  // Locked: of concurrent duplicates only the first finds news to tell (the others find its row).
+  const sql = `SELECT client_id, client_secret, deleted, test_flag, source_ts FROM apps WHERE instance_id = ? AND tenant_id = ? AND app_id = ?${lockClause(trx, 'update')}`;
+  const [stored] = (await runStatement<StoredApp>(trx, sql, [body.instanceId, body.tenantId, body.appId])).rows;
   if (stored && stored.source_ts > body.timeStamp) return { ...result, outcome: 'stale' };
   // Sealing uses a fresh IV; keep the stored ciphertext when the secret is unchanged so a replay changes nothing.
   const storedSecret = stored?.client_secret;
@@ -37,28 +41,28 @@ export async function applicationSync(trx: Trx, body: ApplicationSyncBody, secre
       : secrets.box.seal(plain.secret, context)
     : null;
 
-  await upsertNewer(
-    trx,
-    'apps',
-    [
-      {
-        ...key,
-        client_id: body.clientId || null,
-        client_secret: sealed,
-        secret_padding: plain?.padding ?? null,
-        ...syncStamp(body.timeStamp, body.testFlag, deleted),
-      },
-    ],
-    ['instance_id', 'tenant_id', 'app_id'],
-  );
+  const row = { ...key, client_id: body.clientId || null, client_secret: sealed, secret_padding: plain?.padding ?? null, ...syncStamp(body.timeStamp, body.testFlag, deleted) };
+  await upsertNewer(trx, 'apps', [row], ['instance_id', 'tenant_id', 'app_id']);
+  const live = stored !== undefined && !Number(stored.deleted);
+  // A new secret is news although the event never shows it (only that there is one).
+  const changed = !live || stored.client_id !== row.client_id || stored.client_secret !== row.client_secret || Number(stored.test_flag) !== row.test_flag;
+  if (deleted ? live : changed) emit(trx, [kitEvent(body, body.timeStamp, deleted ? 'app.deleted' : 'app.synced', appView(body, deleted ? stored! : row))]);
   result.changes.push({ type: 'app', instanceId: body.instanceId, tenantId: body.tenantId, appId: body.appId, deleted });
   return result;
 }
 
-function decrypt(body: ApplicationSyncBody, key: KeyObject) {
+type StoredApp = Pick<AppRow, 'client_id' | 'client_secret' | 'deleted' | 'test_flag' | 'source_ts'>;
+
+/** An app as the tenant's detail lists it, with its instance and tenant. */
+function appView(body: ApplicationSyncBody, app: Pick<AppRow, 'client_id' | 'client_secret' | 'test_flag' | 'source_ts'>) {
+  const { instanceId, tenantId, appId } = body;
+  return { instanceId, tenantId, appId, clientId: app.client_id, hasClientSecret: app.client_secret !== null, testFlag: bool(app.test_flag), syncedAt: app.source_ts };
+}
+
+function decrypt(body: ApplicationSyncBody, keys: RsaKeys) {
   if (!body.clientId) throw invalidParam('clientId: must not be empty');
   try {
-    return decryptClientSecret(key, body.clientSecret);
+    return decryptClientSecret(keys, body.clientSecret);
   } catch (err) {
     if (err instanceof SecretDecryptionError) throw invalidParam(err.message);
     throw err;
@@ -68,7 +72,8 @@ function decrypt(body: ApplicationSyncBody, key: KeyObject) {
 function sameSecret(box: SecretBox, sealed: string, context: string, secret: string): boolean {
   try {
     return box.open(sealed, context) === secret;
-  } catch {
-    return false; // sealed under an earlier DATA_ENCRYPTION_KEY: re-seal
+  } catch (err) {
+    if (err instanceof SecretUnreadable) return false; // sealed with a key no longer in DATA_ENCRYPTION_KEY: sealed anew
+    throw err;
   }
 }

@@ -1,9 +1,13 @@
-import { IN_LIST_CHUNK, type Trx } from '../store/db.js';
+import { bool, IN_LIST_CHUNK, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
-import { runStatement } from '../store/statements.js';
-import type { UserAppRow } from '../store/rows.js';
+import { lockClause, runStatement } from '../store/statements.js';
+import { emit, type NewEvent } from '../store/events.js';
+import type { UserAppRow, UserRow } from '../store/rows.js';
 import type { AuthSyncBody, AuthUser } from '../marketplace/kitSchemas.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
+import { isAuthorized, userView } from './queries.js';
+import { kitEvent } from './directoryEvents.js';
+import type { TenantKey } from './departments.js';
 
 const STATE_BY_FLAG = { 0: 'deleted', 1: 'authorized', 2: 'authorized', 3: 'cancelled' } as const;
 
@@ -11,37 +15,45 @@ const STATE_BY_FLAG = { 0: 'deleted', 1: 'authorized', 2: 'authorized', 3: 'canc
  * authSync (spec §5.3): the users an enterprise admin authorizes for an app. Ordered by
  * currentSyncTime; idempotent by instance + tenant + app + userName. flag 3 keeps the user but
  * cancels the authorization; flag 0 deletes the authorization, and the user once no app has them.
+ * The users and all their authorizations are read locked before the write and read again after
+ * it: the difference is what the call's events tell (concurrent duplicates take turns, and only
+ * the first finds a difference).
  */
 export async function authSync(trx: Trx, body: AuthSyncBody): Promise<SyncResult> {
   const ts = body.currentSyncTime;
   const tenantKey = { instance_id: body.instanceId, tenant_id: body.tenantId };
   const users = [...new Map(body.userList.map((u) => [u.userName, u])).values()];
-  const newer = await newerAuthorizations(trx, { ...tenantKey, app_id: body.appId }, users, ts);
+  const names = users.map((u) => u.userName);
+  const before = await usersWithApps(trx, tenantKey, names, true);
+  const newer = new Set(names.filter((n) => (authorizationOf(before.get(n), body.appId)?.source_ts ?? '') > ts));
   const current = users.filter((u) => !newer.has(u.userName));
   const result: SyncResult = syncResult(body, { flag: body.flag, appId: body.appId, users: users.length, stale: newer.size });
   if (current.length === 0) return users.length > 0 ? { ...result, outcome: 'stale' } : result;
 
   const base: RowBase = { ...tenantKey, ...syncStamp(ts, body.testFlag) };
-  await upsertNewer(trx, 'users', current.map((u) => profileRow(u, base, body.flag === 0)), ['instance_id', 'tenant_id', 'user_name']);
+  // A user deleted for one app stays in the directory while another app still has them.
+  const leaves = (u: AuthUser) => body.flag === 0 && !before.get(u.userName)?.apps.some((a) => a.app_id !== body.appId && a.state !== 'deleted');
+  await upsertNewer(trx, 'users', current.map((u) => profileRow(u, base, leaves(u))), ['instance_id', 'tenant_id', 'user_name']);
   const state = STATE_BY_FLAG[body.flag];
-  const { instance_id, tenant_id, test_flag, source_ts, created_at } = base;
+  const { instance_id, tenant_id, test_flag, source_ts, created_at, updated_at } = base;
   await upsertNewer(
     trx,
     'user_apps',
     // Plain literals: spreading a shared base into each of thousands of rows is many times slower.
-    current.map((u) => ({ instance_id, tenant_id, test_flag, source_ts, created_at, app_id: body.appId, user_name: u.userName, role: u.role, enabled: u.enable ? 1 : 0, state })),
+    current.map((u) => ({ instance_id, tenant_id, test_flag, source_ts, created_at, updated_at, app_id: body.appId, user_name: u.userName, role: u.role, enabled: u.enable ? 1 : 0, state })),
     ['instance_id', 'tenant_id', 'user_name', 'app_id'],
   );
-  if (body.flag === 0) await keepUsersOtherAppsStillAuthorize(trx, tenantKey, current);
+  const after = await usersWithApps(trx, tenantKey, current.map((u) => u.userName), false);
+  emit(trx, userEvents(body, current, before, after));
 
   const revoked = current.filter((u) => state !== 'authorized' || !u.enable).map((u) => u.userName);
   if (revoked.length > 0) {
-    result.changes.push({ type: 'usersRevoked', instanceId: body.instanceId, tenantId: body.tenantId, appId: body.appId, userNames: revoked });
+    result.changes.push({ type: 'usersRevoked', instanceId: body.instanceId, tenantId: body.tenantId, appId: body.appId, userNames: revoked, deleted: body.flag === 0 });
   }
   return result;
 }
 
-type RowBase = { instance_id: string; tenant_id: string; test_flag: number; source_ts: string; created_at: number };
+type RowBase = { instance_id: string; tenant_id: string; test_flag: number; source_ts: string; created_at: number; updated_at: number };
 
 function profileRow(u: AuthUser, base: RowBase, deleted: boolean): Row {
   return {
@@ -50,6 +62,7 @@ function profileRow(u: AuthUser, base: RowBase, deleted: boolean): Row {
     test_flag: base.test_flag,
     source_ts: base.source_ts,
     created_at: base.created_at,
+    updated_at: base.updated_at,
     user_name: u.userName,
     name: u.name,
     org_code: u.orgCode,
@@ -64,32 +77,56 @@ function profileRow(u: AuthUser, base: RowBase, deleted: boolean): Row {
   };
 }
 
-async function newerAuthorizations(trx: Trx, key: { instance_id: string; tenant_id: string; app_id: string }, users: AuthUser[], ts: string): Promise<Set<string>> {
-  const names = new Set<string>();
-  for (let i = 0; i < users.length; i += IN_LIST_CHUNK) {
-    const chunk = users.slice(i, i + IN_LIST_CHUNK).map((u) => u.userName);
-    const sql = `SELECT user_name FROM user_apps WHERE instance_id = ? AND tenant_id = ? AND app_id = ? AND user_name IN (${chunk.map(() => '?').join(', ')}) AND source_ts > ?`;
-    const { rows } = await runStatement<Pick<UserAppRow, 'user_name'>>(trx, sql, [key.instance_id, key.tenant_id, key.app_id, ...chunk, ts]);
-    for (const r of rows) names.add(r.user_name);
-  }
-  return names;
+/** A stored user with every authorization they have (app_id order), tombstones included. */
+interface StoredUser {
+  row?: UserRow;
+  apps: UserAppRow[];
 }
 
-/** A user deleted for one app stays in the directory while another app still authorizes them. */
-async function keepUsersOtherAppsStillAuthorize(trx: Trx, tenantKey: Record<string, string>, users: AuthUser[]) {
-  for (let i = 0; i < users.length; i += IN_LIST_CHUNK) {
-    await trx('users')
-      .where(tenantKey)
-      .whereIn('user_name', users.slice(i, i + IN_LIST_CHUNK).map((u) => u.userName))
-      .andWhere('deleted', 1)
-      .whereExists(function () {
-        this.select(trx.raw('1'))
-          .from('user_apps')
-          .whereRaw('user_apps.instance_id = users.instance_id')
-          .andWhereRaw('user_apps.tenant_id = users.tenant_id')
-          .andWhereRaw('user_apps.user_name = users.user_name')
-          .andWhereNot('user_apps.state', 'deleted');
-      })
-      .update({ deleted: 0 });
+/** The users of these names and all their authorizations: a few statements per IN_LIST_CHUNK names, none per user. */
+async function usersWithApps(trx: Trx, key: TenantKey, names: string[], locked: boolean): Promise<Map<string, StoredUser>> {
+  const byName = new Map<string, StoredUser>();
+  const of = (name: string) => byName.get(name) ?? byName.set(name, { apps: [] }).get(name)!;
+  const lock = locked ? lockClause(trx, 'update') : '';
+  for (let i = 0; i < names.length; i += IN_LIST_CHUNK) {
+    const chunk = names.slice(i, i + IN_LIST_CHUNK);
+    const where = `instance_id = ? AND tenant_id = ? AND user_name IN (${chunk.map(() => '?').join(', ')})`;
+    const params = [key.instance_id, key.tenant_id, ...chunk];
+    for (const row of (await runStatement<UserRow>(trx, `SELECT * FROM users WHERE ${where}${lock}`, params)).rows) of(row.user_name).row = row;
+    // Every app's, not only this call's: on MySQL the lock also keeps another app's new authorization out until commit.
+    const apps = await runStatement<UserAppRow>(trx, `SELECT * FROM user_apps WHERE ${where} ORDER BY user_name, app_id${lock}`, params);
+    for (const a of apps.rows) of(a.user_name).apps.push(a);
   }
+  return byName;
+}
+
+const authorizationOf = (user: StoredUser | undefined, appId: string) => user?.apps.find((a) => a.app_id === appId);
+
+/** What the directory shows of a user changes with these (besides their authorizations). */
+const PROFILE = ['name', 'org_code', 'position', 'employee_code', 'employee_type', 'mobile', 'email', 'work_place', 'entry_date', 'test_flag'] as const;
+
+/**
+ * One event per user whose standing changed, in the list's order: deleted (left the directory),
+ * authorized (for this app, and not before), deauthorized (no longer, still in the directory),
+ * updated (authorized before and after, their profile or role changed).
+ */
+function userEvents(body: AuthSyncBody, users: AuthUser[], before: Map<string, StoredUser>, after: Map<string, StoredUser>): NewEvent[] {
+  const events: NewEvent[] = [];
+  const { instanceId, tenantId, appId } = body;
+  const event = (type: NewEvent['type'], user: StoredUser) => kitEvent(body, body.currentSyncTime, type, { instanceId, tenantId, appId, ...userView(user.row!, user.apps) });
+  for (const { userName } of users) {
+    const was = before.get(userName);
+    const now = after.get(userName)!;
+    const wasLive = was?.row !== undefined && !bool(was.row.deleted);
+    const isLive = now.row !== undefined && !bool(now.row.deleted);
+    const wasIn = authorizationOf(was, appId);
+    const isIn = authorizationOf(now, appId);
+    const wasAuthorized = wasLive && wasIn !== undefined && isAuthorized(wasIn);
+    const isNowAuthorized = isLive && isIn !== undefined && isAuthorized(isIn);
+    if (wasLive && !isLive) events.push(event('user.deleted', was));
+    else if (isNowAuthorized && !wasAuthorized) events.push(event('user.authorized', now));
+    else if (wasAuthorized && !isNowAuthorized) events.push(event('user.deauthorized', now));
+    else if (wasAuthorized && (wasIn!.role !== isIn!.role || PROFILE.some((c) => String(was.row![c]) !== String(now.row![c])))) events.push(event('user.updated', now));
+  }
+  return events;
 }

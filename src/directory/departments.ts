@@ -1,7 +1,7 @@
 import { IN_LIST_CHUNK, type Db, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
-import { onePage, readInPages, type Page } from '../store/pages.js';
+import { onePage, readInPages, withChanges, type ChangeFilter, type Page } from '../store/pages.js';
 import { lockClause, runStatement } from '../store/statements.js';
 import type { DepartmentRow } from '../store/rows.js';
 
@@ -22,6 +22,12 @@ export async function tenantDepartments(trx: Trx, key: TenantKey): Promise<Store
   );
 }
 
+/** The tenant's department of this code (also a tombstone), locked until the call commits. */
+export async function lockedDepartment(trx: Trx, key: TenantKey, code: string): Promise<StoredDepartment | undefined> {
+  const sql = `SELECT org_code, org_name, parent_code, deleted, test_flag, source_ts FROM departments WHERE instance_id = ? AND tenant_id = ? AND org_code = ?${lockClause(trx, 'update')}`;
+  return (await runStatement<StoredDepartment>(trx, sql, [key.instance_id, key.tenant_id, code])).rows[0];
+}
+
 /** Upserts department rows under the order rule (see upsertNewer). */
 export async function writeDepartments(trx: Trx, rows: Row[]): Promise<void> {
   await upsertNewer(trx, 'departments', rows, ['instance_id', 'tenant_id', 'org_code']);
@@ -33,40 +39,22 @@ export async function writeDepartments(trx: Trx, rows: Row[]): Promise<void> {
  */
 export async function removeDepartments(trx: Trx, key: TenantKey, ts: string, codes?: string[]): Promise<void> {
   const older = () => trx('departments').where(key).andWhere('source_ts', '<', ts);
+  const removed = { deleted: 1, source_ts: ts, updated_at: Date.now() };
   if (!codes) {
-    await older().update({ deleted: 1, source_ts: ts });
+    // Tombstones are re-stamped too, but their content stays: updated_at only where one goes.
+    await older().update({ ...removed, updated_at: trx.raw('CASE WHEN deleted = 0 THEN ? ELSE updated_at END', [removed.updated_at]) });
     return;
   }
   for (let i = 0; i < codes.length; i += IN_LIST_CHUNK) {
     await older()
       .whereIn('org_code', codes.slice(i, i + IN_LIST_CHUNK))
-      .update({ deleted: 1, source_ts: ts });
+      .update(removed);
   }
 }
 
 /** Stamps every department older than `ts` with it, values untouched: a newer snapshot said the same. */
 export async function restampDepartments(trx: Trx, key: TenantKey, ts: string): Promise<void> {
   await trx('departments').where(key).andWhere('source_ts', '<', ts).update({ source_ts: ts });
-}
-
-/**
- * Upserts one department under the order rule (singleOrgSync), then reads it back with its parent
- * in one locked read: whether a newer call's row stood (the write left it as it was), and the
- * parent's link, where lockedAncestors starts.
- */
-export async function writeDepartment(trx: Trx, key: TenantKey, row: Row & { org_code: string; parent_code: string | null; source_ts: string }) {
-  await writeDepartments(trx, [row]);
-  const sql = `SELECT org_code, parent_code, deleted, source_ts FROM departments WHERE instance_id = ? AND tenant_id = ? AND org_code IN (?, ?)${lockClause(trx, 'share')}`;
-  const { rows } = await runStatement<Pick<StoredDepartment, 'org_code' | 'parent_code' | 'deleted' | 'source_ts'>>(trx, sql, [
-    key.instance_id,
-    key.tenant_id,
-    row.org_code,
-    row.parent_code ?? row.org_code,
-  ]);
-  const written = rows.find((r) => r.org_code === row.org_code);
-  const parent = rows.find((r) => r.org_code === row.parent_code && !Number(r.deleted));
-  const read: ParentMap = new Map(parent ? [[parent.org_code, parent.parent_code]] : []);
-  return { stale: written !== undefined && written.source_ts > row.source_ts, read };
 }
 
 /**
@@ -86,15 +74,14 @@ export async function hasLiveChildren(trx: Trx, key: TenantKey, code: string): P
  * waits for an uncommitted one: a move that just wrote its row and walks up from its new parent
  * waits for any concurrent move on that path, so two moves closing a cycle between them cannot both
  * miss it (MySQL may pick one as a deadlock victim; the call is re-run). SQLite has one writer.
- * `read` holds links already read so, in this transaction, with such a lock.
  */
-export async function lockedAncestors(trx: Trx, key: TenantKey, code: string, stop: string, read: ParentMap = new Map()): Promise<string[]> {
+export async function lockedAncestors(trx: Trx, key: TenantKey, code: string, stop: string): Promise<string[]> {
   const chain: string[] = [];
   const seen = new Set<string>();
   const sql = `SELECT parent_code FROM departments WHERE instance_id = ? AND tenant_id = ? AND org_code = ? AND deleted = 0${lockClause(trx, 'share')}`;
   for (let c: string | null = code; c !== null && !seen.has(c); ) {
     seen.add(c);
-    const row: { parent_code: string | null } | undefined = read.has(c) ? { parent_code: read.get(c)! } : (await runStatement<{ parent_code: string | null }>(trx, sql, [key.instance_id, key.tenant_id, c])).rows[0];
+    const row: { parent_code: string | null } | undefined = (await runStatement<{ parent_code: string | null }>(trx, sql, [key.instance_id, key.tenant_id, c])).rows[0];
     if (!row) return chain;
     chain.push(c);
     if (c === stop) return chain;
@@ -123,7 +110,7 @@ export async function ancestry(db: Db | Trx, key: TenantKey, codes: string[]): P
   return new Map(rows.map((r) => [r.org_code, r.parent_code]));
 }
 
-export interface DepartmentFilter extends Page {
+export interface DepartmentFilter extends Page, ChangeFilter {
   /** Only the children of this department. */
   parentCode?: string;
   /** Only departments at the top of a path: no parent, or a parent that is not a live department. */
@@ -132,7 +119,7 @@ export interface DepartmentFilter extends Page {
 
 /** One page of the tenant's live departments in org_code order, and how many match in all. */
 export async function departmentPage(db: Db, key: TenantKey, filter: DepartmentFilter) {
-  const q = db('departments as d').where({ 'd.instance_id': key.instance_id, 'd.tenant_id': key.tenant_id, 'd.deleted': 0 });
+  const q = withChanges(db('departments as d').where({ 'd.instance_id': key.instance_id, 'd.tenant_id': key.tenant_id }), 'd', filter);
   if (filter.parentCode !== undefined) q.andWhere('d.parent_code', filter.parentCode);
   if (filter.topLevel) {
     q.andWhere((w) =>
@@ -145,8 +132,8 @@ export async function departmentPage(db: Db, key: TenantKey, filter: DepartmentF
       ),
     );
   }
-  return onePage<Pick<StoredDepartment, 'org_code' | 'org_name' | 'parent_code' | 'source_ts'>>(
-    q.orderBy('d.org_code').select('d.org_code', 'd.org_name', 'd.parent_code', 'd.source_ts'),
+  return onePage<Pick<StoredDepartment, 'org_code' | 'org_name' | 'parent_code' | 'deleted' | 'source_ts'>>(
+    q.orderBy('d.org_code').select('d.org_code', 'd.org_name', 'd.parent_code', 'd.deleted', 'd.source_ts'),
     filter,
   );
 }

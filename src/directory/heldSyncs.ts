@@ -32,11 +32,10 @@ export function overDeleteLimit(limit: NonNullable<DeleteLimit>, removing: numbe
 export interface HoldRequest {
   body: AllOrgSyncBody;
   snapshot: Map<string, OrgInfo>;
-  stored: StoredDepartment[];
-  /** How many of them are live (not deleted). */
+  /** How many of the tenant's departments are live (not deleted). */
   live: number;
-  /** The codes of the live departments the sync would mark deleted. */
-  removed: string[];
+  /** The live departments the sync would mark deleted. */
+  removed: StoredDepartment[];
   limit: NonNullable<DeleteLimit>;
   sentAt: number;
 }
@@ -93,10 +92,7 @@ function heldMessage(held: HeldSyncRow, limit: string): string {
 async function keepSnapshot(trx: Trx, heldId: number, req: HoldRequest): Promise<void> {
   const rows: Row[] = [];
   for (const d of req.snapshot.values()) rows.push({ held_id: heldId, removed: 0, org_code: d.orgCode, org_name: d.orgName, parent_code: d.parentCode });
-  const removed = new Set(req.removed);
-  for (const d of req.stored) {
-    if (removed.has(d.org_code)) rows.push({ held_id: heldId, removed: 1, org_code: d.org_code, org_name: d.org_name, parent_code: d.parent_code });
-  }
+  for (const d of req.removed) rows.push({ held_id: heldId, removed: 1, org_code: d.org_code, org_name: d.org_name, parent_code: d.parent_code });
   await insertRows(trx, 'held_sync_departments', rows);
 }
 

@@ -18,7 +18,7 @@ import { kitGuard } from '../instances/kitGuard.js';
  * `deleteLimit` holds full syncs that would remove too many departments (null: applying a held one).
  */
 export function kitActions(rt: Runtime, deleteLimit: DeleteLimit = rt.config.orgSyncDeleteLimit): Record<string, MarketplaceAction> {
-  const secrets = { rsaPrivateKey: rt.rsaPrivateKey, box: rt.box };
+  const secrets = { rsaKeys: rt.rsaKeys, box: rt.box };
   const underTenant = unlessTenantDeleted({
     applicationSync: action(applicationSyncBody, (trx, body) => applicationSync(trx, body, secrets)),
     authSync: action(authSyncBody, authSync),

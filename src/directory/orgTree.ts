@@ -35,9 +35,10 @@ export function refuseCycle(field: string, cycle: string[] | undefined): void {
 
 /**
  * Paths like /root/child/leaf from the parent links; a missing parent starts the path. A department
- * whose ancestry loops (it is in a cycle, or below one) has no path yet: null, "unsettled".
+ * whose ancestry loops (it is in a cycle, or below one) has no path yet: null, "unsettled". Only
+ * `codes` and what they hang under are resolved (all by default).
  */
-export function pathsOf(parents: ParentMap): Map<string, string | null> {
+export function pathsOf(parents: ParentMap, codes: Iterable<string> = parents.keys()): Map<string, string | null> {
   const paths = new Map<string, string | null>();
   const resolve = (code: string) => {
     const chain: string[] = [];
@@ -55,8 +56,17 @@ export function pathsOf(parents: ParentMap): Map<string, string | null> {
       paths.set(link, prefix);
     }
   };
-  for (const code of parents.keys()) if (!paths.has(code)) resolve(code);
+  for (const code of codes) if (!paths.has(code)) resolve(code);
   return paths;
+}
+
+/**
+ * The path of `code` placed under `parentCode`, from the paths of the tree it hangs in (a deleted
+ * department under its last parent): under a parent not in the tree it starts a path.
+ */
+export function pathUnder(paths: Map<string, string | null>, parentCode: string | null, code: string): string | null {
+  const above = parentCode === null ? '' : paths.has(parentCode) ? paths.get(parentCode)! : '';
+  return above === null ? null : `${above}/${code}`;
 }
 
 /** What a sync reports when the latest word of each department leaves its tree in a loop. */

@@ -1,8 +1,11 @@
 import type { Trx } from '../store/db.js';
 import type { SingleOrgSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
-import { hasLiveChildren, lockedAncestors, writeDepartment } from './departments.js';
-import { cycleNotice } from './orgTree.js';
+import { ancestry, hasLiveChildren, lockedAncestors, lockedDepartment, writeDepartments, type StoredDepartment } from './departments.js';
+import { cycleNotice, pathsOf, pathUnder } from './orgTree.js';
+import { emit, type NewEvent } from '../store/events.js';
+import { departmentView } from './queries.js';
+import { kitEvent } from './directoryEvents.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
 
 /**
@@ -17,22 +20,39 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
   const deleted = body.flag === 0;
   const result = syncResult(body, { flag: body.flag, orgCode: body.orgCode });
   if (!deleted && body.parentCode === body.orgCode) throw invalidParam(`parentCode: department ${body.orgCode} cannot be its own parent`);
-  const { stale, read } = await writeDepartment(trx, tenantKey, {
-    ...key,
-    org_name: body.orgName,
-    parent_code: body.parentCode,
-    ...syncStamp(body.timeStamp, body.testFlag, deleted),
-  });
-  if (stale) return { ...result, outcome: 'stale' };
+  // Locked until the call commits: a newer call's row stands (stale), and what was before is known.
+  const stored = await lockedDepartment(trx, tenantKey, body.orgCode);
+  if (stored && stored.source_ts > body.timeStamp) return { ...result, outcome: 'stale' };
+  await writeDepartments(trx, [{ ...key, org_name: body.orgName, parent_code: body.parentCode, ...syncStamp(body.timeStamp, body.testFlag, deleted) }]);
   // Written first, then the walk up from the new parent: reaching this department means a cycle.
   // Only a department with children can be reached (a new one mostly has none): others skip it.
   if (!deleted && body.parentCode && (await hasLiveChildren(trx, tenantKey, body.orgCode))) {
-    const chain = await lockedAncestors(trx, tenantKey, body.parentCode, body.orgCode, read);
+    const chain = await lockedAncestors(trx, tenantKey, body.parentCode, body.orgCode);
     if (chain.at(-1) === body.orgCode) {
       const cycle = [body.orgCode, ...chain];
       result.detail.cycle = cycle;
       result.notice = cycleNotice(cycle);
     }
   }
+  const event = await departmentEvent(trx, body, stored);
+  if (event) emit(trx, [event]);
   return result;
+}
+
+/**
+ * What the call changed, as the department list shows it: created (new, or deleted before),
+ * updated (renamed, moved, or its test flag; with the name and parent before), deleted (with its
+ * last state). The path is the one after the change, from the department's live ancestors.
+ */
+async function departmentEvent(trx: Trx, body: SingleOrgSyncBody, stored: StoredDepartment | undefined): Promise<NewEvent | undefined> {
+  const key = { instance_id: body.instanceId, tenant_id: body.tenantId };
+  const live = stored !== undefined && !Number(stored.deleted);
+  const changed = !live || stored.org_name !== body.orgName || stored.parent_code !== body.parentCode || Number(stored.test_flag) !== (body.testFlag ? 1 : 0);
+  if (body.flag === 0 ? !live : !changed) return undefined;
+  const shown = body.flag === 0 ? stored! : { org_code: body.orgCode, org_name: body.orgName, parent_code: body.parentCode, source_ts: body.timeStamp };
+  const above = shown.parent_code === null ? new Map() : pathsOf(await ancestry(trx, key, [shown.parent_code]));
+  const data = { instanceId: body.instanceId, tenantId: body.tenantId, ...departmentView(shown, pathUnder(above, shown.parent_code, shown.org_code)) };
+  if (body.flag === 0) return kitEvent(body, body.timeStamp, 'department.deleted', data);
+  if (!live) return kitEvent(body, body.timeStamp, 'department.created', data);
+  return kitEvent(body, body.timeStamp, 'department.updated', { ...data, previousParentCode: stored.parent_code, previousOrgName: stored.org_name });
 }

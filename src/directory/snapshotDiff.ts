@@ -5,10 +5,10 @@ import type { StoredDepartment } from './departments.js';
 export interface SnapshotDiff {
   /** Listed, and not stored or stored as deleted. */
   created: OrgInfo[];
-  /** Listed, stored with another name, parent or test flag. */
-  changed: OrgInfo[];
+  /** Listed, stored with another name, parent or test flag: as listed, and as stored. */
+  changed: { listed: OrgInfo; stored: StoredDepartment }[];
   /** Live, not listed, written by an older call: to be marked deleted. */
-  removed: string[];
+  removed: StoredDepartment[];
   /** Listed exactly as stored. */
   unchanged: number;
   /** Written by a newer call, listed or not: left as that call said. */
@@ -26,13 +26,13 @@ export function diffSnapshot(snapshot: Map<string, OrgInfo>, stored: StoredDepar
     const listed = snapshot.get(row.org_code);
     if (row.source_ts > ts) diff.newer.push(row);
     else if (listed && row.deleted) diff.created.push(listed);
-    else if (listed && (listed.orgName !== row.org_name || listed.parentCode !== row.parent_code || Number(row.test_flag) !== testFlagValue)) diff.changed.push(listed);
+    else if (listed && (listed.orgName !== row.org_name || listed.parentCode !== row.parent_code || Number(row.test_flag) !== testFlagValue)) diff.changed.push({ listed, stored: row });
     else if (listed) {
       diff.unchanged++;
       if (row.source_ts < ts) diff.olderUnchanged++;
     } else if (row.source_ts < ts) {
       if (row.deleted) diff.olderTombstones++;
-      else diff.removed.push(row.org_code);
+      else diff.removed.push(row);
     }
     // An unlisted row with this very timestamp was written by a call as recent as this one: kept.
   }

@@ -10,11 +10,13 @@ export function syncResult(body: { instanceId: string; tenantId: string; testFla
 
 /** The columns every synced row carries: the marketplace time that wrote it, test data, tombstone. */
 export function syncStamp(ts: string, testFlag: boolean, deleted?: boolean) {
+  const now = Date.now();
   return {
     ...(deleted === undefined ? {} : { deleted: deleted ? 1 : 0 }),
     test_flag: testFlag ? 1 : 0,
     source_ts: ts,
-    created_at: Date.now(),
+    created_at: now,
+    updated_at: now,
   };
 }
 

@@ -34,8 +34,9 @@ export async function tombstoneTenant(trx: Trx, key: TenantKey, ts: string): Pro
     .andWhere((q) => q.whereNull('deleted_ts').orWhere('deleted_ts', '<', ts))
     .update({ deleted_ts: ts });
   const ended: Record<string, number> = {};
+  const updated_at = Date.now();
   for (const c of CHILDREN) {
-    ended[c.table] = await c.notDeleted(trx(c.table).where(key).andWhere('source_ts', '<=', ts)).update({ ...c.ended, source_ts: ts });
+    ended[c.table] = await c.notDeleted(trx(c.table).where(key).andWhere('source_ts', '<=', ts)).update({ ...c.ended, source_ts: ts, updated_at });
   }
   return ended;
 }

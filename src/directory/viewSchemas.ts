@@ -87,11 +87,15 @@ export type UserView = z.infer<typeof userSchema>;
 /** The tenant's answers name which of its instances they read. */
 const ofTenant = { instanceId: z.string(), tenantId: z.string() };
 
-export const tenantPageSchema = pageOf(tenantSchema);
+/** An item of a list asked with includeDeleted=true says whether it is deleted; without it, the lists hold live items only and no such field. */
+const listed = <S extends z.ZodRawShape>(item: z.ZodObject<S>, id: string) =>
+  item.extend({ deleted: z.boolean().optional().describe('with includeDeleted=true only') }).meta({ id, description: item.description });
+
+export const tenantPageSchema = pageOf(listed(tenantSchema, 'ListedTenant'));
 export type TenantPage = z.infer<typeof tenantPageSchema>;
-export const departmentPageSchema = pageOf(departmentSchema);
+export const departmentPageSchema = pageOf(listed(departmentSchema, 'ListedDepartment'));
 export type DepartmentPage = z.infer<typeof departmentPageSchema>;
-export const userPageSchema = pageOf(userSchema);
+export const userPageSchema = pageOf(listed(userSchema, 'ListedUser'));
 export type UserPage = z.infer<typeof userPageSchema>;
 export const tenantDepartmentsSchema = departmentPageSchema.extend(ofTenant);
 export const tenantUsersSchema = userPageSchema.extend(ofTenant);

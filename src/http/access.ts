@@ -21,8 +21,8 @@ export function isPublicPath(list: PublicPath[], path: string): boolean {
 }
 
 /** Lets public paths through and asks every other request for the API token, before any routing. */
-export function requireCredential(apiToken: string, list: PublicPath[]): Middleware {
-  const bearer = requireBearer(apiToken);
+export function requireCredential(apiTokens: readonly string[], list: PublicPath[]): Middleware {
+  const bearer = requireBearer(apiTokens);
   // ctx.path is the path as sent (not decoded), so each spelling is compared as written.
   return (ctx, next) => (isPublicPath(list, ctx.path) ? next() : bearer(ctx, next));
 }

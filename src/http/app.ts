@@ -7,6 +7,7 @@ import { BadInput } from '../errors.js';
 import { requireCredential, type PublicPath } from './access.js';
 import { problems } from './problems.js';
 import { metricsOf } from './metrics.js';
+import type { AuditRecord } from '../store/audit.js';
 
 /** The routes of one feature (src/features.ts lists them all). */
 export type RouterFactory = (rt: Runtime) => Router;
@@ -43,12 +44,16 @@ export function createApp(rt: Runtime, routers: RouterFactory[], publicPaths: Pu
     try {
       await next();
     } finally {
-      const { audit } = ctx.state;
-      // Marketplace calls are rare and worth a line each; reads of the directory API only at debug.
-      rt.log[audit ? 'info' : 'debug'](
-        { method: ctx.method, path: ctx.path.slice(0, 200), status: ctx.status, ms: Math.round(performance.now() - started), call: audit?.callName, resultCode: audit?.resultCode },
-        'request',
-      );
+      const audit: AuditRecord | undefined = ctx.state.audit;
+      const line = { method: ctx.method, path: ctx.path.slice(0, 200), status: ctx.status, durationMs: Math.round(performance.now() - started) };
+      // Marketplace calls are rare and worth a line each, with what they were answered (never their
+      // bodies); reads of the directory API only at debug.
+      if (audit) {
+        const { callName: call, resultCode, resultMsg, outcome, instanceId, tenantId } = audit;
+        rt.log.info({ ...line, channel: audit.channel, call, resultCode, resultMsg, outcome, instanceId: instanceId ?? null, tenantId: tenantId ?? null }, 'marketplace call');
+      } else {
+        rt.log.debug(line, 'request');
+      }
     }
   });
   app.use(problems(rt.log));

@@ -28,7 +28,7 @@ const asciiJson: Middleware = async (ctx, next) => {
 /** POST {base}: the basic lifecycle calls, signed with signature / timestamp / nonce in the query (spec §3.2). */
 export function basicRouter(rt: Runtime): Router {
   const actions = basicActions(rt);
-  const key = rt.config.basicAccessKey;
+  const keys = { current: rt.config.basicAccessKey, previous: rt.config.basicAccessKeyPrevious };
   const router = exactRouter();
   router.post(
     rt.config.marketplaceBasePath || '/',
@@ -37,7 +37,8 @@ export function basicRouter(rt: Runtime): Router {
       channel: 'basic',
       names: { sign: 'signature', timestamp: 'timestamp', nonce: 'nonce' },
       credentials: (ctx) => ({ sign: param(ctx, 'signature'), timestamp: param(ctx, 'timestamp'), nonce: param(ctx, 'nonce') }),
-      signature: (nonce, timestamp, payload) => basicSignature(key, nonce, timestamp, payload),
+      keys,
+      signature: basicSignature,
       actions,
       nameOf: (_ctx, body) => (typeof body?.activity === 'string' ? body.activity : 'basic'),
       dispatch: (_ctx, body) => {

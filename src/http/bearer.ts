@@ -4,12 +4,17 @@ import { Unauthorized } from '../errors.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Bearer-token guard for the merchant-facing API; compares digests so timing tells nothing. */
-export function requireBearer(token: string): Middleware {
-  const expected = digest(token);
+/**
+ * Bearer-token guard for the merchant-facing API. Any of the tokens is accepted (several while the
+ * application switches); digests are compared, each of them every time, so timing tells nothing.
+ */
+export function requireBearer(tokens: readonly string[]): Middleware {
+  const expected = tokens.map(digest);
   return async (ctx, next) => {
     const m = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
-    if (!m || !timingSafeEqual(digest(m[1]!.trim()), expected)) throw new Unauthorized('a valid API_TOKEN bearer token is required');
+    const given = m && digest(m[1]!.trim());
+    const matches = given ? expected.reduce((found, e) => timingSafeEqual(given, e) || found, false) : false;
+    if (!matches) throw new Unauthorized('a valid API_TOKEN bearer token is required');
     await next();
   };
 }

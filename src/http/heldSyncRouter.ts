@@ -38,7 +38,7 @@ export function heldSyncRouter(rt: Runtime): Router {
   const fullSync = kitActions(rt, null).allOrgSync!;
   const runFullSync: FullSyncRunner = async (trx, body, request) => {
     const result = await fullSync.execute(trx, body, request);
-    await rt.changes.applyInTransaction(trx, result.changes);
+    await rt.changes.applyInTransaction(trx, result.changes, result);
     return result;
   };
 

@@ -9,7 +9,7 @@ import { signedCall } from './signedCall.js';
 /** POST {base}/produceAPI/v2/{call}: signed with x-sign / x-timestamp / x-nonce (spec §3.3). */
 export function kitRouter(rt: Runtime): Router {
   const actions = kitActions(rt);
-  const key = rt.config.kitAccessKey;
+  const keys = { current: rt.config.kitAccessKey, previous: rt.config.kitAccessKeyPrevious };
   const router = exactRouter({ prefix: `${rt.config.marketplaceBasePath}/produceAPI/v2` });
   router.post(
     '/:call',
@@ -17,7 +17,8 @@ export function kitRouter(rt: Runtime): Router {
       channel: 'kit',
       names: { sign: 'x-sign', timestamp: 'x-timestamp', nonce: 'x-nonce' },
       credentials: (ctx) => ({ sign: ctx.get('x-sign'), timestamp: ctx.get('x-timestamp'), nonce: ctx.get('x-nonce') }),
-      signature: (nonce, timestamp, payload) => kitSignature(key, nonce, timestamp, payload),
+      keys,
+      signature: kitSignature,
       actions,
       nameOf: (ctx) => String(ctx.params.call),
       dispatch: (ctx) => findAction(actions, String(ctx.params.call), 'unknown kit interface'),

@@ -119,7 +119,7 @@ export function openApiDocument(operations: Operation[], publicPaths: PublicPath
     security: [{ apiToken: [] }],
     paths,
     components: {
-      securitySchemes: { apiToken: { type: 'http', scheme: 'bearer', description: 'the API_TOKEN setting' } },
+      securitySchemes: { apiToken: { type: 'http', scheme: 'bearer', description: 'any one of the tokens of the API_TOKEN setting (several are accepted while the application switches)' } },
       schemas: schemas.components,
     },
   };

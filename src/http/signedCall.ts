@@ -8,7 +8,7 @@ import { canonicalPayload } from '../marketplace/canonicalJson.js';
 import { parseInput } from '../marketplace/validation.js';
 import { claimNonce, nonceUse, storeAnswer, type SpentNonce, type StoredAnswer } from '../store/nonces.js';
 import { countAnonymousRefusal, writeAudit, type AuditRecord } from '../store/audit.js';
-import { inTransaction, type Db, type Trx } from '../store/db.js';
+import { inTransaction, onCommit, type Db, type Trx } from '../store/db.js';
 import { betweenStatements } from '../store/upsertNewer.js';
 import { BodyGate } from './bodyGate.js';
 import { observeClockSkew } from './clockSkew.js';
@@ -22,13 +22,20 @@ export interface Credentials {
   nonce?: string;
 }
 
+export interface AccessKeys {
+  current: string;
+  previous?: string;
+}
+
 /** How one family of marketplace calls (kit or basic) is addressed, signed and dispatched. */
 export interface SignedCallSpec {
   channel: 'kit' | 'basic';
   credentials(ctx: Context): Credentials;
   /** Names of the credentials in the request, for messages ("x-sign" or "signature"). */
   names: { sign: string; timestamp: string; nonce: string };
-  signature(nonce: string, timestamp: string, payload: SignedPayload): string;
+  /** The access key, and during a change in the seller centre the one it replaces. */
+  keys: AccessKeys;
+  signature(key: string, nonce: string, timestamp: string, payload: SignedPayload): string;
   /** The calls there are: any other name is recorded (audit, metrics) as "unknown". */
   actions: Record<string, MarketplaceAction>;
   /** The call's name as requested, from the path or (once parsed) the body. */
@@ -73,7 +80,9 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const raw = await readBody(ctx, rt.config.bodyLimitBytes);
       // A large body's signature, hash and parse each hold the thread a while: other requests get a turn between them.
       const large = raw.length > rt.config.largeBodyBytes;
-      audit.signForm = verifySignature(rt, spec, credentials, raw);
+      const matched = verifySignature(rt, spec, credentials, raw);
+      audit.signForm = matched.form;
+      audit.signKey = matched.key;
       ctx.state.clockSkew = { seconds: credentials.skewMs / 1000, verified: true };
       observeClockSkew(rt, credentials.skewMs, true);
       if (large) await betweenStatements();
@@ -103,13 +112,15 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
         // One commit per call: the nonce is spent together with what the call wrote and its answer.
         if (!(await claimNonce(trx, spent, SUCCESS))) return { reply: await replayed(trx, audit, (await earlierAnswer(trx, spec, spent, true)) ?? alreadyUsed(spec)) };
         const r = await action.execute(trx, input, { sentAt: credentials.sentAt });
-        await rt.changes.applyInTransaction(trx, r.changes);
+        await rt.changes.applyInTransaction(trx, r.changes, r);
         await writeAudit(trx, withResult(audit, r));
         // Most calls succeed; a held full sync commits its hold and still answers a failure code.
         const { resultCode, message } = r.answer ?? { resultCode: ResultCode.success, message: 'Success' };
         const reply = { resultCode, resultMsg: resultMsg(message), ...r.response };
         if (JSON.stringify(reply) !== SUCCESS_JSON) await storeAnswer(trx, spent, reply);
-        deadline.assertBefore();
+        // The last thing before the commit, after the event outbox's own last statements (they may
+        // wait for the events counter): a call answered "retry" meanwhile must not commit.
+        onCommit(trx, { before: async () => deadline.assertBefore() });
         return { result: r, reply };
       }, { until: deadline.at }));
       if (result) {
@@ -251,10 +262,16 @@ function freshCredentials(rt: Runtime, spec: SignedCallSpec, ctx: Context, audit
 /**
  * The signature over the bytes as received; failing that (and when accepted, and the body is of a
  * sane size) over the Java demo's re-serialised form, made from the bytes so nothing JSON.parse
- * would round or reorder is lost.
+ * would round or reorder is lost. Each form is tried with the current key, then the previous one.
  */
-function verifySignature(rt: Runtime, spec: SignedCallSpec, c: FreshCredentials, raw: Buffer): PayloadForm {
-  if (sameSignature(spec.signature(c.nonce, c.timestamp, raw), c.sign)) return 'raw';
+function verifySignature(rt: Runtime, spec: SignedCallSpec, c: FreshCredentials, raw: Buffer): { form: PayloadForm; key: 'current' | 'previous' } {
+  const keyFor = (payload: Buffer) => {
+    if (sameSignature(spec.signature(spec.keys.current, c.nonce, c.timestamp, payload), c.sign)) return 'current';
+    if (spec.keys.previous && sameSignature(spec.signature(spec.keys.previous, c.nonce, c.timestamp, payload), c.sign)) return 'previous';
+    return undefined;
+  };
+  const onRaw = keyFor(raw);
+  if (onRaw) return { form: 'raw', key: onRaw };
   const mismatch = authFailed(`${spec.names.sign}: signature does not match`);
   if (!rt.config.acceptCanonicalPayload || raw.length > rt.config.canonicalPayloadMaxBytes) throw mismatch;
   let payload: Buffer;
@@ -263,8 +280,9 @@ function verifySignature(rt: Runtime, spec: SignedCallSpec, c: FreshCredentials,
   } catch {
     throw mismatch;
   }
-  if (!sameSignature(spec.signature(c.nonce, c.timestamp, payload), c.sign)) throw mismatch;
-  return 'canonical';
+  const onCanonical = keyFor(payload);
+  if (!onCanonical) throw mismatch;
+  return { form: 'canonical', key: onCanonical };
 }
 
 /** 13-digit milliseconds, or 10-digit seconds as older pages describe (spec §3.4). */

@@ -1,3 +1,4 @@
+import { isDevelopment } from '../config/index.js';
 import type Router from '@koa/router';
 import { exactRouter } from './access.js';
 import type { Context, Middleware } from 'koa';
@@ -45,7 +46,7 @@ const FORM_LIMIT_BYTES = 4096;
 export function ssoRouter(rt: Runtime): Router {
   const { config } = rt;
   const router = exactRouter();
-  const secure = !['development', 'test'].includes(config.nodeEnv);
+  const secure = !isDevelopment(config.nodeEnv);
   const cookie = (name: string, value: string, maxAgeSeconds: number, path = '/') =>
     `${name}=${value}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   const sessionCookie = (id: string, record: SessionRecord) => cookie(config.ssoCookieName, id, Math.floor((record.expiresAt - Date.now()) / 1000));
@@ -70,7 +71,8 @@ export function ssoRouter(rt: Runtime): Router {
           rt.log.error({ err: describe(e) }, 'audit write failed');
           return supportReference();
         });
-        rt.log.info({ call: callName, reason: err.reason, reference, detail: err.message, tenantId: err.subject.tenantId, userName: err.subject.userName }, 'sso refused');
+        // A 5xx refusal is ours or the IdP's to fix, not the user's: worth an operator's look.
+        rt.log[err.status >= 500 ? 'warn' : 'info']({ call: callName, reason: err.reason, reference, detail: err.message, tenantId: err.subject.tenantId, userName: err.subject.userName }, 'sso refused');
         ctx.set('Cache-Control', 'no-store');
         if (wantsJson(ctx)) {
           ctx.status = err.status;

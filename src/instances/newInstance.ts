@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Trx } from '../store/db.js';
 import type { CallResult } from '../marketplace/action.js';
 import type { NewInstanceBody } from '../marketplace/basicSchemas.js';
+import { emitInstanceEvent } from './instanceEvents.js';
 import { insertOnce, recordOrder } from './store.js';
 import type { InstanceRow } from '../store/rows.js';
 
 /**
  * newInstance (spec §7.1): one instance per orderId + orderLineId, named by the businessId of the
  * first request. Duplicates, concurrent or late, find the order's row and answer its instanceId.
- * Provisioning is immediate (a row), so the answer is 000000, never 000004.
+ * Provisioning is immediate (a row), so the answer is 000000, never 000004. Only the call whose
+ * insert took the order's key emits instance.created: of concurrent duplicates, one.
  */
 export async function newInstance(trx: Trx, body: NewInstanceBody): Promise<CallResult> {
   const order = { order_id: body.orderId, order_line_id: body.orderLineId };
@@ -25,6 +27,7 @@ export async function newInstance(trx: Trx, body: NewInstanceBody): Promise<Call
     if (!row) throw new Error(`newInstance: no instance row for order ${body.orderId}/${body.orderLineId} after insert`);
   }
   await recordOrder(trx, { instanceId: row.instance_id, kind: 'new', orderId: body.orderId, orderLineId: body.orderLineId, testFlag: body.testFlag });
+  if (created) await emitInstanceEvent(trx, 'instance.created', row.instance_id, body);
   const detail = { orderId: body.orderId, orderLineId: body.orderLineId, created, status: row.status, ...(row.instance_id === body.businessId ? {} : { businessIdIgnored: true }) };
   return { outcome: created ? 'applied' : 'stale', instanceId: row.instance_id, testFlag: body.testFlag, detail, changes: [], response: { instanceId: row.instance_id } };
 }

@@ -3,6 +3,7 @@ import type { CallResult } from '../marketplace/action.js';
 import type { UpdateInstanceStatusBody } from '../marketplace/basicSchemas.js';
 import { utcInstant } from '../marketplace/validation.js';
 import { liveInstance, resultFor, unchanged } from './instanceCall.js';
+import { emitInstanceEvent } from './instanceEvents.js';
 import type { InstanceRow } from '../store/rows.js';
 
 const STATUS_OF = { FREEZE: 'frozen', UNFREEZE: 'active' } as const;
@@ -19,7 +20,8 @@ export interface FreezeRules {
  * updateInstanceStatus (spec §7.4): a frozen instance keeps all its data but nobody of its tenants
  * may log in. The 'instance' change lets the SSO feature end its sessions in this transaction.
  * A FREEZE that may be a late retry of one sent before a renewal or an UNFREEZE is recorded and
- * not applied (see lateFreeze).
+ * not applied (see lateFreeze). Only a status that changes emits instance.frozen / instance.unfrozen;
+ * the row is locked for the call, so of concurrent duplicates the first changes it and the rest find it so.
  */
 export async function updateInstanceStatus(trx: Trx, body: UpdateInstanceStatusBody, rules: FreezeRules): Promise<CallResult> {
   const found = await liveInstance(trx, body);
@@ -41,6 +43,7 @@ export async function updateInstanceStatus(trx: Trx, body: UpdateInstanceStatusB
     }
   }
   await trx('instances').where(key).update({ status, updated_at: now });
+  await emitInstanceEvent(trx, status === 'frozen' ? 'instance.frozen' : 'instance.unfrozen', body.instanceId, body);
   result.changes.push({ type: 'instance', instanceId: body.instanceId, status });
   return result;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { tenantSchema } from '../directory/viewSchemas.js';
+import { pageOf } from '../store/pages.js';
 
 /**
  * What the instance API answers, as a zod schema: instanceView is typed by it and the OpenAPI
@@ -19,10 +20,12 @@ const orderSchema = z.object({
   recordedAt: z.iso.datetime(),
 });
 
+const status = z.enum(['active', 'frozen', 'released']);
+
 export const instanceSchema = z
   .object({
     instanceId: z.string(),
-    status: z.enum(['active', 'frozen', 'released']).describe('an instance known only from kit calls counts as active'),
+    status: status.describe('an instance known only from kit calls counts as active'),
     createdByNewInstance: z.boolean(),
     orderId: z.string().nullable(),
     orderLineId: z.string().nullable(),
@@ -38,3 +41,18 @@ export const instanceSchema = z
   })
   .meta({ id: 'Instance', description: 'An instance of the product: lifecycle status, expiry, orders and tenants' });
 export type InstanceView = z.infer<typeof instanceSchema>;
+
+/** An instance in the list: one the lifecycle calls created, without its orders and tenants. */
+export const instanceSummarySchema = instanceSchema
+  .pick({ instanceId: true, orderId: true, productId: true, expireTime: true, expiresAt: true })
+  .extend({
+    status,
+    testFlag: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime().describe('when a lifecycle call last changed it (what updatedSince compares)'),
+    tenantCount: z.number().int().describe('its live tenants'),
+  })
+  .meta({ id: 'InstanceSummary', description: 'An instance as the list shows it: no orders or tenants, their count only' });
+
+export const instancePageSchema = pageOf(instanceSummarySchema);
+export type InstancePage = z.infer<typeof instancePageSchema>;

@@ -15,6 +15,18 @@ const testFlag = oneOf(['0', '1', ''])
   .nullish()
   .transform((v) => v === '1');
 
+/**
+ * timeStamp (yyyyMMddHHmmssSSS): the V2 basic calls define none, but a body may carry one as the kit
+ * and the V1 calls do; the events of the call name it as their sourceTime. Any other value is
+ * ignored (undefined): a field the contract does not define is no reason to refuse a call.
+ */
+const timeStamp = z
+  .string()
+  .regex(/^\d{17}$/)
+  .refine(isCalendarTime)
+  .optional()
+  .catch(undefined);
+
 const MAX_QUERY_IDS = 100;
 
 /** A comma-separated list of at most 100 instance ids (spec §7.2); blanks and empty entries are ignored. */
@@ -45,6 +57,7 @@ export const newInstanceBody = z.object({
   orderLineId: requiredId,
   businessId: requiredId,
   testFlag,
+  timeStamp,
 });
 
 export const queryInstanceBody = z.object({
@@ -66,12 +79,14 @@ export const refreshInstanceBody = z.object({
     .transform((v) => v || null),
   expireTime,
   testFlag,
+  timeStamp,
 });
 
 export const updateInstanceStatusBody = z.object({
   instanceId: requiredId,
   status: oneOf(['FREEZE', 'UNFREEZE']),
   testFlag,
+  timeStamp,
 });
 
 /** orderId / orderLineId: the unsubscribe (退订) order when the release comes from one. */
@@ -80,6 +95,7 @@ export const releaseInstanceBody = z.object({
   orderId: optionalId,
   orderLineId: optionalId,
   testFlag,
+  timeStamp,
 });
 
 export const upgradeInstanceBody = z.object({
@@ -87,6 +103,7 @@ export const upgradeInstanceBody = z.object({
   orderId: requiredId,
   orderLineId: requiredId,
   testFlag,
+  timeStamp,
 });
 
 export type NewInstanceBody = z.output<typeof newInstanceBody>;

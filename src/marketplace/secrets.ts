@@ -46,8 +46,30 @@ function oaepDecode(em: Buffer, hash: string, mgf: string): Buffer | undefined {
   return db.subarray(sep + 1);
 }
 
-/** Decrypts the base64 RSA-OAEP clientSecret; returns the plaintext and which variant matched. */
-export function decryptClientSecret(privateKey: KeyObject, ciphertextBase64: string): { secret: string; padding: string } {
+/** The app credential's private key, and while its public key is being changed in the seller centre, the one it replaces. */
+export interface RsaKeys {
+  current: KeyObject;
+  previous?: KeyObject;
+}
+
+/**
+ * Decrypts the base64 RSA-OAEP clientSecret with the current key, else the previous one; returns the
+ * plaintext, which OAEP variant matched and which key opened it. Refused with the current key's reason.
+ */
+export function decryptClientSecret(keys: RsaKeys, ciphertextBase64: string): { secret: string; padding: string; key: 'current' | 'previous' } {
+  try {
+    return { ...decryptWith(keys.current, ciphertextBase64), key: 'current' };
+  } catch (err) {
+    if (!(err instanceof SecretDecryptionError) || !keys.previous) throw err;
+    try {
+      return { ...decryptWith(keys.previous, ciphertextBase64), key: 'previous' };
+    } catch {
+      throw err;
+    }
+  }
+}
+
+function decryptWith(privateKey: KeyObject, ciphertextBase64: string): { secret: string; padding: string } {
   const ciphertext = Buffer.from(ciphertextBase64.replace(/\s+/g, ''), 'base64');
   const modulusBytes = Math.ceil((privateKey.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
   if (ciphertext.length !== modulusBytes) {

@@ -131,6 +131,11 @@ export function marketplaceInstant(ts: string): number {
   return utcInstant(ts) - BEIJING_OFFSET_MS;
 }
 
+/** An instant as the marketplace writes kit times: yyyyMMddHHmmssSSS in UTC+8 (the inverse of marketplaceInstant). */
+export function marketplaceTimeOf(ms: number): string {
+  return new Date(ms + BEIJING_OFFSET_MS).toISOString().replace(/\D/g, '');
+}
+
 /** The instant yyyyMMddHHmmss[SSS] names when read as UTC (the lifecycle calls' expireTime). */
 export function utcInstant(ts: string): number {
   const [year, month, day, hour, minute, second, ms] = timeParts(ts);

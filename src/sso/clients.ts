@@ -2,6 +2,7 @@ import { allowInsecureRequests, ClientSecretPost, Configuration } from 'openid-c
 import type { Runtime } from '../runtime.js';
 import type { DirectoryChange } from '../store/changes.js';
 import { clientSecretContext } from '../directory/applicationSync.js';
+import { SecretUnreadable } from '../store/secretBox.js';
 import { SsoRefusal } from './refusal.js';
 import type { SyncedApp } from './syncedApps.js';
 
@@ -53,7 +54,7 @@ export class IdpClients {
       );
     }
     const base = app.domainName.replace(/\/+$/, '');
-    const secret = this.rt.box.open(app.sealedSecret, clientSecretContext(app.instanceId, app.tenantId, app.appId));
+    const secret = this.openSecret(app);
     const config = new Configuration(
       {
         issuer: base,
@@ -69,5 +70,18 @@ export class IdpClients {
     config.timeout = this.rt.config.ssoHttpTimeoutSeconds;
     if (http) allowInsecureRequests(config);
     return config;
+  }
+
+  private openSecret(app: SyncedApp): string {
+    try {
+      return this.rt.box.open(app.sealedSecret, clientSecretContext(app.instanceId, app.tenantId, app.appId));
+    } catch (err) {
+      if (!(err instanceof SecretUnreadable)) throw err;
+      throw new SsoRefusal(
+        'app_secret_unreadable',
+        `tenant ${app.tenantId}'s clientSecret of app ${app.appId || '(default)'} cannot be read: ${err.message}; put that key back in DATA_ENCRYPTION_KEY, or have the marketplace send applicationSync again`,
+        app,
+      );
+    }
   }
 }

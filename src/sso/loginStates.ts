@@ -3,6 +3,7 @@ import type { Runtime } from '../runtime.js';
 import type { Db } from '../store/db.js';
 import type { LoginStateRow } from '../store/rows.js';
 import { inTransaction } from '../store/db.js';
+import { SecretUnreadable } from '../store/secretBox.js';
 import { randomSecret, sha256 } from './sessions.js';
 import type { AppKey } from './syncedApps.js';
 
@@ -25,7 +26,8 @@ export interface PendingLogin extends AppKey {
  */
 export const MAX_PENDING_PER_TENANT = 1000;
 
-const verifierContext = (stateHash: string) => `ssoLoginState:${stateHash}`;
+/** The additional data a login state's PKCE verifier is sealed to: its own row. */
+export const verifierContext = (stateHash: string) => `ssoLoginState:${stateHash}`;
 
 export async function createLoginState(rt: Runtime, app: AppKey, returnTo: string, bindingHash: string): Promise<{ state: string; codeChallenge?: string }> {
   const state = randomSecret();
@@ -66,12 +68,21 @@ export async function consumeLoginState(rt: Runtime, state: string): Promise<Pen
     if (!row) return undefined;
     await trx('sso_login_states').where('state_hash', stateHash).delete();
     if (Number(row.expires_at) <= Date.now()) return undefined;
+    let codeVerifier: string | undefined;
+    try {
+      codeVerifier = row.code_verifier ? rt.box.open(row.code_verifier, verifierContext(stateHash)) : undefined;
+    } catch (err) {
+      if (!(err instanceof SecretUnreadable)) throw err;
+      // Told like an expired state: the browser starts a new login, sealed with the current key.
+      rt.log.warn({ tenantId: row.tenant_id, detail: err.message }, 'sso login state unreadable (its PKCE verifier); the login must start again');
+      return undefined;
+    }
     return {
       instanceId: row.instance_id,
       tenantId: row.tenant_id,
       appId: row.app_id,
       returnTo: row.return_to,
-      codeVerifier: row.code_verifier ? rt.box.open(row.code_verifier, verifierContext(stateHash)) : undefined,
+      codeVerifier,
       bindingHash: row.binding_hash ?? null,
     };
   });

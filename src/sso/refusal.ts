@@ -23,6 +23,8 @@ const STATUSES = {
   idp_unavailable: 502,
   idp_bad_response: 502,
   insecure_idp: 502,
+  /** The tenant's clientSecret is sealed with a key no longer in DATA_ENCRYPTION_KEY: the operator must act. */
+  app_secret_unreadable: 503,
 } as const;
 
 export type RefusalReason = keyof typeof STATUSES;

@@ -9,6 +9,7 @@ import { SsoRefusal } from './refusal.js';
 import { endLeasedSession, openRefreshToken, releaseRenewalLease, storeRenewedTokens, takeRenewalLease } from './sessions.js';
 import { findSyncedApp } from './syncedApps.js';
 import { IdpCircuits } from './idpCircuits.js';
+import { SecretUnreadable } from '../store/secretBox.js';
 
 /** How long one renewal may hold a session: well beyond one IdP call, so a lease never lapses mid-refresh. */
 export const renewalLeaseMs = (rt: Runtime) => Math.max(30_000, rt.config.ssoHttpTimeoutSeconds * 3_000);
@@ -51,11 +52,23 @@ async function renewOnce(rt: Runtime, idHash: string): Promise<RenewOutcome> {
     return 'ended';
   }
 
+  let refreshToken: string;
+  try {
+    refreshToken = openRefreshToken(rt.box, idHash, session.refreshToken);
+  } catch (err) {
+    if (!(err instanceof SecretUnreadable)) throw err;
+    // It can never be renewed: ended, and the user signs in again (sealed with the current key then).
+    rt.log.warn({ ...about, detail: err.message }, 'sso session ended: its refresh token cannot be read');
+    await endLeasedSession(db, lease, 'expired', now);
+    ssoState(rt).sessionEnds.ended('refresh_expired');
+    return 'ended';
+  }
+
   const { circuits } = ssoState(rt);
   const circuit = IdpCircuits.key(app);
   let tokens;
   try {
-    tokens = await refreshTokenGrant(ssoState(rt).clients.configFor(app), openRefreshToken(rt.box, idHash, session.refreshToken));
+    tokens = await refreshTokenGrant(ssoState(rt).clients.configFor(app), refreshToken);
     circuits.answered(circuit);
   } catch (err) {
     const failure: IdpFailure = err instanceof SsoRefusal ? { kind: 'refused', message: err.message } : classifyIdpError(err, config.ssoHttpTimeoutSeconds);

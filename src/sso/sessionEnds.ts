@@ -10,7 +10,7 @@ export const SESSION_END_REASONS = [
    * rotated the token then and its answer was lost, so we could only offer the spent one.
    */
   'refresh_lost',
-  /** No refresh token, or one past its 30 days. */
+  /** No refresh token, one past its 30 days, or one that no key of DATA_ENCRYPTION_KEY opens any more. */
   'refresh_expired',
   /** The tenant or app was gone from the directory when the session was to be renewed. */
   'revoked',

@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import type { SecretBox } from '../store/secretBox.js';
 import type { Knex } from 'knex';
-import { IN_LIST_CHUNK, inTransaction, type Db, type Trx } from '../store/db.js';
+import { IN_LIST_CHUNK, bool, inTransaction, type Db, type Trx } from '../store/db.js';
+import { emit, type NewEvent } from '../store/events.js';
 import type { AppKey } from './syncedApps.js';
-import type { SessionEndRow, SessionRow } from '../store/rows.js';
+import type { SessionEndRow, SessionRow, TenantRow } from '../store/rows.js';
 import type { SessionView } from './viewSchemas.js';
 
 /**
@@ -55,19 +56,20 @@ export interface NewSession {
   tokensIssuedAt?: number;
 }
 
-const sealContext = (idHash: string, which: 'access' | 'refresh') => `ssoSession:${idHash}:${which}`;
+/** The additional data a session's token is sealed to: its own row and column. */
+export const sessionSealContext = (idHash: string, which: 'access' | 'refresh') => `ssoSession:${idHash}:${which}`;
 
 /** The token columns of a session row, sealed to that row. */
 function tokenColumns(box: SecretBox, idHash: string, tokens: IssuedTokens, now: number) {
   return {
-    access_token: box.seal(tokens.access_token, sealContext(idHash, 'access')),
+    access_token: box.seal(tokens.access_token, sessionSealContext(idHash, 'access')),
     access_expires_at: now + (tokens.expires_in ?? DEFAULT_ACCESS_TOKEN_SECONDS) * 1000,
-    ...(tokens.refresh_token ? { refresh_token: box.seal(tokens.refresh_token, sealContext(idHash, 'refresh')) } : {}),
+    ...(tokens.refresh_token ? { refresh_token: box.seal(tokens.refresh_token, sessionSealContext(idHash, 'refresh')) } : {}),
   };
 }
 
 export function openRefreshToken(box: SecretBox, idHash: string, sealed: string): string {
-  return box.open(sealed, sealContext(idHash, 'refresh'));
+  return box.open(sealed, sessionSealContext(idHash, 'refresh'));
 }
 
 /** Stores a new session; returns the id for the cookie (the only place it exists in clear). */
@@ -208,20 +210,56 @@ export interface SessionsOf {
 const ENDS_PER_STATEMENT = 500;
 
 /**
- * Ends the sessions `scope` selects, remembering why, in the caller's transaction when given one.
- * The rows are read with a locking read, so on MySQL a session committed just before (a login that
- * held shared locks on what this change revokes) is ended too. Returns how many ended.
+ * Why a session.revoked event says a session ended. Sessions that run out by time alone (idle,
+ * absolute end, refresh token past its days) are not revoked: no event, their end is foreseeable.
  */
-async function endSessions(db: Db | Trx, scope: Scope, cause: SessionEndCause, now: number): Promise<number> {
-  if (!db.isTransaction) return inTransaction(db as Db, (trx) => endSessions(trx, scope, cause, now));
-  const ending: Pick<SessionRow, 'id_hash' | 'instance_id' | 'tenant_id' | 'app_id' | 'expires_at'>[] = await scope(db('sso_sessions'))
-    .forUpdate()
-    .select('id_hash', 'instance_id', 'tenant_id', 'app_id', 'expires_at');
-  if (ending.length === 0) return 0;
-  for (let i = 0; i < ending.length; i += ENDS_PER_STATEMENT) {
-    const rows = ending.slice(i, i + ENDS_PER_STATEMENT).map((r) => ({
+export type RevokeReason = 'deauthorized' | 'deleted' | 'frozen' | 'released' | 'logout' | 'expired_refresh' | 'admin';
+
+const REVOKE_REASON: Record<SessionEndCause, RevokeReason | null> = {
+  logged_out: 'logout',
+  // Signing in again in the same browser, as someone else, ends the earlier session as a sign-out would.
+  replaced: 'logout',
+  expired: null,
+  idp_refused: 'expired_refresh',
+  deauthorized: 'deauthorized',
+  removed: 'deleted',
+  frozen: 'frozen',
+  released: 'released',
+};
+
+/** Why sessions end, as the browser is told (cause) and as the event says it (reason, when it is finer). */
+export interface Ending {
+  cause: SessionEndCause;
+  /** A deleted user's sessions end as 'deauthorized' for the browser but 'deleted' in the event. */
+  reason?: RevokeReason;
+  /** The testFlag of the marketplace call that ends them; else that of the session's tenant. */
+  testFlag?: boolean;
+}
+
+/**
+ * The session's public name in events and in GET /sso/session: the first 128 bits of the SHA-256
+ * of the cookie value (the stored key), which gives nobody the cookie value back.
+ */
+export const publicSessionId = (idHash: string) => `ses_${idHash.slice(0, 32)}`;
+
+type EndingRow = Pick<SessionRow, 'id_hash' | 'instance_id' | 'tenant_id' | 'app_id' | 'user_name' | 'expires_at'>;
+
+/**
+ * Ends the sessions `scope` selects, remembering why, in the caller's transaction when given one,
+ * with a session.revoked event for each unless they ran out by time. The rows are read with a
+ * locking read, so on MySQL a session committed just before (a login that held shared locks on
+ * what this change revokes) is ended too, and a concurrent end of the same session waits: each
+ * session is revoked once. Returns how many ended.
+ */
+async function endSessions(db: Db | Trx, scope: Scope, ending: Ending, now: number): Promise<number> {
+  if (!db.isTransaction) return inTransaction(db as Db, (trx) => endSessions(trx, scope, ending, now));
+  const trx = db as Trx;
+  const rows: EndingRow[] = await scope(trx('sso_sessions')).forUpdate().select('id_hash', 'instance_id', 'tenant_id', 'app_id', 'user_name', 'expires_at');
+  if (rows.length === 0) return 0;
+  for (let i = 0; i < rows.length; i += ENDS_PER_STATEMENT) {
+    const ends = rows.slice(i, i + ENDS_PER_STATEMENT).map((r) => ({
       id_hash: r.id_hash,
-      cause,
+      cause: ending.cause,
       instance_id: r.instance_id,
       tenant_id: r.tenant_id,
       app_id: r.app_id,
@@ -229,25 +267,55 @@ async function endSessions(db: Db | Trx, scope: Scope, cause: SessionEndCause, n
       // Until then the browser may still send the cookie; afterwards nobody can ask.
       forget_at: Math.max(Number(r.expires_at), now),
     }));
-    await db('sso_session_ends').insert(rows).onConflict('id_hash').ignore();
+    await trx('sso_session_ends').insert(ends).onConflict('id_hash').ignore();
   }
-  return scope(db('sso_sessions')).delete();
+  const reason = ending.reason ?? REVOKE_REASON[ending.cause];
+  if (reason) emit(trx, await revokedEvents(trx, rows, reason, ending.testFlag, now));
+  return scope(trx('sso_sessions')).delete();
+}
+
+async function revokedEvents(trx: Trx, rows: EndingRow[], reason: RevokeReason, testFlag: boolean | undefined, now: number): Promise<NewEvent[]> {
+  const flagOf = testFlag === undefined ? await tenantTestFlags(trx, rows) : () => testFlag;
+  const endedAt = new Date(now).toISOString();
+  return rows.map((r) => ({
+    type: 'session.revoked',
+    instanceId: r.instance_id,
+    tenantId: r.tenant_id,
+    testFlag: flagOf(r),
+    sourceTime: null,
+    data: { sessionId: publicSessionId(r.id_hash), instanceId: r.instance_id, tenantId: r.tenant_id, appId: r.app_id, userName: r.user_name, reason, endedAt },
+  }));
+}
+
+/**
+ * The test flag of each session's tenant, for ends no marketplace call caused (a sign-out, a
+ * renewal, a new sign-in). Those end one session at a time, so a read per tenant is one read.
+ */
+async function tenantTestFlags(trx: Trx, rows: EndingRow[]): Promise<(r: EndingRow) => boolean> {
+  const key = (r: EndingRow) => JSON.stringify([r.instance_id, r.tenant_id]);
+  const flags = new Map<string, boolean>();
+  for (const r of rows) {
+    if (flags.has(key(r))) continue;
+    const t: Pick<TenantRow, 'test_flag'> | undefined = await trx('tenants').where({ instance_id: r.instance_id, tenant_id: r.tenant_id }).first('test_flag');
+    flags.set(key(r), t !== undefined && bool(t.test_flag));
+  }
+  return (r) => flags.get(key(r))!;
 }
 
 export async function endSession(db: Db | Trx, idHash: string, cause: SessionEndCause, now = Date.now()): Promise<boolean> {
-  return (await endSessions(db, (q) => q.where('id_hash', idHash), cause, now)) > 0;
+  return (await endSessions(db, (q) => q.where('id_hash', idHash), { cause }, now)) > 0;
 }
 
 /** Ends the sessions of `who`, in the caller's transaction (a revoking call). */
-export async function endSessionsOf(trx: Trx, who: SessionsOf, cause: SessionEndCause, now: number): Promise<void> {
+export async function endSessionsOf(trx: Trx, who: SessionsOf, ending: Ending, now: number): Promise<void> {
   const key = { instance_id: who.instanceId, ...(who.tenantId !== undefined && { tenant_id: who.tenantId }), ...(who.appId !== undefined && { app_id: who.appId }) };
   if (!who.userNames) {
-    await endSessions(trx, (q) => q.where(key), cause, now);
+    await endSessions(trx, (q) => q.where(key), ending, now);
     return;
   }
   for (let i = 0; i < who.userNames.length; i += IN_LIST_CHUNK) {
     const names = who.userNames.slice(i, i + IN_LIST_CHUNK);
-    await endSessions(trx, (q) => q.where(key).whereIn('user_name', names), cause, now);
+    await endSessions(trx, (q) => q.where(key).whereIn('user_name', names), ending, now);
   }
 }
 
@@ -302,7 +370,7 @@ export async function takeRenewalLease(db: Db, lease: RenewalLease, dueBefore: n
 
 /** Ends the session only while this lease holds it; true when it ended. */
 export async function endLeasedSession(db: Db, lease: RenewalLease, cause: SessionEndCause, now: number): Promise<boolean> {
-  return (await endSessions(db, underLease(lease), cause, now)) > 0;
+  return (await endSessions(db, underLease(lease), { cause }, now)) > 0;
 }
 
 /** The IdP could not be asked: the lease is given back and the failure counted, for a later renewal to retry. */
@@ -347,7 +415,7 @@ export async function sessionEnding(db: Db | Trx, idHash: string): Promise<Sessi
 
 /** Sessions past their absolute or idle end (their rows would otherwise stay until looked up), and old end records. */
 export async function purgeEndedSessions(db: Db, config: Config, now: number): Promise<number> {
-  const ended = await endSessions(db, (q) => q.where('expires_at', '<=', now).orWhere('last_seen_at', '<=', now - config.ssoSessionIdleMinutes * 60_000), 'expired', now);
+  const ended = await endSessions(db, (q) => q.where('expires_at', '<=', now).orWhere('last_seen_at', '<=', now - config.ssoSessionIdleMinutes * 60_000), { cause: 'expired' }, now);
   await db('sso_session_ends').where('forget_at', '<=', now).delete();
   return ended;
 }
@@ -355,6 +423,8 @@ export async function purgeEndedSessions(db: Db, config: Config, now: number): P
 /** What the merchant's application learns about a session (GET /sso/session, introspection). */
 export function sessionView(rec: SessionRecord, config: Config): SessionView {
   return {
+    // What session.revoked events name it by, so the application can end its own session with it.
+    sessionId: publicSessionId(rec.idHash),
     user: {
       userName: rec.userName,
       name: rec.name,

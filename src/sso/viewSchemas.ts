@@ -12,6 +12,10 @@ const endCause = z
 
 export const sessionSchema = z
   .object({
+    sessionId: z
+      .string()
+      .regex(/^ses_[0-9a-f]{32}$/)
+      .describe('the public id session.revoked events name the session by (never the cookie value): end your own session when one names it'),
     user: z.object({
       userName: z.string(),
       name: z.string().nullable(),

@@ -140,6 +140,11 @@ export const REFUSAL_WORDING: Record<RefusalReason, { actions: Action[] } & Bili
     { title: '登录服务地址不安全', message: '您企业配置的登录服务地址不安全，因此没有连接它。请联系企业管理员。' },
     { title: "The sign-in service's address is not allowed", message: "Your enterprise's sign-in service is configured at an address that is not secure, so we did not contact it. Please contact your enterprise administrator." },
   ),
+  app_secret_unreadable: refusal(
+    ['admin'],
+    { title: '暂时无法登录', message: '此应用的登录配置暂时无法使用，您没有登录成功。我们已记录问题，请稍后再试或联系应用的服务商。' },
+    { title: 'Sign-in is not available right now', message: "This application's sign-in set-up cannot be used at the moment, so you were not signed in. The problem has been recorded; please try again later or contact the application's provider." },
+  ),
 };
 
 /** Why a browser's session ended, on the account page (and, in English, in the JSON answers). */

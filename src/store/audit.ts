@@ -15,6 +15,8 @@ export interface AuditRecord {
   /** held: a full sync kept for the merchant to decide; replayed: a resend of a request answered before, told the same answer. */
   outcome: 'applied' | 'stale' | 'held' | 'rejected' | 'error' | 'replayed';
   detail?: Record<string, unknown>;
+  /** Which access key the signature matched, kept in detail.key (never the key itself). */
+  signKey?: 'current' | 'previous';
   testFlag?: boolean | null;
   startedAt: number;
 }
@@ -59,6 +61,7 @@ export async function purgeOldAudit(db: Db, retentionDays: number, now = Date.no
 }
 
 function auditRow(r: AuditRecord, at: number) {
+  const detail = r.signKey ? { ...r.detail, key: r.signKey } : r.detail;
   return {
     at,
     channel: r.channel,
@@ -70,7 +73,7 @@ function auditRow(r: AuditRecord, at: number) {
     result_code: r.resultCode,
     result_msg: r.resultMsg.slice(0, 255),
     outcome: r.outcome,
-    detail: r.detail ? JSON.stringify(r.detail) : null,
+    detail: detail ? JSON.stringify(detail) : null,
     test_flag: r.testFlag == null ? null : r.testFlag ? 1 : 0,
     duration_ms: Math.max(0, at - r.startedAt),
   };

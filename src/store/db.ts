@@ -1,5 +1,5 @@
 import knex, { type Knex } from 'knex';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../log.js';
 
@@ -48,7 +48,7 @@ export function openDb(options: DbOptions): Db {
       log: knexLog(options.log),
     });
   }
-  if (options.sqliteFile !== ':memory:') mkdirSync(dirname(options.sqliteFile), { recursive: true });
+  if (options.sqliteFile !== ':memory:') keepPrivate(options.sqliteFile);
   return knex({
     client: 'better-sqlite3',
     compileSqlOnError: false,
@@ -67,6 +67,17 @@ export function openDb(options: DbOptions): Db {
       },
     },
   });
+}
+
+/**
+ * The SQLite file holds sealed secrets and session tokens: its folder is created mode 0700 and the
+ * file 0600 before the driver opens it (SQLite gives its -wal and -shm files the database file's
+ * mode). A folder that already exists is left as it is: it may be shared (a /tmp).
+ */
+function keepPrivate(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
 }
 
 /**

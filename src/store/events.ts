@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { dialectOf, inTransaction, onCommit, type Db, type Trx } from './db.js';
 import { insertStatement, runStatement } from './statements.js';
+import { betweenStatements } from './upsertNewer.js';
 import type { BigNumber, Flag } from './rows.js';
 
 /** The events the merchant's application can receive, in its words (README "Events"). */
@@ -116,9 +117,13 @@ async function writeEvents(trx: Trx, events: NewEvent[]): Promise<void> {
   const occurredAt = Date.now();
   let sequence = last - events.length;
   for (let i = 0; i < events.length; i += INSERT_CHUNK) {
-    const rows = events.slice(i, i + INSERT_CHUNK).map((e) => ({
+    if (i > 0) await betweenStatements();
+    const chunk = events.slice(i, i + INSERT_CHUNK);
+    // One read of the random source per chunk: per event it cost more than building the row.
+    const random = randomBytes(ID_BYTES * chunk.length);
+    const rows = chunk.map((e, j) => ({
       sequence: ++sequence,
-      id: newEventId(),
+      id: `evt_${random.toString('base64url', j * ID_BYTES, (j + 1) * ID_BYTES)}`,
       type: e.type,
       occurred_at: occurredAt,
       source_time: e.sourceTime,
@@ -142,8 +147,8 @@ async function takeSequences(trx: Trx, count: number): Promise<number> {
   return Number(rows[0]!.last);
 }
 
-/** `evt_` and 22 random base64url characters (128 bits): stable for the event's life, across every delivery. */
-const newEventId = () => `evt_${randomBytes(16).toString('base64url')}`;
+/** An event id is `evt_` and 22 random base64url characters (128 bits): stable for the event's life, across every delivery. */
+const ID_BYTES = 16;
 
 export function eventOf(r: EventRow): DirectoryEvent {
   return {

@@ -30,6 +30,12 @@ export async function migrateLatest(db: Db): Promise<string[]> {
   return applied as string[];
 }
 
+/** Migrations this version has that the database has not applied yet (the start applies them). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const [, pending] = (await db.migrate.list(options)) as [unknown[], string[]];
+  return pending;
+}
+
 async function waitForDatabase(db: Db, { waitSeconds, log }: StartupWait, deadline: number): Promise<void> {
   const where = databaseName(db);
   for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
@@ -75,7 +81,8 @@ async function migrateWhenUnlocked(db: Db, wait: StartupWait, deadline: number):
 
 function lockedByAnother(err: unknown): boolean {
   const e = err as { name?: string; code?: string; message?: string };
-  if (e.name === 'MigrationLocked') return true;
+  // knex names every failure to take the lock so, a refused UPDATE of its row too: only "already locked" is another process.
+  if (e.name === 'MigrationLocked') return /already locked/.test(e.message ?? '');
   const tableExists = e.code === 'ER_TABLE_EXISTS_ERROR' || /already exists/.test(e.message ?? '');
   return tableExists && /knex_migrations/.test(e.message ?? '');
 }

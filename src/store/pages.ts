@@ -24,6 +24,21 @@ export async function onePage<T>(q: Knex.QueryBuilder, { page, pageSize }: Page)
   return { rows, total: Number(total) };
 }
 
+/** What a receiver reconciling from a directory list asks besides a page (README "Reconciling"). */
+export interface ChangeFilter {
+  /** Only rows whose content changed at or after this time (epoch ms). */
+  updatedSince?: number;
+  /** Deleted rows too (each item then says whether it is). */
+  includeDeleted?: boolean;
+}
+
+/** Narrows a directory list to the change filter: `alias` names the table's `deleted` and `updated_at`. */
+export function withChanges(q: Knex.QueryBuilder, alias: string, filter: ChangeFilter): Knex.QueryBuilder {
+  if (!filter.includeDeleted) q.andWhere(`${alias}.deleted`, 0);
+  if (filter.updatedSince !== undefined) q.andWhere(`${alias}.updated_at`, '>=', filter.updatedSince);
+  return q;
+}
+
 const READ_PAGE_ROWS = 10_000;
 
 /**

@@ -31,6 +31,8 @@ interface SyncColumns {
   test_flag: Flag;
   source_ts: string;
   created_at: BigNumber;
+  /** When the row's content last changed (epoch ms): a re-stamp alone leaves it. */
+  updated_at: BigNumber;
 }
 
 export interface TenantRow extends DirectoryColumns, SyncColumns {

@@ -11,13 +11,14 @@ const MAX_ROWS = 2_000;
  * Inserts rows, or updates the existing row with the same key only when the incoming
  * `source_ts` (the marketplace's timeStamp) is not older than the stored one: the order-safety
  * rule for every sync call. Equal timestamps re-apply the same values, so replays change nothing.
- * `created_at` is written on insert only.
+ * `created_at` is written on insert only; `updated_at`, when the rows carry it, only when another
+ * value changes (a resend that re-stamps a row leaves it, so `updatedSince` lists real changes).
  */
 export async function upsertNewer(trx: Trx, table: string, rows: Row[], key: string[]): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]!);
-  const update = columns.filter((c) => !key.includes(c) && c !== 'source_ts' && c !== 'created_at');
-  const onConflict = dialectOf(trx) === 'mysql' ? mysqlNewer(update) : sqliteNewer(table, key, update);
+  const values = columns.filter((c) => !key.includes(c) && c !== 'source_ts' && c !== 'created_at' && c !== 'updated_at');
+  const onConflict = dialectOf(trx) === 'mysql' ? mysqlNewer(values, columns.includes('updated_at')) : sqliteNewer(table, key, values, columns.includes('updated_at'));
   await inChunks(rows, async (chunk) => {
     const { sql, params } = insertStatement(table, columns, chunk);
     await runStatement(trx, sql + onConflict, params);
@@ -47,14 +48,22 @@ async function inChunks(rows: Row[], write: (chunk: Row[]) => Promise<void>): Pr
  */
 export const betweenStatements = () => new Promise((resolve) => setImmediate(resolve));
 
-/** MySQL has no WHERE on its upsert and applies the assignments left to right, so source_ts goes last. */
-function mysqlNewer(update: string[]): string {
-  const set = update.map((c) => `${name(c)} = IF(VALUES(source_ts) >= source_ts, VALUES(${name(c)}), ${name(c)})`);
-  return ` ON DUPLICATE KEY UPDATE ${[...set, 'source_ts = GREATEST(VALUES(source_ts), source_ts)'].join(', ')}`;
+/**
+ * MySQL has no WHERE on its upsert and applies the assignments left to right, each seeing the ones
+ * before: updated_at goes first (it compares the values before they change), source_ts last.
+ */
+function mysqlNewer(values: string[], updatedAt: boolean): string {
+  const newer = 'VALUES(source_ts) >= source_ts';
+  const set = values.map((c) => `${name(c)} = IF(${newer}, VALUES(${name(c)}), ${name(c)})`);
+  const same = values.map((c) => `${name(c)} <=> VALUES(${name(c)})`).join(' AND ');
+  const changed = updatedAt ? [`updated_at = IF(${newer} AND NOT (${same}), VALUES(updated_at), updated_at)`] : [];
+  return ` ON DUPLICATE KEY UPDATE ${[...changed, ...set, 'source_ts = GREATEST(VALUES(source_ts), source_ts)'].join(', ')}`;
 }
 
-/** On conflict, the stored row takes the incoming values unless it was written by a newer call. */
-function sqliteNewer(table: string, key: string[], update: string[]): string {
-  const set = [...update, 'source_ts'].map((c) => `${name(c)} = excluded.${name(c)}`).join(', ');
-  return ` ON CONFLICT (${key.map(name).join(', ')}) DO UPDATE SET ${set} WHERE ${name(table)}.source_ts <= excluded.source_ts`;
+/** On conflict, the stored row takes the incoming values unless it was written by a newer call (SET reads the stored row). */
+function sqliteNewer(table: string, key: string[], values: string[], updatedAt: boolean): string {
+  const set = [...values, 'source_ts'].map((c) => `${name(c)} = excluded.${name(c)}`);
+  const same = values.map((c) => `${name(c)} IS excluded.${name(c)}`).join(' AND ');
+  if (updatedAt) set.push(`updated_at = CASE WHEN ${same} THEN updated_at ELSE excluded.updated_at END`);
+  return ` ON CONFLICT (${key.map(name).join(', ')}) DO UPDATE SET ${set.join(', ')} WHERE ${name(table)}.source_ts <= excluded.source_ts`;
 }

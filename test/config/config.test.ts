@@ -48,7 +48,7 @@ describe('configuration', () => {
     const stored = JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8'));
     // Named as the environment variables, so a value is copied into the environment as it stands.
     expect(Object.keys(stored).sort()).toEqual(['API_TOKEN', 'BASIC_ACCESS_KEY', 'DATA_ENCRYPTION_KEY', 'KIT_ACCESS_KEY', 'RSA_PRIVATE_KEY']);
-    expect(stored.API_TOKEN).toBe(first.apiToken);
+    expect([stored.API_TOKEN]).toEqual(first.apiToken);
   });
 
   it('keeps the keys of a dev-keys.json written with the config field names, and renames them', () => {
@@ -58,7 +58,7 @@ describe('configuration', () => {
     writeFileSync(join(dir, 'dev-keys.json'), JSON.stringify(old), { mode: 0o600 });
     const config = loadConfig({ DATA_DIR: dir });
     expect(config.generatedKeys).toEqual([]);
-    expect([config.kitAccessKey, config.basicAccessKey, config.rsaPrivateKeyPem, config.apiToken]).toEqual([TEST_KEYS.kit, TEST_KEYS.basic, rsa, TEST_KEYS.apiToken]);
+    expect([config.kitAccessKey, config.basicAccessKey, config.rsaPrivateKeyPem, config.apiToken]).toEqual([TEST_KEYS.kit, TEST_KEYS.basic, rsa, [TEST_KEYS.apiToken]]);
     expect(JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8'))).toEqual({
       KIT_ACCESS_KEY: TEST_KEYS.kit,
       BASIC_ACCESS_KEY: TEST_KEYS.basic,
@@ -100,7 +100,7 @@ describe('configuration', () => {
   it('in production, needs DATABASE_URL; sqlite:// and a path chooses the embedded store knowingly', () => {
     const env = { ...productionKeys, RSA_PRIVATE_KEY: testRsa().privatePem, PUBLIC_URL: 'https://bridge.example.com' };
     expect(() => loadConfig({ ...env, DATABASE_URL: undefined })).toThrow(
-      'NODE_ENV=production needs DATABASE_URL: mysql://user:pass@host:3306/database, or sqlite:///path/to/koobridge.sqlite to choose the embedded SQLite store',
+      'NODE_ENV=production runs as production and needs DATABASE_URL: mysql://user:pass@host:3306/database, or sqlite:///path/to/koobridge.sqlite to choose the embedded SQLite store',
     );
     expect(loadConfig(env).databaseUrl).toBe('mysql://koobridge@db.example.com:3306/koobridge');
     const dir = tmp();
@@ -112,7 +112,47 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: dir }).sqliteFile).toBe(join(dir, 'koobridge.sqlite'));
   });
 
+  it('generates keys only for development and test: any other NODE_ENV runs as production', () => {
+    for (const nodeEnv of ['staging', 'prod', 'Production', 'dev']) {
+      const dir = tmp();
+      expect(() => loadConfig({ NODE_ENV: nodeEnv, DATA_DIR: dir }), nodeEnv).toThrow(new RegExp(`^NODE_ENV=${nodeEnv} runs as production and needs KIT_ACCESS_KEY`));
+      expect(() => statSync(join(dir, 'dev-keys.json')), nodeEnv).toThrow();
+    }
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp() }).generatedKeys).toHaveLength(5);
+    // An empty NODE_ENV is an unset one: development.
+    expect(loadConfig({ NODE_ENV: '', DATA_DIR: tmp() }).nodeEnv).toBe('development');
+  });
+
+  it('takes an empty variable as empty where the setting is text that may be empty, and as unset elsewhere', () => {
+    const dir = tmp();
+    const config = loadConfig({ DATA_DIR: dir, MARKETPLACE_BASE_PATH: '', INSTANCE_MEMO: '', PORT: '', SIGNATURE_WINDOW_SECONDS: '', ACCEPT_CANONICAL_PAYLOAD: '', HOST: '' });
+    expect(config.marketplaceBasePath).toBe('');
+    expect(config.instanceMemo).toBe('');
+    expect(config.port).toBe(3000);
+    expect(config.signatureWindowSeconds).toBe(60);
+    expect(config.acceptCanonicalPayload).toBe(true);
+    expect(config.host).toBe('0.0.0.0');
+    expect(loadConfig({ DATA_DIR: dir }).marketplaceBasePath).toBe('/koogallery');
+  });
+
+  it('reads a PEM key written on one line with \\n escapes, as .env files hold it', () => {
+    const pem = testRsa().privatePem;
+    const oneLine = pem.trimEnd().split('\n').join('\\n');
+    expect(oneLine).not.toContain('\n');
+    expect(loadConfig({ DATA_DIR: tmp(), RSA_PRIVATE_KEY: oneLine }).rsaPrivateKeyPem.trim()).toBe(pem.trim());
+  });
+
+  it('refuses to start when a key is given both in its variable and in a file, rather than pick one', () => {
+    const dir = tmp();
+    const file = join(dir, 'key.pem');
+    writeFileSync(file, testRsa().privatePem);
+    expect(() => loadConfig({ DATA_DIR: dir, RSA_PRIVATE_KEY: testRsa().privatePem, RSA_PRIVATE_KEY_FILE: file })).toThrow(
+      'RSA_PRIVATE_KEY and RSA_PRIVATE_KEY_FILE are both set; set one of them',
+    );
+    expect(loadConfig({ DATA_DIR: dir, RSA_PRIVATE_KEY: '', RSA_PRIVATE_KEY_FILE: file }).rsaPrivateKeyPem).toBe(testRsa().privatePem);
+  });
+
   it('refuses a DATA_ENCRYPTION_KEY that is not 32 bytes', () => {
-    expect(() => loadConfig({ DATA_DIR: tmp(), DATA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/DATA_ENCRYPTION_KEY: must be 32 bytes/);
+    expect(() => loadConfig({ DATA_DIR: tmp(), DATA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/DATA_ENCRYPTION_KEY: key 1 of 1: must be one or more 32-byte base64 keys/);
   });
 });

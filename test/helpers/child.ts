@@ -9,7 +9,7 @@ import { TEST_KEYS, keyEnv } from './keys.js';
 import { nonce } from './server.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface Exit {
   code: number | null;

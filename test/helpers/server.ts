@@ -4,7 +4,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { createRuntime } from '../../src/runtime.js';
 import { createLogger } from '../../src/log.js';
 import { kitSignature, basicSignature } from '../../src/marketplace/signing.js';
-import { freshStore, storeUrl, type Store } from './database.js';
+import { freshStore, storeUrl, type FreshStore, type Store } from './database.js';
 import { TEST_KEYS, keyEnv } from './keys.js';
 import { apiDocument, type ApiDocument } from './openapi.js';
 
@@ -26,6 +26,8 @@ export interface SignOptions {
 
 export interface TestServer extends RunningServer {
   store: Store;
+  /** Its database and data folder, for a server started again on them (`on`) or a process of its own. */
+  fresh: FreshStore;
   /** POST a kit call signed as the marketplace would; the raw body is sent as given when a string. */
   kit(call: string, body: unknown, opts?: SignOptions): Promise<MarketplaceAnswer>;
   /** POST a basic (lifecycle) call signed in the query string. */
@@ -44,10 +46,12 @@ export const nonce = () => randomBytes(32).toString('hex').toUpperCase();
 export interface TestServerOptions {
   /** Every log line the server writes (JSON), for tests of what the logs hold. */
   logLines?: string[];
+  /** The database (and data folder) of an earlier server, kept as it is, instead of a fresh one. */
+  on?: FreshStore;
 }
 
 export async function startTestServer(store: Store, env: Record<string, string> = {}, mysqlUrl?: string, options: TestServerOptions = {}): Promise<TestServer> {
-  const ts = await freshStore(store, mysqlUrl);
+  const ts = options.on ?? (await freshStore(store, mysqlUrl));
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -75,6 +79,7 @@ export async function startTestServer(store: Store, env: Record<string, string> 
   return {
     ...running,
     store,
+    fresh: ts,
     async kit(call, body, opts = {}) {
       const raw = typeof body === 'string' ? body : JSON.stringify(body);
       const timestamp = opts.timestamp ?? String(Date.now());

@@ -1,10 +1,8 @@
-import knex from 'knex';
-import mysql from 'mysql2/promise';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TENANT, tenantSync } from '../helpers/fixtures.js';
+import { holdTheStore } from '../helpers/holdStore.js';
 
 /**
  * A database that does not answer (here: another client holding the tenant's rows) makes a call
@@ -20,28 +18,9 @@ describe.each(stores)('a marketplace call against a stalled database on %s', (st
   });
   afterAll(() => s.stop());
 
-  /** Holds the tenant's row (MySQL) or the store's write lock (SQLite) until released. */
-  async function holdTheStore(): Promise<() => Promise<void>> {
-    if (store === 'mysql') {
-      const c = await mysql.createConnection({ uri: s.rt.config.databaseUrl });
-      await c.query('BEGIN');
-      await c.query('SELECT * FROM tenants WHERE tenant_id = ? FOR UPDATE', [TENANT]);
-      return async () => {
-        await c.query('ROLLBACK');
-        await c.end();
-      };
-    }
-    // Another process's connection to the same file (one connection: the lock stays on it).
-    const other = knex({ client: 'better-sqlite3', connection: { filename: join(s.rt.config.dataDir, 'koobridge.sqlite') }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
-    await other.raw('BEGIN IMMEDIATE');
-    return async () => {
-      await other.raw('ROLLBACK');
-      await other.destroy();
-    };
-  }
-
   it('answers 000005 in time, commits nothing late, and the retry applies', async () => {
-    const release = await holdTheStore();
+    // MySQL: another client holds the tenant's row; SQLite: the store's write lock.
+    const release = await holdTheStore(s, ['SELECT * FROM tenants WHERE tenant_id = ? FOR UPDATE', [TENANT]]);
     const body = tenantSync({ name: 'after' });
     let answer;
     try {
@@ -53,9 +32,9 @@ describe.each(stores)('a marketplace call against a stalled database on %s', (st
     // When the server answered (its request log line; on SQLite the client in this same process is
     // held up by the driver's synchronous wait too): MySQL at the deadline, 1.5 s; SQLite once its
     // driver gave up waiting for the lock, 5 s (busy_timeout).
-    const answered = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.resultCode === '000005');
+    const answered = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'marketplace call' && l.resultCode === '000005');
     expect(answered).toHaveLength(1);
-    expect(answered[0].ms).toBeLessThan(store === 'mysql' ? 2_500 : 6_000);
+    expect(answered[0].durationMs).toBeLessThan(store === 'mysql' ? 2_500 : 6_000);
     await new Promise((r) => setTimeout(r, 300)); // the stalled transaction gets its answer and rolls back
     expect((await s.rt.db('tenants').where({ tenant_id: TENANT }).first()).name).toBe('before');
     expect(await s.kit('tenantSync', body)).toMatchObject({ resultCode: '000000' });

@@ -56,7 +56,7 @@ describe.each(stores)('large syncs on %s', (store) => {
     const replay = await statementsOn(s.rt.db, 'departments', async () => expect((await s.kit('allOrgSync', body)).resultCode).toBe('000000'));
     expect(replay.reads.length).toBeGreaterThan(0);
     expect(replay.writes).toEqual([]);
-    expect(await detail()).toEqual({ departments: 100_000, duplicates: 0, created: 0, changed: 0, unchanged: 100_000, removed: 0, stale: 0 });
+    expect(await detail()).toEqual({ departments: 100_000, duplicates: 0, created: 0, changed: 0, unchanged: 100_000, removed: 0, stale: 0, key: 'current' });
   });
 
   it('the 100,000-department tree reads level by level, each page with full paths', async () => {

@@ -44,7 +44,7 @@ describe.each(stores)('queryInstance on %s', (store) => {
     const b = await created(h.s);
     const answer = await h.s.basic(queryInstance([b, 'never-created', a]));
     expect((answer.info as { instanceId: string }[]).map((i) => i.instanceId)).toEqual([b, a]);
-    expect((await lastAudit(h.s.rt.db, 'queryInstance')).detail).toEqual({ requested: 3, found: 2, answered: 2 });
+    expect((await lastAudit(h.s.rt.db, 'queryInstance')).detail).toEqual({ requested: 3, found: 2, answered: 2, key: 'current' });
   });
 
   it('accepts 100 ids and refuses 101 with 000002 naming instanceId', async () => {

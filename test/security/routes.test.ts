@@ -105,7 +105,7 @@ describe.each(stores)('access to every registered route on %s', (store) => {
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('referrer-policy')).toBe('same-origin');
     expect(page.headers.get('cache-control')).toBe('no-store');
-    const api = await fetch(`${s.url}/api/v1/tenants`, { headers: { authorization: `Bearer ${s.rt.config.apiToken}` } });
+    const api = await fetch(`${s.url}/api/v1/tenants`, { headers: { authorization: `Bearer ${s.rt.config.apiToken[0]}` } });
     expect(api.status).toBe(200);
     expect(api.headers.get('cache-control')).toBe('no-store');
     const refused = await fetch(`${s.url}/api/v1/tenants`);

@@ -29,8 +29,8 @@ describe.each(stores)('SSO login against a loopback OAuth2 server on %s', (store
     // Stored hashed, tokens sealed: neither the id nor a token appears in clear.
     const row = await w.s.rt.db('sso_sessions').where({ user_name: 'zhangsan' }).first();
     expect(row.id_hash).not.toContain(id);
-    expect(row.access_token).toMatch(/^v1\./);
-    expect(row.refresh_token).toMatch(/^v1\./);
+    expect(row.access_token).toMatch(/^v2\.[0-9a-f]{8}\./);
+    expect(row.refresh_token).toMatch(/^v2\.[0-9a-f]{8}\./);
     expect(Number(row.access_expires_at) - Date.now()).toBeGreaterThan(7100_000);
     const audit = await w.s.rt.db('audit_log').where({ channel: 'sso', call_name: 'login', outcome: 'applied' }).orderBy('id', 'desc').first();
     expect(audit).toMatchObject({ tenant_id: TENANT, instance_id: INSTANCE, result_code: '200' });

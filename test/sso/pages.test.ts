@@ -153,7 +153,7 @@ describe.skipIf(chromiumMissing).each(stores)('sign-in pages in Chromium on %s',
     expect(await count(w.s, 'sso_session_ends', { cause: 'logged_out' })).toBeGreaterThan(0);
     const introspected = await fetch(`${w.s.url}/api/v1/sessions/introspect`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${w.s.rt.config.apiToken}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${w.s.rt.config.apiToken[0]}`, 'content-type': 'application/json' },
       body: JSON.stringify({ session: cookie }),
     });
     expect(await introspected.json()).toEqual({ active: false, reason: 'logged_out' });

@@ -3,16 +3,10 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { renewDueSessions } from '../../src/sso/jobs.js';
 import { stores } from '../helpers/stores.js';
 import type { Browser } from './browser.js';
-import { startWorld, type World } from './world.js';
+import { SHORT_REFRESH_TOKENS, advance, startWorld, worldFor, type World } from './world.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-/** Moves this process's clock (ours and the IdP's) forward; timers stay real. */
-function advance(ms: number) {
-  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
-  vi.setSystemTime(Date.now() + ms);
-}
 
 const sessionRow = (w: World, userName: string) => w.s.rt.db('sso_sessions').where({ user_name: userName }).orderBy('created_at', 'desc').first();
 
@@ -242,17 +236,10 @@ describe.each(stores)('SSO session renewal on %s', (store) => {
 });
 
 describe.each(stores)('SSO refresh token expiry on %s', (store) => {
-  let w: World;
-  beforeAll(async () => {
-    // The IdP's refresh tokens last 3 h here; ours assume the documented 30 days.
-    w = await startWorld(store, { env: { SSO_SESSION_ABSOLUTE_HOURS: '720', SSO_SESSION_IDLE_MINUTES: '100000' }, idp: { refreshTokenTtlSeconds: 3 * 3600 } });
-  });
-  afterAll(() => w.stop());
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  const world = worldFor(store, SHORT_REFRESH_TOKENS);
 
   it('ends the session when the IdP refuses an expired refresh token (invalid_grant)', async () => {
+    const w = world();
     const { browser } = await w.marketplaceLogin('zhangsan');
     advance(3 * HOUR + MINUTE);
     const errors = w.idp.events.grantErrors.length;
@@ -264,6 +251,7 @@ describe.each(stores)('SSO refresh token expiry on %s', (store) => {
   });
 
   it("never outlives the refresh token's 30 days: the absolute end is reached without asking the IdP", async () => {
+    const w = world();
     const { browser } = await w.marketplaceLogin('lisi');
     const row = await sessionRow(w, 'lisi');
     expect(Number(row.expires_at) - Number(row.created_at)).toBe(30 * 24 * HOUR);

@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TEST_KEYS, encryptClientSecret } from '../helpers/keys.js';
 import * as kit from '../helpers/fixtures.js';
@@ -29,6 +29,11 @@ export interface World {
   /** koobridge_sso_sessions_ended_total for this reason, as GET /metrics shows it. */
   sessionsEnded(reason: string): Promise<number>;
   sync(call: string, body: unknown): Promise<void>;
+  /**
+   * Stops the server and starts it again on the same database and port with these settings added
+   * (as an operator's restart after changing the environment); `s` is the new server then.
+   */
+  restart(env: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,10 +47,41 @@ export interface WorldOptions {
   idp?: { refreshTokenTtlSeconds?: number };
   /** Sync the directory under an instance created by the basic newInstance call (else the fixtures' INSTANCE, no row). */
   newInstance?: boolean;
+  /** Every log line the server writes (JSON), across restarts. */
+  logLines?: string[];
+}
+
+/** The IdP's refresh tokens last 3 h (ours assume the documented 30 days); no other end comes first. */
+export const SHORT_REFRESH_TOKENS: WorldOptions = {
+  env: { SSO_SESSION_ABSOLUTE_HOURS: '720', SSO_SESSION_IDLE_MINUTES: '100000' },
+  idp: { refreshTokenTtlSeconds: 3 * 3600 },
+};
+
+/** Moves this process's clock (ours and the IdP's) forward; timers stay real. Undo with vi.useRealTimers(). */
+export function advance(ms: number) {
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  vi.setSystemTime(Date.now() + ms);
+}
+
+/**
+ * A world for the describe block this is called in: started before its tests, stopped after them,
+ * the real clock back after each test (see advance). Returns the world once started.
+ */
+export function worldFor(store: Store, options: WorldOptions = {}): () => World {
+  let w: World | undefined;
+  beforeAll(async () => {
+    w = await startWorld(store, options);
+  });
+  afterAll(() => w?.stop());
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  return () => w!;
 }
 
 export async function startWorld(store: Store, options: WorldOptions = {}): Promise<World> {
-  const s = await startTestServer(store, { SSO_ALLOW_HTTP: 'true', APP_ORIGIN, ...options.env });
+  const env = { SSO_ALLOW_HTTP: 'true', APP_ORIGIN, ...options.env };
+  let s = await startTestServer(store, env, undefined, { logLines: options.logLines });
   const instanceId = options.newInstance ? await createdInstance(s) : INSTANCE;
   // Registered at PUBLIC_URL; the browser reaches it on the test server's address, as through a proxy.
   const client = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: `${s.rt.config.publicUrl}/sso/callback` };
@@ -63,7 +99,9 @@ export async function startWorld(store: Store, options: WorldOptions = {}): Prom
   await sync('authSync', kit.authSync([kit.user('zhangsan', { role: 'admin', orgCode: 'D01' }), kit.user('lisi')], { instanceId }));
 
   const world: World = {
-    s,
+    get s() {
+      return s;
+    },
     instanceId,
     idp,
     client,
@@ -99,6 +137,13 @@ export async function startWorld(store: Store, options: WorldOptions = {}): Prom
       return Number(line[1]);
     },
     sync,
+    async restart(more) {
+      const port = new URL(s.url).port;
+      await s.close();
+      // Lets this process's HTTP clients see the closed kept-alive connections before the port is reused.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      s = await startTestServer(store, { ...env, PORT: port, ...more }, undefined, { logLines: options.logLines, on: s.fresh });
+    },
     async stop() {
       await idp.stop();
       await s.stop();

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stores } from '../helpers/stores.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { inTransaction, onCommit } from '../../src/store/db.js';
+import { emit, onEventsCommitted, purgeOldEvents, type NewEvent } from '../../src/store/events.js';
+
+const event = (n: number, o: Partial<NewEvent> = {}): NewEvent => ({
+  type: 'tenant.updated',
+  instanceId: 'i-1',
+  tenantId: `t-${n}`,
+  testFlag: false,
+  sourceTime: '20261202120000000',
+  data: { n },
+  ...o,
+});
+
+describe.each(stores)('the event outbox on %s', (store) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(store);
+  });
+  afterAll(() => s.stop());
+
+  const page = async (query = '') => (await s.api(`/api/v1/events${query}`)).body;
+  const latest = async () => Number((await s.rt.db('event_sequence').first('last')).last);
+
+  it('writes a transaction\'s events when it commits, in the order emitted, with ids and times', async () => {
+    const from = await latest();
+    await inTransaction(s.rt.db, async (trx) => {
+      emit(trx, [event(1), event(2)]);
+      emit(trx, [event(3, { type: 'department.created', testFlag: true, sourceTime: null })]);
+    });
+    const { data, next } = await page(`?after=${from}`);
+    expect(data.map((e: { data: { n: number } }) => e.data.n)).toEqual([1, 2, 3]);
+    expect(data.map((e: { sequence: number }) => e.sequence)).toEqual([from + 1, from + 2, from + 3]);
+    expect(data[2]).toMatchObject({ type: 'department.created', instanceId: 'i-1', tenantId: 't-3', testFlag: true, sourceTime: null });
+    expect(data[0].id).toMatch(/^evt_[\w-]{22}$/);
+    expect(new Set(data.map((e: { id: string }) => e.id)).size).toBe(3);
+    expect(Date.parse(data[0].occurredAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(next).toBe(String(from + 3));
+  });
+
+  it('writes nothing for a transaction that rolls back', async () => {
+    const from = await latest();
+    await expect(
+      inTransaction(s.rt.db, async (trx) => {
+        emit(trx, [event(4)]);
+        throw new Error('the call failed');
+      }),
+    ).rejects.toThrow('the call failed');
+    expect((await page(`?after=${from}`)).data).toEqual([]);
+    expect(await latest()).toBe(from);
+  });
+
+  it('tells this process after a commit that wrote events, never after a rollback', async () => {
+    const seen: number[] = [];
+    const stop = onEventsCommitted(s.rt.db, (n) => seen.push(n));
+    await inTransaction(s.rt.db, async (trx) => emit(trx, [event(5), event(6)]));
+    await inTransaction(s.rt.db, async () => undefined);
+    await inTransaction(s.rt.db, async (trx) => {
+      emit(trx, [event(7)]);
+      throw new Error('no');
+    }).catch(() => undefined);
+    stop();
+    expect(seen).toEqual([2]);
+  });
+
+  it('never lets a reader see an event before one that took a smaller sequence and commits later', async () => {
+    const from = await latest();
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    let firstNumbered!: () => void;
+    const numbered = new Promise<void>((r) => (firstNumbered = r));
+    // The first transaction takes its number, then waits before committing.
+    const first = inTransaction(s.rt.db, async (trx) => {
+      emit(trx, [event(8)]);
+      onCommit(trx, { before: async () => (firstNumbered(), await firstHeld) });
+    });
+    await numbered;
+    // On SQLite the second waits for the one connection; on MySQL for the counter row's lock.
+    const second = inTransaction(s.rt.db, async (trx) => emit(trx, [event(9)]));
+    const seenMeanwhile: number[][] = [];
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 40));
+      seenMeanwhile.push((await page(`?after=${from}`)).data.map((e: { data: { n: number } }) => e.data.n));
+    }
+    releaseFirst();
+    await Promise.all([first, second]);
+    for (const seen of seenMeanwhile) expect(seen).toEqual([]);
+    expect((await page(`?after=${from}`)).data.map((e: { data: { n: number } }) => e.data.n)).toEqual([8, 9]);
+  });
+
+  it('pages by cursor and filters by type, tenant and instance', async () => {
+    const from = await latest();
+    await inTransaction(s.rt.db, async (trx) =>
+      emit(trx, [
+        event(10, { tenantId: 'a', type: 'user.authorized' }),
+        event(11, { tenantId: 'b', type: 'user.deleted' }),
+        event(12, { tenantId: 'a', type: 'user.deleted', instanceId: 'i-2' }),
+      ]),
+    );
+    const first = await page(`?after=${from}&limit=2`);
+    expect(first.data.map((e: { data: { n: number } }) => e.data.n)).toEqual([10, 11]);
+    const rest = await page(`?after=${first.next}&limit=2`);
+    expect(rest.data.map((e: { data: { n: number } }) => e.data.n)).toEqual([12]);
+    expect((await page(`?after=${rest.next}`)).data).toEqual([]);
+    expect((await page(`?after=${rest.next}`)).next).toBe(rest.next);
+    const ns = async (q: string) => (await page(`?after=${from}&${q}`)).data.map((e: { data: { n: number } }) => e.data.n);
+    expect(await ns('types=user.deleted')).toEqual([11, 12]);
+    expect(await ns('types=user.authorized,user.deleted&tenantId=a')).toEqual([10, 12]);
+    expect(await ns('instanceId=i-2')).toEqual([12]);
+  });
+
+  it('refuses a bad query naming the field, and answers only with the API token', async () => {
+    for (const [q, field] of [['?types=user.exploded', 'types'], ['?limit=0', 'limit'], ['?limit=1001', 'limit'], ['?after=-1', 'after'], ['?after=abc', 'after']]) {
+      const r = await s.api(`/api/v1/events${q}`);
+      expect(r.status, q).toBe(400);
+      expect(r.body.message, q).toMatch(new RegExp(`^${field}`));
+    }
+    expect((await s.api('/api/v1/events', 'wrong-token')).status).toBe(401);
+    expect((await s.api('/api/v1/Events')).status).toBe(404);
+  });
+
+  it('deletes events past the retention, and answers 410 to a cursor that would miss them', async () => {
+    const from = await latest();
+    await inTransaction(s.rt.db, async (trx) => emit(trx, [event(13), event(14)]));
+    // Aged by hand: the purge compares the time each event was written.
+    await s.rt.db('events').where('sequence', '<=', from + 1).update({ occurred_at: Date.now() - 31 * 86_400_000 });
+    expect(await purgeOldEvents(s.rt.db, 30)).toBe(from + 1);
+    const gone = await s.api(`/api/v1/events?after=${from}`);
+    expect(gone.status).toBe(410);
+    expect(gone.body.message).toMatch(/^after: /);
+    expect((await page(`?after=${from + 1}`)).data.map((e: { data: { n: number } }) => e.data.n)).toEqual([14]);
+    // Without a cursor a receiver starts at the oldest event kept.
+    expect((await page()).data[0].sequence).toBe(from + 2);
+  });
+});
