@@ -37,6 +37,8 @@ export interface TestServer extends RunningServer {
    * checked against GET /openapi.json (its status and JSON body): a mismatch fails the test.
    */
   api(path: string, token?: string, method?: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** The status and JSON body of an answer fetched otherwise (a browser's), checked against GET /openapi.json like api()'s. */
+  described(method: string, path: string, res: Response): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,16 @@ export async function startTestServer(store: Store, env: Record<string, string> 
   const log = lines ? createLogger(env.LOG_LEVEL ?? 'info', { write: (line: string) => void lines.push(line) }) : undefined;
   const running = await startServer(config, { jobs: false, rt: createRuntime(config, { log }) });
   const base = `${running.url}${config.marketplaceBasePath}`;
+
+  const described: TestServer['described'] = async (method, path, res) => {
+    const text = await res.text();
+    const mediaType = text === '' ? undefined : res.headers.get('content-type')?.split(';')[0]!.trim();
+    const json = mediaType === 'application/json' ? JSON.parse(text) : undefined;
+    document ??= apiDocument(running.url);
+    const mismatch = (await document).mismatch(method, new URL(path, running.url).pathname, res.status, mediaType, json);
+    if (mismatch) throw new Error(`the answer does not match /openapi.json: ${mismatch}`);
+    return { status: res.status, body: json };
+  };
 
   const post = async (url: string, raw: string, headers: Record<string, string>) => {
     const res = await fetch(url, { method: 'POST', headers, body: raw });
@@ -105,14 +117,9 @@ export async function startTestServer(store: Store, env: Record<string, string> 
       const headers: Record<string, string> = { authorization: `Bearer ${token}` };
       if (body !== undefined) headers['content-type'] = 'application/json';
       const res = await fetch(`${running.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      const mediaType = text === '' ? undefined : res.headers.get('content-type')?.split(';')[0]!.trim();
-      const json = mediaType === 'application/json' ? JSON.parse(text) : undefined;
-      document ??= apiDocument(running.url);
-      const mismatch = (await document).mismatch(method, new URL(path, running.url).pathname, res.status, mediaType, json);
-      if (mismatch) throw new Error(`the answer does not match /openapi.json: ${mismatch}`);
-      return { status: res.status, body: json };
+      return described(method, path, res);
     },
+    described,
     async stop() {
       await running.close();
       await ts.drop();

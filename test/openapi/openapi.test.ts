@@ -42,7 +42,7 @@ describe.each(stores)('the OpenAPI document on %s', (store) => {
     expect(described).toEqual(expect.arrayContaining(registered.filter((r) => r.bearer).map((r) => r.route)));
     expect(registered.map((r) => r.route)).toEqual(expect.arrayContaining(described));
     // The walk covers the merchant's APIs.
-    expect(described).toEqual(expect.arrayContaining(['get /api/v1/tenants', 'get /api/v1/instances/{instanceId}', 'get /api/v1/events', 'post /api/v1/sessions/introspect']));
+    expect(described).toEqual(expect.arrayContaining(['get /api/v1/tenants', 'get /api/v1/instances', 'get /api/v1/instances/{instanceId}', 'get /api/v1/events', 'post /api/v1/sessions/introspect']));
   });
 
   it('asks for the token exactly where the credential check does', async () => {
@@ -71,6 +71,16 @@ describe.each(stores)('the OpenAPI document on %s', (store) => {
     }
     // pageSize and limit of the lists, the held syncs' state, the departments' topLevel.
     expect(checked).toBeGreaterThanOrEqual(8);
+  });
+
+  it('offers the reconciling parameters on each list, and refuses a time they do not read', async () => {
+    const lists = ['/api/v1/tenants', '/api/v1/tenants/{tenantId}/departments', '/api/v1/tenants/{tenantId}/users', '/api/v1/instances'];
+    for (const path of lists) {
+      const names = paths[path]!.get!.parameters.map((p) => p.name);
+      expect(names, path).toEqual(expect.arrayContaining(['page', 'pageSize', 'updatedSince', 'includeDeleted']));
+      const res = await s.api(`${path.replace(/\{\w+\}/g, '1')}?updatedSince=yesterday`);
+      expect([res.status, res.body.message], path).toEqual([400, expect.stringMatching(/^updatedSince: must be epoch milliseconds or an ISO 8601 time/)]);
+    }
   });
 
   it('tells an answer that strays from it', () => {
