@@ -23,7 +23,11 @@ const layers: { name: string; members: string[] }[] = [
   { name: 'use-cases', members: ['directory/', 'instances/'] },
   { name: 'sso', members: ['sso/'] },
   { name: 'jobs', members: ['jobs/'] },
+  // The webhook worker and endpoint use-cases: the API (http) manages them, the metrics count them.
+  { name: 'webhooks', members: ['webhooks/'] },
   { name: 'http', members: ['http/'] },
+  // The OneAccess look-alike of `koobridge dev-idp`: it speaks the paths sso/ calls and shows a page.
+  { name: 'dev-idp', members: ['devIdp/'] },
   { name: 'top', members: ['features.ts', 'server.ts', 'main.ts', 'command.ts', 'migrate.ts', 'reseal.ts', 'backup.ts', 'cli/'] },
 ];
 

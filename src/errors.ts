@@ -19,3 +19,6 @@ export class NotFound extends Error {}
 
 /** What the request names was there, but what it asks for is no longer kept. */
 export class Gone extends Error {}
+
+/** What the request asks for cannot be done in the state the thing is in (a delivery in flight). */
+export class Conflict extends Error {}

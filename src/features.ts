@@ -25,6 +25,10 @@ import { clientSecretContext } from './directory/applicationSync.js';
 import { sessionSealContext } from './sso/sessions.js';
 import { switchSealContext } from './sso/sessionSwitches.js';
 import { verifierContext } from './sso/loginStates.js';
+import { purgeDeliveries } from './store/webhooks.js';
+import { webhookOperations, webhooksRouter } from './http/webhooksRouter.js';
+import { configureEnvironmentEndpoint, endpointSealContext } from './webhooks/endpoints.js';
+import { startWebhookWorker, type RunningWorker } from './webhooks/worker.js';
 
 /** What one capability adds to the server. A new capability is one more entry in `features` below. */
 export interface Feature {
@@ -32,6 +36,10 @@ export interface Feature {
   routers?: RouterFactory[];
   /** node-cron jobs; every replica schedules them, a lease lets one run each tick. */
   jobs?: Job[];
+  /** Loops every replica runs at once, from start to stop, sharing the work through claims in the database. */
+  workers?: ((rt: Runtime) => Promise<RunningWorker>)[];
+  /** What it sets up at each start, after the migrations (what the environment configures). */
+  onStart?(rt: Runtime): Promise<void>;
   /** Paths served without the API token, each with what its route checks instead. Every other path needs `Bearer API_TOKEN`. */
   publicPaths?(config: Pick<Config, 'marketplaceBasePath'>): PublicPath[];
   /** What it does when a marketplace call changes the directory (in the call's transaction, or after it commits). */
@@ -75,6 +83,17 @@ export const features: Feature[] = [
     routers: [eventsRouter],
     operations: eventOperations,
     jobs: [{ name: 'purge-events', schedule: '37 * * * *', run: (rt) => purgeOldEvents(rt.db, rt.config.eventRetentionDays, Date.now(), rt.stopping.signal) }],
+  },
+  {
+    name: 'webhooks',
+    routers: [webhooksRouter],
+    operations: webhookOperations,
+    // After the events' purge (minute 37): deliveries of events no longer kept.
+    jobs: [{ name: 'purge-webhook-deliveries', schedule: '47 * * * *', run: (rt) => purgeDeliveries(rt.db) }],
+    workers: [startWebhookWorker],
+    onStart: configureEnvironmentEndpoint,
+    // The secret before a rotation is sealed the same way, and still signs during the overlap.
+    sealedColumns: (['secret', 'previous_secret'] as const).map((column) => ({ table: 'webhook_endpoints', key: ['id'], column, context: (k: Record<string, string>) => endpointSealContext(k.id!) })),
   },
   {
     name: 'store housekeeping',

@@ -19,7 +19,8 @@ export interface RunningServer {
   /**
    * Stops gracefully: readiness fails at once, no new connections, requests under way are answered
    * (with `Connection: close`, as is every later request on an open connection), jobs finish the
-   * work they hold, then the database is closed. main.ts bounds it by SHUTDOWN_TIMEOUT_SECONDS.
+   * work they hold, webhook sends under way get a moment to be answered (the rest are given back
+   * for another replica), then the database is closed. main.ts bounds it by SHUTDOWN_TIMEOUT_SECONDS.
    */
   close(): Promise<void>;
 }
@@ -61,10 +62,11 @@ function drainer(server: Server) {
 }
 
 /** Migrates, then serves. Used by main.ts, the tests and the benchmarks alike. */
-export async function startServer(config: Config, options: { jobs?: boolean; rt?: Runtime } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: { jobs?: boolean; workers?: boolean; rt?: Runtime } = {}): Promise<RunningServer> {
   const rt = options.rt ?? createRuntime(config);
   await prepareDatabase(rt.db, { waitSeconds: config.startupWaitSeconds, log: rt.log });
   for (const f of features) if (f.onChange) rt.changes.subscribe(f.onChange(rt));
+  for (const f of features) await f.onStart?.(rt);
   const server = createServer();
   const drain = drainer(server);
   await new Promise<void>((resolve, reject) => {
@@ -78,6 +80,7 @@ export async function startServer(config: Config, options: { jobs?: boolean; rt?
   const app = createApp(rt, features.flatMap((f) => f.routers ?? []), publicPaths(config));
   server.on('request', app.callback());
   const jobs = options.jobs === false ? undefined : startJobs(rt, features.flatMap((f) => f.jobs ?? []));
+  const workers = options.workers === false ? [] : await Promise.all(features.flatMap((f) => f.workers ?? []).map((start) => start(rt)));
   return {
     rt,
     server,
@@ -89,7 +92,7 @@ export async function startServer(config: Config, options: { jobs?: boolean; rt?
       rt.stopping.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       drain.begin();
-      await Promise.all([jobs?.stop(), closed]);
+      await Promise.all([jobs?.stop(), ...workers.map((w) => w.stop()), closed]);
       if (rt.reads !== rt.db) await rt.reads.destroy();
       await rt.db.destroy();
     },

@@ -84,6 +84,10 @@ export function loadConfig(env: Env = process.env): Config {
     const lines = parsed.error.issues.map((i) => `${variableOf(String(i.path[0]))}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
+  if ((parsed.data.webhookUrl === undefined) !== (parsed.data.webhookSecret === undefined)) {
+    // An endpoint without a secret could not be verified; a secret without an endpoint is a forgotten URL.
+    throw new ConfigError('WEBHOOK_URL and WEBHOOK_SECRET go together: set both (the secret as whsec_ and base64), or neither');
+  }
   const { databaseUrl, ...rest } = parsed.data;
   const config = { ...rest, ...storeLocation(databaseUrl, rest.dataDir), generatedKeys };
   if (production && !/^https:\/\/[^/]/.test(config.publicUrl)) {

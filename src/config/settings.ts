@@ -176,6 +176,27 @@ const pemKey = () => {
 
 const hex = (bytes: number) => () => randomBytes(bytes).toString('hex');
 
+/** A Standard Webhooks secret: `whsec_` and 24 to 64 bytes in base64 (the size range the specification gives). */
+export function isWebhookSecret(secret: string): boolean {
+  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
+  if (!m || m[1]!.length % 4 !== 0) return false;
+  const bytes = Buffer.from(m[1]!, 'base64').length;
+  return bytes >= 24 && bytes <= 64;
+}
+
+/** Seconds between attempts, comma-separated: "5,300,1800" retries three times. */
+const retrySchedule = () => {
+  const message = 'must be a comma-separated list of seconds (numbers from 0 to 86400), at most 20';
+  const schema = z.string().transform((v, ctx): number[] => {
+    const parts = v.split(',').map((p) => p.trim());
+    const seconds = parts.map(Number);
+    if (parts.length <= 20 && parts.every((p) => /^\d+(\.\d+)?$/.test(p)) && seconds.every((n) => n <= 86_400)) return seconds;
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
+  return { schema, accepts: mustBe(message) };
+};
+
 /** Keeps each setting's own schema type, so the Config type follows from the declaration. */
 const setting = <S extends z.ZodType>(s: Setting<S>) => s;
 
@@ -231,6 +252,37 @@ export const SETTINGS = {
   eventRetentionDays: setting({
     variable: 'EVENT_RETENTION_DAYS', group: 'events', ...integer(1), default: 30,
     description: 'events older than this are deleted (hourly, in batches); a cursor older than what is kept is answered 410',
+  }),
+  webhookUrl: setting({
+    variable: 'WEBHOOK_URL', group: 'events',
+    schema: httpUrl.max(2048).optional(), accepts: 'an http(s) URL, at most 2048 characters',
+    defaultText: 'unset = no endpoint from the environment',
+    description: 'one webhook endpoint, receiving every event; set at each start (with `WEBHOOK_SECRET`), more through `/api/v1/webhook-endpoints`. The server fetches it from its own network',
+  }),
+  webhookSecret: setting({
+    variable: 'WEBHOOK_SECRET', group: 'events', ...optional(checked(isWebhookSecret, 'must be whsec_ followed by 24 to 64 bytes, base64-encoded')),
+    defaultText: 'unset (required with `WEBHOOK_URL`)',
+    description: 'the signing secret of the `WEBHOOK_URL` endpoint (Standard Webhooks); after a change, the previous one also signs for `WEBHOOK_ROTATION_OVERLAP_SECONDS`',
+  }),
+  webhookTimeoutSeconds: setting({
+    variable: 'WEBHOOK_TIMEOUT_SECONDS', group: 'events', ...decimal(300), default: 15,
+    description: 'a delivery not answered within this is a failed attempt (retried)',
+  }),
+  webhookRetrySchedule: setting({
+    variable: 'WEBHOOK_RETRY_SCHEDULE', group: 'events', ...retrySchedule(), default: '5,300,1800,7200,18000,36000,36000',
+    description: 'seconds to wait before each retry of a failed delivery; after the last retry fails it is `failed` (a manual retry starts again)',
+  }),
+  webhookConcurrency: setting({
+    variable: 'WEBHOOK_CONCURRENCY', group: 'events', ...integer(1, 64), default: 4,
+    description: 'deliveries in flight at once per endpoint, across every replica (sent in event order)',
+  }),
+  webhookDisableAfterDays: setting({
+    variable: 'WEBHOOK_DISABLE_AFTER_DAYS', group: 'events', ...integer(1, 365), default: 5,
+    description: 'an endpoint whose deliveries fail this long with no success is disabled (an answer `410 Gone` disables it at once)',
+  }),
+  webhookRotationOverlapSeconds: setting({
+    variable: 'WEBHOOK_ROTATION_OVERLAP_SECONDS', group: 'events', ...integer(0, 604_800), default: 86_400,
+    description: 'after a secret rotation, the old secret also signs deliveries for this long (two signatures)',
   }),
 
   kitAccessKey: setting({

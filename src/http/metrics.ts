@@ -5,10 +5,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Runtime } from '../runtime.js';
 import { SESSION_END_REASONS, type SessionEnds } from '../sso/sessionEnds.js';
 import { ssoState } from '../sso/context.js';
+import { DELIVERY_OUTCOMES, deliveryOutcomes, type DeliveryOutcomes } from '../webhooks/worker.js';
+import { disabledEndpointCount, oldestPending } from '../store/webhooks.js';
+import type { Db } from '../store/db.js';
 import { z } from 'zod';
 import type { Operation } from './openapi.js';
 
-/** Prometheus metrics: process defaults, marketplace calls (a counter and a histogram), ended SSO sessions. */
+/** Prometheus metrics: process defaults, marketplace calls (a counter and a histogram), ended SSO sessions, webhook deliveries. */
 export class Metrics {
   readonly registry = new Registry();
   private readonly calls = new Counter({
@@ -46,11 +49,38 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(sessionEnds: SessionEnds) {
+  private readonly webhookAttempts = new Counter({
+    name: 'koobridge_webhook_deliveries_total',
+    help: 'Webhook delivery attempts this replica made, by outcome (delivered, retrying, failed: no attempt left, gone: 410 disabled the endpoint)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(sessionEnds: SessionEnds, outcomes: DeliveryOutcomes, db: Db) {
     collectDefaultMetrics({ register: this.registry });
     // Every reason is shown from the start (at 0), so an alert on a rise needs no series to appear first.
     for (const reason of SESSION_END_REASONS) this.sessionsEnded.inc({ reason }, 0);
     sessionEnds.subscribe((reason, count) => this.sessionsEnded.inc({ reason }, count));
+    for (const outcome of DELIVERY_OUTCOMES) this.webhookAttempts.inc({ outcome }, 0);
+    outcomes.subscribe((outcome) => this.webhookAttempts.inc({ outcome }));
+    // Read from the database at each scrape: what every replica did, not this one's share.
+    new Gauge({
+      name: 'koobridge_webhook_endpoints_disabled',
+      help: 'Webhook endpoints disabled (by a 410 answer, by WEBHOOK_DISABLE_AFTER_DAYS of failures, or through the API)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await disabledEndpointCount(db));
+      },
+    });
+    new Gauge({
+      name: 'koobridge_webhook_oldest_pending_seconds',
+      help: 'Age of the oldest webhook delivery not yet delivered on an enabled endpoint (0: none)',
+      registers: [this.registry],
+      async collect() {
+        const since = await oldestPending(db);
+        this.set(since === undefined ? 0 : Math.max(0, (Date.now() - since) / 1000));
+      },
+    });
   }
 
   /** Counts every call the signed-call pipeline audited (its record is on ctx.state.audit). */
@@ -81,7 +111,7 @@ const byRuntime = new WeakMap<Runtime, Metrics>();
 export function metricsOf(rt: Runtime): Metrics {
   let metrics = byRuntime.get(rt);
   if (!metrics) {
-    metrics = new Metrics(ssoState(rt).sessionEnds);
+    metrics = new Metrics(ssoState(rt).sessionEnds, deliveryOutcomes(rt), rt.reads);
     byRuntime.set(rt, metrics);
   }
   return metrics;

@@ -32,7 +32,8 @@ export interface Operation {
   responses: Record<number, Answer>;
 }
 
-const problem = (description: string): Answer => ({ description, schema: problemSchema });
+/** An answer that is a refusal: `{error, message}`. */
+export const problem = (description: string): Answer => ({ description, schema: problemSchema });
 
 /** What any operation may answer besides its own: the edge's checks, and what its kind of input can get wrong. */
 function sharedRefusals(op: Operation, open: boolean): Record<number, Answer> {

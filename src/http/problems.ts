@@ -1,12 +1,12 @@
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { describe, type Logger } from '../log.js';
-import { BadInput, Gone, NotFound, TooLarge, Unauthorized } from '../errors.js';
+import { BadInput, Conflict, Gone, NotFound, TooLarge, Unauthorized } from '../errors.js';
 
 /** A refusal of the bearer APIs, as the OpenAPI document shows it. */
 export const problemSchema = z
   .object({
-    error: z.enum(['bad_request', 'too_large', 'unauthorized', 'not_found', 'gone']).describe('what programs branch on'),
+    error: z.enum(['bad_request', 'too_large', 'unauthorized', 'not_found', 'conflict', 'gone']).describe('what programs branch on'),
     message: z.string().describe('for people: names the offending field first'),
   })
   .meta({ id: 'Problem', description: 'Why the request was refused' });
@@ -18,6 +18,7 @@ const PROBLEMS: Array<[abstract new (message: string) => Error, number, ProblemC
   [BadInput, 400, 'bad_request'],
   [Unauthorized, 401, 'unauthorized'],
   [NotFound, 404, 'not_found'],
+  [Conflict, 409, 'conflict'],
   [Gone, 410, 'gone'],
 ];
 

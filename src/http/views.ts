@@ -34,5 +34,10 @@ export function renderPage(ctx: Context, name: string, data: Record<string, unkn
   ctx.type = 'html';
   ctx.set('Content-Language', lang === 'zh' ? 'zh-CN' : 'en');
   ctx.vary('Accept-Language');
-  ctx.body = eta.render(`./${name}`, { ...data, lang, t: PAGE_WORDING[lang] });
+  ctx.body = renderView(name, { ...data, lang, t: PAGE_WORDING[lang] });
+}
+
+/** `views/<name>.eta` as HTML text, for a page served outside koobridge's app (the dev IdP's). */
+export function renderView(name: string, data: Record<string, unknown>): string {
+  return eta.render(`./${name}`, data);
 }

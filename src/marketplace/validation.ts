@@ -131,7 +131,7 @@ export function marketplaceInstant(ts: string): number {
   return utcInstant(ts) - BEIJING_OFFSET_MS;
 }
 
-/** An instant as the marketplace writes kit times: yyyyMMddHHmmssSSS in UTC+8 (the inverse of marketplaceInstant). */
+/** Epoch ms as the marketplace writes times: yyyyMMddHHmmssSSS in UTC+8 (the inverse of marketplaceInstant). */
 export function marketplaceTimeOf(ms: number): string {
   return new Date(ms + BEIJING_OFFSET_MS).toISOString().replace(/\D/g, '');
 }

@@ -177,12 +177,19 @@ export interface EventFilter {
  * Events after the cursor, in sequence order. What is committed is always a prefix of the
  * sequence (see writeEvents), so reading past the last event returned never skips one.
  */
-export async function readEvents(db: Db, filter: EventFilter): Promise<DirectoryEvent[]> {
+export async function readEvents(db: Db | Trx, filter: EventFilter): Promise<DirectoryEvent[]> {
   const q = db('events').where('sequence', '>', filter.after);
   if (filter.types?.length) q.whereIn('type', filter.types);
   if (filter.tenantId !== undefined) q.andWhere('tenant_id', filter.tenantId);
   if (filter.instanceId !== undefined) q.andWhere('instance_id', filter.instanceId);
   const rows: EventRow[] = await q.orderBy('sequence').limit(filter.limit);
+  return rows.map(eventOf);
+}
+
+/** The events of these sequences that are still kept, in sequence order (a webhook delivery sends one). */
+export async function eventsBySequence(db: Db | Trx, sequences: number[]): Promise<DirectoryEvent[]> {
+  if (sequences.length === 0) return [];
+  const rows: EventRow[] = await db('events').whereIn('sequence', sequences).orderBy('sequence');
   return rows.map(eventOf);
 }
 

@@ -268,3 +268,44 @@ export interface ReadinessProbeRow {
   replica: string;
   checked_at: number;
 }
+
+// --- Webhooks (store/webhooks.ts) ---
+
+export interface WebhookEndpointRow {
+  id: string;
+  url: string;
+  description: string | null;
+  /** A JSON array of event types; null: every type. */
+  types: string | null;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: BigNumber | null;
+  env_key: string | null;
+  disabled: Flag;
+  disabled_reason: string | null;
+  disabled_at: BigNumber | null;
+  failing_since: BigNumber | null;
+  enqueued_through: BigNumber;
+  created_at: BigNumber;
+  updated_at: BigNumber;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveryRow {
+  id: string;
+  endpoint_id: string;
+  event_sequence: BigNumber;
+  event_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: BigNumber;
+  lease_until: BigNumber;
+  leased_by: string;
+  last_attempt_at: BigNumber | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: BigNumber | null;
+  created_at: BigNumber;
+}

@@ -42,6 +42,9 @@ export const childEnv = (env: Record<string, string>): Record<string, string> =>
   ...env,
 });
 
+/** The `koobridge` command line (src/cli/main.ts under tsx) with `args`, for spawnChild. */
+export const cliCommand = (...args: string[]) => [process.execPath, '--import', tsxLoader, 'src/cli/main.ts', ...args];
+
 /** Runs `command` (default: src/main.ts under tsx) with exactly `env` (see childEnv). */
 export function spawnChild(env: Record<string, string>, command: string[] = [process.execPath, '--import', tsxLoader, 'src/main.ts']): ChildServer {
   const proc = spawn(command[0]!, command.slice(1), { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });

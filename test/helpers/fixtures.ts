@@ -1,7 +1,9 @@
+import { marketplaceTimeOf } from '../../src/marketplace/validation.js';
+
 /** Kit bodies shaped like the marketplace's (spec §5, §8.3 fixtures), with sensible defaults. */
 
-/** Epoch ms as the marketplace writes times: yyyyMMddHHmmssSSS in UTC+8 (spec §5). */
-export const marketplaceTime = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/\D/g, '');
+/** Epoch ms as the marketplace writes times (spec §5). */
+export const marketplaceTime = marketplaceTimeOf;
 
 let clock = Date.UTC(2026, 0, 1);
 /** A marketplace timeStamp a second later than any issued before in this process (early 2026: never ahead of a request). */

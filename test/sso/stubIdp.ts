@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import getRawBody from 'raw-body';
+import { oneAccessUserinfo, type OneAccessUser } from '../../src/devIdp/oneAccess.js';
 
 /**
  * A small hand-made OneAccess look-alike: token endpoint (client_secret_post only, single-use
@@ -10,29 +11,8 @@ import getRawBody from 'raw-body';
  * spec §6.3.4. Used where oidc-provider cannot play the real IdP's quirks, and by the benchmarks.
  */
 
-export interface StubUser {
-  userName: string;
-  name: string;
-  tenant?: string;
-  role?: string;
-  organizationCode?: string;
-}
-
-/** A userinfo body as OneAccess answers it (spec §6.3.4): these fields, and no `sub`. */
-export function oneAccessUserinfo(user: StubUser) {
-  return {
-    id: `20201029190841785-CB37-${user.userName}`,
-    userName: user.userName,
-    name: user.name,
-    email: '',
-    mobile: '',
-    role: user.role ?? 'user',
-    organizationName: 'Dept',
-    organizationCode: user.organizationCode ?? '123456789',
-    tenant: user.tenant,
-    projectName: 'huaiweitest',
-  };
-}
+/** Someone the stub signs in, with what its userinfo says of them (no `sub`, like OneAccess). */
+export type StubUser = OneAccessUser;
 
 export interface StubIdp {
   url: string;
