@@ -5,19 +5,20 @@ import { purgeExpiredNonces } from './store/nonces.js';
 import { purgeOldAudit } from './store/audit.js';
 import type { Job } from './jobs/index.js';
 import type { PublicPath } from './http/access.js';
+import { openApiRouter, type Operation } from './http/openapi.js';
 import type { RouterFactory } from './http/app.js';
 import { healthRouter } from './http/healthRouter.js';
-import { metricsRouter } from './http/metrics.js';
+import { metricsOperations, metricsRouter } from './http/metrics.js';
 import { kitRouter } from './http/kitRouter.js';
-import { directoryRouter } from './http/directoryRouter.js';
+import { directoryOperations, directoryRouter } from './http/directoryRouter.js';
 import { basicRouter } from './http/basicRouter.js';
-import { instanceApiRouter } from './http/instanceApiRouter.js';
-import { heldSyncRouter } from './http/heldSyncRouter.js';
-import { ssoRouter } from './http/ssoRouter.js';
+import { instanceApiRouter, instanceOperations } from './http/instanceApiRouter.js';
+import { heldSyncOperations, heldSyncRouter } from './http/heldSyncRouter.js';
+import { sessionOperations, ssoRouter } from './http/ssoRouter.js';
 import { ssoState } from './sso/context.js';
 import { purgeSsoRows, renewDueSessions } from './sso/jobs.js';
 import { revokeSessions } from './sso/revocation.js';
-import { eventsRouter } from './http/eventsRouter.js';
+import { eventOperations, eventsRouter } from './http/eventsRouter.js';
 import { purgeOldEvents } from './store/events.js';
 import type { SealedColumn } from './store/reseal.js';
 import { clientSecretContext } from './directory/applicationSync.js';
@@ -25,7 +26,7 @@ import { sessionSealContext } from './sso/sessions.js';
 import { switchSealContext } from './sso/sessionSwitches.js';
 import { verifierContext } from './sso/loginStates.js';
 import { purgeDeliveries } from './store/webhooks.js';
-import { webhooksRouter } from './http/webhooksRouter.js';
+import { webhookOperations, webhooksRouter } from './http/webhooksRouter.js';
 import { configureEnvironmentEndpoint, endpointSealContext } from './webhooks/endpoints.js';
 import { startWebhookWorker, type RunningWorker } from './webhooks/worker.js';
 
@@ -43,6 +44,8 @@ export interface Feature {
   publicPaths?(config: Pick<Config, 'marketplaceBasePath'>): PublicPath[];
   /** What it does when a marketplace call changes the directory (in the call's transaction, or after it commits). */
   onChange?(rt: Runtime): ChangeListener;
+  /** Its routes for the merchant's application, as GET /openapi.json describes them (every bearer route needs one). */
+  operations?: Operation[];
   /** Columns holding values sealed with `rt.box`: `npm run reseal` moves them to the newest DATA_ENCRYPTION_KEY. */
   sealedColumns?: SealedColumn[];
 }
@@ -56,7 +59,7 @@ export const features: Feature[] = [
       { path: '/readyz', checks: 'nothing: readiness' },
     ],
   },
-  { name: 'metrics', routers: [metricsRouter] },
+  { name: 'metrics', routers: [metricsRouter], operations: metricsOperations },
   {
     name: 'kit calls',
     routers: [kitRouter],
@@ -67,21 +70,24 @@ export const features: Feature[] = [
       { path: new RegExp(`^${base.replaceAll('.', '\\.')}/produceAPI/v2/[^/]+$`), checks: 'the marketplace signature of the kit interfaces' },
     ],
   },
-  { name: 'directory API', routers: [directoryRouter] },
+  { name: 'directory API', routers: [directoryRouter], operations: directoryOperations },
   {
     name: 'instance lifecycle',
     routers: [basicRouter, instanceApiRouter],
+    operations: instanceOperations,
     publicPaths: ({ marketplaceBasePath: base }) => [{ path: base || '/', checks: 'the marketplace signature of the basic interfaces' }],
   },
-  { name: 'held full department syncs', routers: [heldSyncRouter] },
+  { name: 'held full department syncs', routers: [heldSyncRouter], operations: heldSyncOperations },
   {
     name: 'events',
     routers: [eventsRouter],
+    operations: eventOperations,
     jobs: [{ name: 'purge-events', schedule: '37 * * * *', run: (rt) => purgeOldEvents(rt.db, rt.config.eventRetentionDays, Date.now(), rt.stopping.signal) }],
   },
   {
     name: 'webhooks',
     routers: [webhooksRouter],
+    operations: webhookOperations,
     // After the events' purge (minute 37): deliveries of events no longer kept.
     jobs: [{ name: 'purge-webhook-deliveries', schedule: '47 * * * *', run: (rt) => purgeDeliveries(rt.db) }],
     workers: [startWebhookWorker],
@@ -100,6 +106,7 @@ export const features: Feature[] = [
   {
     name: 'sso',
     routers: [ssoRouter],
+    operations: sessionOperations,
     jobs: [
       { name: 'sso-renew', schedule: (rt) => rt.config.ssoRenewSchedule, run: renewDueSessions },
       { name: 'sso-purge', schedule: '*/5 * * * *', run: purgeSsoRows },
@@ -124,6 +131,11 @@ export const features: Feature[] = [
       const { clients } = ssoState(rt);
       return { inTransaction: revokeSessions, afterCommit: (change) => clients.forget(change) };
     },
+  },
+  {
+    name: 'API description',
+    routers: [(rt) => openApiRouter(features.flatMap((f) => f.operations ?? []), publicPaths(rt.config))],
+    publicPaths: () => [{ path: '/openapi.json', checks: 'nothing: it describes the API and holds no data' }],
   },
 ];
 

@@ -10,6 +10,7 @@ import { writeAudit } from '../store/audit.js';
 import { inTransaction } from '../store/db.js';
 import type { StoredDepartment, TenantKey } from './departments.js';
 import type { HeldState, HeldSyncDepartmentRow, HeldSyncRow } from '../store/rows.js';
+import type { HeldRemovals, HeldSyncPage, HeldSyncView } from './viewSchemas.js';
 
 type SnapshotDepartment = Pick<HeldSyncDepartmentRow, 'org_code' | 'org_name' | 'parent_code'>;
 import { syncResult } from './syncResult.js';
@@ -114,7 +115,7 @@ export interface HeldSyncFilter extends Page {
 }
 
 /** Held syncs, newest first. */
-export async function listHeldSyncs(db: Db, filter: HeldSyncFilter) {
+export async function listHeldSyncs(db: Db, filter: HeldSyncFilter): Promise<HeldSyncPage> {
   const q = db('held_syncs');
   if (filter.state) q.where('state', filter.state);
   if (filter.tenantId !== undefined) q.where('tenant_id', filter.tenantId);
@@ -123,13 +124,13 @@ export async function listHeldSyncs(db: Db, filter: HeldSyncFilter) {
   return { items: rows.map(heldView), page: filter.page, pageSize: filter.pageSize, total };
 }
 
-export async function findHeldSync(db: Db, id: number) {
+export async function findHeldSync(db: Db, id: number): Promise<HeldSyncView | undefined> {
   const row: HeldSyncRow | undefined = await db('held_syncs').where({ id }).first();
   return row && heldView(row);
 }
 
 /** A page of the departments a held sync would remove, in org_code order; undefined once it is decided (they are dropped then). */
-export async function heldRemovals(db: Db, id: number, page: Page) {
+export async function heldRemovals(db: Db, id: number, page: Page): Promise<HeldRemovals | { heldSync: HeldSyncView } | undefined> {
   const held = await findHeldSync(db, id);
   if (held?.state !== 'held') return held && { heldSync: held };
   const { rows, total } = await onePage<SnapshotDepartment>(
@@ -139,7 +140,7 @@ export async function heldRemovals(db: Db, id: number, page: Page) {
   return { heldSync: held, items: rows.map((r) => ({ orgCode: r.org_code, orgName: r.org_name, parentCode: r.parent_code })), ...page, total };
 }
 
-function heldView(r: HeldSyncRow) {
+function heldView(r: HeldSyncRow): HeldSyncView {
   const at = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
   return {
     id: Number(r.id),
@@ -164,7 +165,7 @@ export type FullSyncRunner = (trx: Trx, body: AllOrgSyncBody, request: SignedReq
 
 export type DecisionOutcome =
   | { status: 404 }
-  | { status: 200 | 409; heldSync: ReturnType<typeof heldView>; message: string; result?: CallResult };
+  | { status: 200 | 409; heldSync: HeldSyncView; message: string; result?: CallResult };
 
 const DONE: Record<Decision, HeldState> = { apply: 'applied', discard: 'discarded' };
 

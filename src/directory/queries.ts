@@ -4,8 +4,9 @@ import { ancestry, departmentPage, type DepartmentFilter, type TenantKey } from 
 import { pathsOf, pathUnder } from './orgTree.js';
 import { onePage, withChanges, type ChangeFilter, type Page } from '../store/pages.js';
 import type { AppRow, Flag, TenantRow, UserAppRow, UserRow } from '../store/rows.js';
+import type { DepartmentPage, DepartmentView, TenantDetailView, TenantPage, TenantView, UserPage, UserView } from './viewSchemas.js';
 
-/** Read side of the tenant directory, for the merchant's application. Never returns secrets. */
+/** Read side of the tenant directory, for the merchant's application. Never returns secrets. Its answers' shapes: viewSchemas.ts. */
 
 export interface TenantFilter extends Page, ChangeFilter {
   instanceId?: string;
@@ -14,7 +15,7 @@ export interface TenantFilter extends Page, ChangeFilter {
 /** Whether a listed row is deleted: said only to a caller that asked for deleted rows too. */
 const deletedField = (filter: ChangeFilter, deleted: Flag) => (filter.includeDeleted ? { deleted: bool(deleted) } : {});
 
-export async function listTenants(db: Db, filter: TenantFilter) {
+export async function listTenants(db: Db, filter: TenantFilter): Promise<TenantPage> {
   const q = withChanges(db('tenants'), 'tenants', filter);
   if (filter.instanceId !== undefined) q.andWhere('instance_id', filter.instanceId);
   const { rows, total } = await onePage<TenantRow>(q.orderBy([{ column: 'tenant_id' }, { column: 'instance_id' }]), filter);
@@ -31,7 +32,7 @@ export async function findTenant(db: Db, tenantId: string, instanceId?: string, 
 }
 
 /** The tenant with its apps (never their secrets); read in a call's transaction for its events too. */
-export async function tenantDetail(db: Db | Trx, tenant: TenantShown) {
+export async function tenantDetail(db: Db | Trx, tenant: TenantShown): Promise<TenantDetailView> {
   const apps: (Pick<AppRow, 'app_id' | 'client_id' | 'test_flag' | 'source_ts'> & { has_secret: Flag })[] = await db('apps')
     .where({ instance_id: tenant.instance_id, tenant_id: tenant.tenant_id, deleted: 0 })
     .orderBy('app_id')
@@ -52,7 +53,7 @@ export async function tenantDetail(db: Db | Trx, tenant: TenantShown) {
 
 type TenantShown = Pick<TenantRow, 'instance_id' | 'tenant_id' | 'tenant_code' | 'name' | 'domain_name' | 'test_flag' | 'source_ts'>;
 
-function tenantView(t: TenantShown) {
+function tenantView(t: TenantShown): TenantView {
   return {
     instanceId: t.instance_id,
     tenantId: t.tenant_id,
@@ -65,7 +66,7 @@ function tenantView(t: TenantShown) {
 }
 
 /** A page of departments, each with its path from the top, computed from its ancestors only. */
-export async function listDepartments(db: Db, key: TenantKey, filter: DepartmentFilter) {
+export async function listDepartments(db: Db, key: TenantKey, filter: DepartmentFilter): Promise<DepartmentPage> {
   const { rows, total } = await departmentPage(db, key, filter);
   // A deleted department hangs under its last parent: the links start there (it is no live link itself).
   const starts = rows.map((r) => (bool(r.deleted) ? r.parent_code : r.org_code)).filter((c) => c !== null);
@@ -85,7 +86,7 @@ export async function listDepartments(db: Db, key: TenantKey, filter: Department
  * A department as the list shows it. `settled: false`: its parent links loop, waiting for a move
  * that has not arrived (no path then).
  */
-export function departmentView(r: { org_code: string; org_name: string; parent_code: string | null; source_ts: string }, path: string | null) {
+export function departmentView(r: { org_code: string; org_name: string; parent_code: string | null; source_ts: string }, path: string | null): DepartmentView {
   return { orgCode: r.org_code, orgName: r.org_name, parentCode: r.parent_code, path, settled: path !== null, syncedAt: r.source_ts };
 }
 
@@ -94,7 +95,7 @@ export interface UserFilter extends Page, ChangeFilter {
   orgCode?: string;
 }
 
-export async function listUsers(db: Db, key: TenantKey, filter: UserFilter) {
+export async function listUsers(db: Db, key: TenantKey, filter: UserFilter): Promise<UserPage> {
   const q = db('users').where({ 'users.instance_id': key.instance_id, 'users.tenant_id': key.tenant_id });
   if (!filter.includeDeleted) q.andWhere('users.deleted', 0);
   if (filter.orgCode !== undefined) q.andWhere('users.org_code', filter.orgCode);
@@ -112,7 +113,7 @@ export async function listUsers(db: Db, key: TenantKey, filter: UserFilter) {
   return { items: rows.map((r) => ({ ...userView(r, apps.get(r.user_name) ?? []), ...deletedField(filter, r.deleted) })), page: filter.page, pageSize: filter.pageSize, total };
 }
 
-export async function findUser(db: Db, key: TenantKey, userName: string) {
+export async function findUser(db: Db, key: TenantKey, userName: string): Promise<UserView | undefined> {
   const row: UserRow | undefined = await db('users').where({ ...key, user_name: userName, deleted: 0 }).first();
   if (!row) return undefined;
   const apps = await authorizationsOf(db, key, [userName]);
@@ -135,7 +136,7 @@ type UserProfile = Omit<UserRow, 'id' | 'instance_id' | 'tenant_id' | 'created_a
 type Authorization = Pick<UserAppRow, 'app_id' | 'role' | 'enabled' | 'state' | 'source_ts'>;
 
 /** A user as the directory API shows them, with their authorizations (in app_id order). */
-export function userView(r: UserProfile, apps: Authorization[]) {
+export function userView(r: UserProfile, apps: Authorization[]): UserView {
   return {
     userName: r.user_name,
     name: r.name,

@@ -15,11 +15,14 @@ export interface PublicPath {
   checks: string;
 }
 
+/** Whether the path, as sent, is on the list of public paths. */
+export function isPublicPath(list: PublicPath[], path: string): boolean {
+  return list.some((p) => (typeof p.path === 'string' ? p.path === path : p.path.test(path)));
+}
+
 /** Lets public paths through and asks every other request for the API token, before any routing. */
 export function requireCredential(apiTokens: readonly string[], list: PublicPath[]): Middleware {
-  const exact = new Set(list.flatMap((p) => (typeof p.path === 'string' ? [p.path] : [])));
-  const patterns = list.flatMap((p) => (p.path instanceof RegExp ? [p.path] : []));
   const bearer = requireBearer(apiTokens);
   // ctx.path is the path as sent (not decoded), so each spelling is compared as written.
-  return (ctx, next) => (exact.has(ctx.path) || patterns.some((re) => re.test(ctx.path)) ? next() : bearer(ctx, next));
+  return (ctx, next) => (isPublicPath(list, ctx.path) ? next() : bearer(ctx, next));
 }

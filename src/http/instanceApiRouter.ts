@@ -3,25 +3,17 @@ import { z } from 'zod';
 import { exactRouter } from './access.js';
 import type { Runtime } from '../runtime.js';
 import { instanceView, listInstances } from '../instances/instanceView.js';
+import { instancePageSchema, instanceSchema } from '../instances/viewSchemas.js';
 import { parseInput } from '../marketplace/validation.js';
 import { NotFound } from '../errors.js';
+import { flag, pageParams, updatedSince } from './apiSchemas.js';
+import type { Operation } from './openapi.js';
 
-/** A time as epoch milliseconds or ISO 8601 ("2026-12-04T10:00:00Z"), read as epoch ms. */
-const instant = z
-  .string()
-  .transform((v, ctx) => {
-    const ms = /^\d{1,15}$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : NaN;
-    if (Number.isFinite(ms)) return ms;
-    ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 time' });
-    return z.NEVER;
-  });
-
-const listQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(1000).default(100),
-  status: z.enum(['active', 'frozen', 'released']).optional(),
-  updatedSince: instant.optional(),
-  includeDeleted: z.enum(['true', 'false']).transform((v) => v === 'true').default(false),
+export const instancesQuery = z.object({
+  ...pageParams,
+  status: z.enum(['active', 'frozen', 'released']).optional().describe('only the instances in this status'),
+  updatedSince: updatedSince.describe('only the instances a lifecycle call changed at or after this time: epoch milliseconds, or ISO 8601 with its zone'),
+  includeDeleted: flag.optional().describe('true: released instances too (status=released lists them in any case)'),
 });
 
 /**
@@ -31,7 +23,7 @@ const listQuery = z.object({
 export function instanceApiRouter(rt: Runtime): Router {
   const router = exactRouter({ prefix: '/api/v1' });
   router.get('/instances', async (ctx) => {
-    ctx.body = await listInstances(rt.reads, parseInput(listQuery, ctx.query));
+    ctx.body = await listInstances(rt.reads, parseInput(instancesQuery, ctx.query));
   });
   router.get('/instances/:instanceId', async (ctx) => {
     const view = await instanceView(rt.reads, ctx.params.instanceId!);
@@ -40,3 +32,22 @@ export function instanceApiRouter(rt: Runtime): Router {
   });
   return router;
 }
+
+export const instanceOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/api/v1/instances',
+    tag: 'instances',
+    summary: 'The instances the lifecycle calls created, by instanceId, each with its tenant count',
+    description: 'An instanceId known only from kit calls is not listed (its tenants are in the tenant list).',
+    query: instancesQuery,
+    responses: { 200: { description: 'a page of instances', schema: instancePageSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/instances/{instanceId}',
+    tag: 'instances',
+    summary: 'One instance: lifecycle status, expiry, orders and tenants',
+    responses: { 200: { description: 'the instance', schema: instanceSchema } },
+  },
+];

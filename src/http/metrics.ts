@@ -8,6 +8,8 @@ import { ssoState } from '../sso/context.js';
 import { DELIVERY_OUTCOMES, deliveryOutcomes, type DeliveryOutcomes } from '../webhooks/worker.js';
 import { disabledEndpointCount, oldestPending } from '../store/webhooks.js';
 import type { Db } from '../store/db.js';
+import { z } from 'zod';
+import type { Operation } from './openapi.js';
 
 /** Prometheus metrics: process defaults, marketplace calls (a counter and a histogram), ended SSO sessions, webhook deliveries. */
 export class Metrics {
@@ -125,3 +127,13 @@ export function metricsRouter(rt: Runtime): Router {
   });
   return router;
 }
+
+export const metricsOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'operations',
+    summary: 'Prometheus metrics',
+    responses: { 200: { description: 'the text exposition format', mediaType: 'text/plain', schema: z.string() } },
+  },
+];

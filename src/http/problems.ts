@@ -1,9 +1,19 @@
 import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
 import { describe, type Logger } from '../log.js';
 import { BadInput, Conflict, Gone, NotFound, TooLarge, Unauthorized } from '../errors.js';
 
+/** A refusal of the bearer APIs, as the OpenAPI document shows it. */
+export const problemSchema = z
+  .object({
+    error: z.enum(['bad_request', 'too_large', 'unauthorized', 'not_found', 'conflict', 'gone']).describe('what programs branch on'),
+    message: z.string().describe('for people: names the offending field first'),
+  })
+  .meta({ id: 'Problem', description: 'Why the request was refused' });
+type ProblemCode = z.infer<typeof problemSchema>['error'];
+
 /** Each neutral error's HTTP status and the `error` code programs branch on; the first class that matches wins. */
-const PROBLEMS: Array<[abstract new (message: string) => Error, number, string]> = [
+const PROBLEMS: Array<[abstract new (message: string) => Error, number, ProblemCode]> = [
   [TooLarge, 413, 'too_large'],
   [BadInput, 400, 'bad_request'],
   [Unauthorized, 401, 'unauthorized'],
@@ -50,7 +60,7 @@ function render(ctx: Context, err: unknown, log: Logger): void {
   ctx.body = { error: 'internal_error' };
 }
 
-function answer(ctx: Context, status: number, error: string, message: string): void {
+function answer(ctx: Context, status: number, error: ProblemCode, message: string): void {
   ctx.status = status;
   ctx.body = { error, message };
 }

@@ -8,6 +8,7 @@ import { enterpriseName } from '../sso/syncedApps.js';
 import { accountPage, applicationHome, switchUrl } from '../sso/urls.js';
 import { REFUSAL_WORDING, SESSION_END_WORDING } from '../sso/wording.js';
 import { pageLanguage, renderPage } from './views.js';
+import type { NoSession } from '../sso/viewSchemas.js';
 
 /**
  * The sign-in pages: what they show and the ways forward they offer. Each page takes the words
@@ -112,7 +113,7 @@ export function switchJson(offer: SwitchOffer) {
 }
 
 /** What GET /sso/session and introspection say about a session that is gone. */
-export async function endedSessionJson(rt: Runtime, idHash: string | undefined) {
+export async function endedSessionJson(rt: Runtime, idHash: string | undefined): Promise<NoSession> {
   const ending = idHash ? await sessionEnding(rt.reads, idHash) : undefined;
   if (!ending) return { error: 'no_session', message: 'not signed in: no session cookie, or the session ended' };
   return { error: 'session_ended', reason: ending.cause, endedAt: new Date(ending.endedAt).toISOString(), message: SESSION_END_WORDING[ending.cause].en };

@@ -20,6 +20,8 @@ import { logOut } from '../sso/logout.js';
 import { readForm, readJsonObject } from './body.js';
 import { accountPageFor, endedSessionJson, logoutPage, refusalJson, refusalPage, signedOutPage, signingOutPage, switchJson, switchPage } from './ssoPages.js';
 import { describe } from '../log.js';
+import { introspectionSchema, noSessionSchema, sessionSchema, type Introspection } from '../sso/viewSchemas.js';
+import type { Operation } from './openapi.js';
 
 const param = (max: number) => z.string().max(max).optional();
 const callbackQuery = z.object({
@@ -31,7 +33,7 @@ const callbackQuery = z.object({
   error_description: param(1024),
 });
 const loginQuery = z.object({ tenant: param(64), instanceId: param(64), appId: param(64), returnTo: param(2048) });
-const introspectBody = z.object({ session: z.string().min(1).max(256) });
+export const introspectBody = z.object({ session: z.string().min(1).max(256).describe('the session cookie\'s value, as the browser sent it to the application') });
 const switchForm = z.object({ token: z.string().min(1).max(256), action: z.enum(['continue', 'cancel']) });
 const logoutForm = z.object({ token: z.string().min(1).max(256) });
 /** Our forms hold a token and a button's value; anything much larger is not from them. */
@@ -194,12 +196,34 @@ export function ssoRouter(rt: Runtime): Router {
     ctx.set('Cache-Control', 'no-store');
     // RFC 7662 spirit: an unknown, ended or revoked session is simply not active.
     if (rec) {
-      ctx.body = { active: true, ...sessionView(rec, config), exp: Math.floor(sessionEnd(rec, config) / 1000) };
+      ctx.body = { active: true, ...sessionView(rec, config), exp: Math.floor(sessionEnd(rec, config) / 1000) } satisfies Introspection;
       return;
     }
     const ending = await sessionEnding(rt.reads, sha256(session));
-    ctx.body = ending ? { active: false, reason: ending.cause } : { active: false };
+    ctx.body = (ending ? { active: false, reason: ending.cause } : { active: false }) satisfies Introspection;
   });
 
   return router;
 }
+
+export const sessionOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/sso/session',
+    tag: 'sessions',
+    summary: "The browser's own session, for the application's script on the same site",
+    description: 'No API token: the session cookie, sent by the browser, is what it checks.',
+    responses: {
+      200: { description: 'signed in', schema: sessionSchema },
+      401: { description: 'not signed in, or the session ended (and why, while that is remembered)', schema: noSessionSchema },
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/sessions/introspect',
+    tag: 'sessions',
+    summary: "A session's state, for the application's server",
+    body: introspectBody,
+    responses: { 200: { description: 'active with its user, or not active', schema: introspectionSchema } },
+  },
+];

@@ -9,6 +9,15 @@ import { Conflict, Gone, NotFound } from '../errors.js';
 import { EVENT_TYPES, eventBounds } from '../store/events.js';
 import { deleteEndpoint, findDelivery, findEndpoint, listDeliveries, listEndpoints, replayEvents, retryDelivery, updateEndpoint } from '../store/webhooks.js';
 import { createEndpoint, deliveryView, endpointView, rotateSecret } from '../webhooks/endpoints.js';
+import {
+  webhookDeliveryPageSchema,
+  webhookDeliverySchema,
+  webhookEndpointListSchema,
+  webhookEndpointSchema,
+  webhookEndpointWithSecretSchema,
+} from '../webhooks/viewSchemas.js';
+import { pageParams } from './apiSchemas.js';
+import { problem, type Operation } from './openapi.js';
 
 /** An endpoint's settings are a few hundred bytes. */
 const BODY_LIMIT_BYTES = 65_536;
@@ -18,23 +27,24 @@ const url = z.string().max(2048).pipe(z.url({ protocol: /^https?$/, error: 'must
 const types = z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length);
 const description = z.string().max(500);
 
-const createBody = z.strictObject({ url, types: types.optional(), description: description.optional() });
-const changeBody = z.strictObject({
-  url: url.optional(),
-  /** null: every type again. */
-  types: types.nullable().optional(),
+export const createEndpointBody = z.strictObject({
+  url,
+  types: types.optional().describe('the event types to post; without it, every type'),
+  description: description.optional(),
+});
+export const changeEndpointBody = z.strictObject({
+  url: url.optional().describe('not for the WEBHOOK_URL endpoint (409)'),
+  types: types.nullable().optional().describe('null: every type again'),
   description: description.nullable().optional(),
-  disabled: z.boolean().optional(),
+  disabled: z.boolean().optional().describe('false also forgets a failing spell'),
 });
-const replayBody = z.strictObject({
-  /** A cursor as the events API gives one (`next`), or the sequence as a number. */
-  after: z.union([z.string().regex(/^\d{1,18}$/, 'must be a cursor: the `next` of the events API'), z.number().int().min(0)]).transform(Number),
+export const replayBody = z.strictObject({
+  after: z
+    .union([z.string().regex(/^\d{1,18}$/, 'must be a cursor: the `next` of the events API'), z.number().int().min(0)])
+    .transform(Number)
+    .describe('a cursor as the events API gives one (`next`), or the sequence as a number: the events after it are sent again'),
 });
-const deliveriesQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(1000).default(100),
-  status: z.enum(['pending', 'delivered', 'failed']).optional(),
-});
+export const deliveriesQuery = z.object({ ...pageParams, status: z.enum(['pending', 'delivered', 'failed']).optional().describe('only the deliveries in this status') });
 
 /** Ids are ours (`we_`/`whd_` and 22 base64url characters); anything else names nothing. */
 function idOf(ctx: Context, prefix: 'we_' | 'whd_'): string {
@@ -59,21 +69,21 @@ export function webhooksRouter(rt: Runtime): Router {
   const router = exactRouter({ prefix: '/api/v1' });
 
   router.post('/webhook-endpoints', async (ctx) => {
-    const input = parseInput(createBody, await readJsonObject(ctx, BODY_LIMIT_BYTES));
+    const input = parseInput(createEndpointBody, await readJsonObject(ctx, BODY_LIMIT_BYTES));
     const created = await createEndpoint(rt, input);
     rt.log.info({ endpointId: created.id, types: created.types }, 'webhook endpoint created');
     ctx.status = 201;
     ctx.body = created;
   });
   router.get('/webhook-endpoints', async (ctx) => {
-    ctx.body = { data: (await listEndpoints(rt.db)).map(endpointView) };
+    ctx.body = { data: (await listEndpoints(rt.db)).map(endpointView) } satisfies z.infer<typeof webhookEndpointListSchema>;
   });
   router.get('/webhook-endpoints/:id', async (ctx) => {
     ctx.body = endpointView(await endpointOf(rt, ctx));
   });
   router.patch('/webhook-endpoints/:id', async (ctx) => {
     const row = await endpointOf(rt, ctx);
-    const change = parseInput(changeBody, await readJsonObject(ctx, BODY_LIMIT_BYTES));
+    const change = parseInput(changeEndpointBody, await readJsonObject(ctx, BODY_LIMIT_BYTES));
     if (change.url !== undefined && row.env_key) throw new Conflict('url: this endpoint is configured by WEBHOOK_URL; change the variable');
     await updateEndpoint(rt.db, row.id, change);
     ctx.body = endpointView((await findEndpoint(rt.db, row.id))!);
@@ -94,10 +104,10 @@ export function webhooksRouter(rt: Runtime): Router {
     ctx.body = rotated;
   });
   router.get('/webhook-endpoints/:id/deliveries', async (ctx) => {
-    const row = await endpointOf(rt, ctx);
     const q = parseInput(deliveriesQuery, ctx.query);
+    const row = await endpointOf(rt, ctx);
     const { rows, total } = await listDeliveries(rt.db, row.id, q);
-    ctx.body = { data: rows.map(deliveryView), page: q.page, pageSize: q.pageSize, total };
+    ctx.body = { data: rows.map(deliveryView), page: q.page, pageSize: q.pageSize, total } satisfies z.infer<typeof webhookDeliveryPageSchema>;
   });
   router.post('/webhook-endpoints/:id/replay', async (ctx) => {
     const row = await endpointOf(rt, ctx);
@@ -125,3 +135,88 @@ export function webhooksRouter(rt: Runtime): Router {
   });
   return router;
 }
+
+const fromEnvironment = problem('the endpoint is the WEBHOOK_URL one: change the variables instead');
+
+export const webhookOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/api/v1/webhook-endpoints',
+    tag: 'webhooks',
+    summary: 'Add an endpoint; its secret is in this answer only',
+    body: createEndpointBody,
+    responses: { 201: { description: 'the endpoint, with its secret', schema: webhookEndpointWithSecretSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/webhook-endpoints',
+    tag: 'webhooks',
+    summary: 'Every endpoint, the WEBHOOK_URL one too',
+    responses: { 200: { description: 'the endpoints', schema: webhookEndpointListSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/webhook-endpoints/{id}',
+    tag: 'webhooks',
+    summary: 'One endpoint',
+    responses: { 200: { description: 'the endpoint', schema: webhookEndpointSchema } },
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/webhook-endpoints/{id}',
+    tag: 'webhooks',
+    summary: 'Change, disable or enable an endpoint',
+    body: changeEndpointBody,
+    responses: { 200: { description: 'the endpoint after the change', schema: webhookEndpointSchema }, 409: fromEnvironment },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/webhook-endpoints/{id}',
+    tag: 'webhooks',
+    summary: 'Remove an endpoint and its delivery log',
+    responses: { 204: { description: 'removed' }, 409: fromEnvironment },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/webhook-endpoints/{id}/rotate-secret',
+    tag: 'webhooks',
+    summary: 'A new secret; the old one signs on for WEBHOOK_ROTATION_OVERLAP_SECONDS',
+    responses: { 200: { description: 'the endpoint, with its new secret', schema: webhookEndpointWithSecretSchema }, 409: fromEnvironment },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/webhook-endpoints/{id}/deliveries',
+    tag: 'webhooks',
+    summary: "The endpoint's delivery log, the latest event first",
+    query: deliveriesQuery,
+    responses: { 200: { description: 'a page of deliveries', schema: webhookDeliveryPageSchema } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/webhook-endpoints/{id}/replay',
+    tag: 'webhooks',
+    summary: 'Send the kept events after a cursor again, from their first attempt',
+    body: replayBody,
+    responses: {
+      202: { description: 'how many deliveries were enqueued', schema: z.object({ enqueued: z.number().int().min(0) }) },
+      410: problem('the events after the cursor are past EVENT_RETENTION_DAYS; the message says where to replay from'),
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/webhook-deliveries/{id}/retry',
+    tag: 'webhooks',
+    summary: 'Send one delivery again, at once, from its first attempt',
+    responses: {
+      202: { description: 'the delivery, pending again', schema: webhookDeliverySchema },
+      409: problem('the delivery is being sent now'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/webhook-deliveries/{id}',
+    tag: 'webhooks',
+    summary: 'One delivery',
+    responses: { 200: { description: 'the delivery', schema: webhookDeliverySchema } },
+  },
+];

@@ -3,6 +3,7 @@ import { listTenants } from '../directory/queries.js';
 import { onePage, type Page } from '../store/pages.js';
 import { statusOf, type InstanceStatus } from './store.js';
 import type { InstanceOrderRow, InstanceRow } from '../store/rows.js';
+import type { InstancePage, InstanceView } from './viewSchemas.js';
 
 /** "yyyyMMddHHmmssSSS" (UTC) as ISO 8601. */
 const isoOf = (time: string | null) => time?.replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/, '$1-$2-$3T$4:$5:$6.$7Z') ?? null;
@@ -10,7 +11,7 @@ const isoOf = (time: string | null) => time?.replace(/^(\d{4})(\d{2})(\d{2})(\d{
 const isoOfMs = (ms: number | string) => new Date(Number(ms)).toISOString();
 
 /** The merchant's view of one instance: lifecycle status (see statusOf), expiry, orders and tenants. */
-export async function instanceView(db: Db, instanceId: string) {
+export async function instanceView(db: Db, instanceId: string): Promise<InstanceView | undefined> {
   const row: InstanceRow | undefined = await db('instances').where({ instance_id: instanceId }).first();
   const tenants = await listTenants(db, { page: 1, pageSize: 1000, instanceId });
   if (!row && tenants.total === 0) return undefined;
@@ -47,7 +48,7 @@ export interface InstanceFilter extends Page {
   /** Epoch ms: only instances a lifecycle call changed at or after it. */
   updatedSince?: number;
   /** Released instances too (else only when status=released is asked). */
-  includeDeleted: boolean;
+  includeDeleted?: boolean;
 }
 
 /**
@@ -55,7 +56,7 @@ export interface InstanceFilter extends Page {
  * paging), each compact: no orders or tenants, their count only. An instanceId known only from kit
  * calls has no row and is not listed (its tenants are in the tenant list).
  */
-export async function listInstances(db: Db, filter: InstanceFilter) {
+export async function listInstances(db: Db, filter: InstanceFilter): Promise<InstancePage> {
   const q = db('instances');
   if (filter.status !== undefined) q.where('status', filter.status);
   else if (!filter.includeDeleted) q.whereNot('status', 'released');

@@ -6,6 +6,7 @@ import { IN_LIST_CHUNK, bool, inTransaction, type Db, type Trx } from '../store/
 import { emit, type NewEvent } from '../store/events.js';
 import type { AppKey } from './syncedApps.js';
 import type { SessionEndRow, SessionRow, TenantRow } from '../store/rows.js';
+import type { SessionView } from './viewSchemas.js';
 
 /**
  * Server-side sessions (any replica serves any request). The browser holds a random id; the table
@@ -420,7 +421,7 @@ export async function purgeEndedSessions(db: Db, config: Config, now: number): P
 }
 
 /** What the merchant's application learns about a session (GET /sso/session, introspection). */
-export function sessionView(rec: SessionRecord, config: Config) {
+export function sessionView(rec: SessionRecord, config: Config): SessionView {
   return {
     // What session.revoked events name it by, so the application can end its own session with it.
     sessionId: publicSessionId(rec.idHash),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { dialectOf, inTransaction, onCommit, type Db, type Trx } from './db.js';
 import { insertStatement, runStatement } from './statements.js';
 import { betweenStatements } from './upsertNewer.js';
@@ -41,18 +42,21 @@ export interface NewEvent {
   data: object;
 }
 
-/** An event as the events API and the webhooks send it. */
-export interface DirectoryEvent {
-  id: string;
-  sequence: number;
-  type: EventType;
-  occurredAt: string;
-  sourceTime: string | null;
-  instanceId: string | null;
-  tenantId: string | null;
-  testFlag: boolean;
-  data: Record<string, unknown>;
-}
+/** An event as the events API and the webhooks send it (the OpenAPI document is generated from this). */
+export const directoryEventSchema = z
+  .object({
+    id: z.string().describe('evt_…: the same in every delivery of the event'),
+    sequence: z.number().int().describe('commit order'),
+    type: z.enum(EVENT_TYPES),
+    occurredAt: z.iso.datetime(),
+    sourceTime: z.string().nullable().describe('the marketplace time (yyyyMMddHHmmssSSS) of the call that caused it'),
+    instanceId: z.string().nullable(),
+    tenantId: z.string().nullable(),
+    testFlag: z.boolean(),
+    data: z.record(z.string(), z.unknown()).describe('the object as the directory API shows it after the change (a delete: its last state)'),
+  })
+  .meta({ id: 'Event' });
+export type DirectoryEvent = z.infer<typeof directoryEventSchema>;
 
 export interface EventRow {
   sequence: BigNumber;

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import { betweenStatements } from './upsertNewer.js';
 
 /** Which page of a list the caller asks for (1-based). */
@@ -6,6 +7,15 @@ export interface Page {
   page: number;
   pageSize: number;
 }
+
+/** A page of a list as the APIs answer it: its items, which page it is, and how many items the list holds in all. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    page: z.number().int().min(1),
+    pageSize: z.number().int().min(1),
+    total: z.number().int().min(0).describe('items in the whole list, on every page'),
+  });
 
 /** One page of an ordered query's rows, and how many rows the query matches in all. */
 export async function onePage<T>(q: Knex.QueryBuilder, { page, pageSize }: Page): Promise<{ rows: T[]; total: number }> {

@@ -13,6 +13,7 @@ import {
   setEndpointUrl,
 } from '../store/webhooks.js';
 import { newSecret } from './signing.js';
+import type { WebhookDeliveryView, WebhookEndpointView } from './viewSchemas.js';
 
 /** Binds a sealed secret to its endpoint: copied to another row, it does not open. */
 /** What an endpoint's sealed secret is bound to: its own row. */
@@ -21,7 +22,7 @@ export const endpointSealContext = (id: string) => `webhook_endpoints.secret:${i
 const iso = (ms: number | string | null) => (ms == null ? null : new Date(Number(ms)).toISOString());
 
 /** An endpoint as the API shows it; the secret only in the answers that create one. */
-export function endpointView(r: WebhookEndpointRow) {
+export function endpointView(r: WebhookEndpointRow): WebhookEndpointView {
   return {
     id: r.id,
     url: r.url,
@@ -41,14 +42,15 @@ export function endpointView(r: WebhookEndpointRow) {
   };
 }
 
-export function deliveryView(r: WebhookDeliveryRow) {
+export function deliveryView(r: WebhookDeliveryRow): WebhookDeliveryView {
   const inFlight = r.status === 'pending' && Number(r.lease_until) > Date.now();
   return {
     id: r.id,
     endpointId: r.endpoint_id,
     eventId: r.event_id,
     eventSequence: Number(r.event_sequence),
-    eventType: r.event_type,
+    // Only events write deliveries, so the column holds an event type.
+    eventType: r.event_type as EventType,
     status: r.status,
     inFlight,
     attempts: r.attempts,

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { kitSignature, basicSignature } from '../../src/marketplace/signing.js';
 import { freshStore, storeUrl, type FreshStore, type Store } from './database.js';
 import { TEST_KEYS, keyEnv } from './keys.js';
+import { apiDocument, type ApiDocument } from './openapi.js';
 
 export interface MarketplaceAnswer {
   resultCode: string;
@@ -31,8 +32,13 @@ export interface TestServer extends RunningServer {
   kit(call: string, body: unknown, opts?: SignOptions): Promise<MarketplaceAnswer>;
   /** POST a basic (lifecycle) call signed in the query string. */
   basic(body: unknown, opts?: SignOptions): Promise<MarketplaceAnswer>;
-  /** Call the bearer API (GET unless told) with the token; a body is sent as JSON. */
+  /**
+   * Call the bearer API (GET unless told) with the token; a body is sent as JSON. Each answer is
+   * checked against GET /openapi.json (its status and JSON body): a mismatch fails the test.
+   */
   api(path: string, token?: string, method?: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** The status and JSON body of an answer fetched otherwise (a browser's), checked against GET /openapi.json like api()'s. */
+  described(method: string, path: string, res: Response): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -63,12 +69,24 @@ export async function startTestServer(store: Store, env: Record<string, string> 
   const running = await startServer(config, { jobs: false, rt: createRuntime(config, { log }) });
   const base = `${running.url}${config.marketplaceBasePath}`;
 
+  const described: TestServer['described'] = async (method, path, res) => {
+    const text = await res.text();
+    const mediaType = text === '' ? undefined : res.headers.get('content-type')?.split(';')[0]!.trim();
+    const json = mediaType === 'application/json' ? JSON.parse(text) : undefined;
+    document ??= apiDocument(running.url);
+    const mismatch = (await document).mismatch(method, new URL(path, running.url).pathname, res.status, mediaType, json);
+    if (mismatch) throw new Error(`the answer does not match /openapi.json: ${mismatch}`);
+    return { status: res.status, body: json };
+  };
+
   const post = async (url: string, raw: string, headers: Record<string, string>) => {
     const res = await fetch(url, { method: 'POST', headers, body: raw });
     if (res.status !== 200) throw new Error(`marketplace call answered HTTP ${res.status}: ${await res.text()}`);
     if (!res.headers.get('content-type')?.startsWith('application/json')) throw new Error('answer is not application/json');
     return (await res.json()) as MarketplaceAnswer;
   };
+
+  let document: Promise<ApiDocument> | undefined;
 
   return {
     ...running,
@@ -99,8 +117,9 @@ export async function startTestServer(store: Store, env: Record<string, string> 
       const headers: Record<string, string> = { authorization: `Bearer ${token}` };
       if (body !== undefined) headers['content-type'] = 'application/json';
       const res = await fetch(`${running.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: res.status, body: await res.json().catch(() => undefined) };
+      return described(method, path, res);
     },
+    described,
     async stop() {
       await running.close();
       await ts.drop();

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { publicPaths } from '../../src/features.js';
+import { isPublicPath } from '../../src/http/access.js';
 
 /** Each spelling of a path that must never reach a protected route without the token. */
 function spellings(path: string): string[] {
@@ -37,7 +38,7 @@ describe.each(stores)('access to every registered route on %s', (store) => {
   });
   afterAll(() => s.stop());
 
-  const isPublic = (path: string) => publicPaths(s.rt.config).some((p) => (typeof p.path === 'string' ? p.path === path : p.path.test(path)));
+  const isPublic = (path: string) => isPublicPath(publicPaths(s.rt.config), path);
   const concrete = (path: string) => path.replace(/:(\w+)/g, 'x1');
 
   it('refuses every protected route without the token, whatever the spelling and method', async () => {

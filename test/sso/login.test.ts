@@ -238,26 +238,21 @@ describe.each(stores)('SSO login against a loopback OAuth2 server on %s', (store
   it('introspection tells a backend whether a session id is active, with the user', async () => {
     const { browser } = await w.marketplaceLogin('zhangsan');
     const id = browser.cookies.get('koobridge_session')!;
-    const introspect = (session: unknown, token = 'api-token-for-tests-0123456789abcdef') =>
-      fetch(`${w.s.url}/api/v1/sessions/introspect`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ session }),
-      });
+    // Through s.api, so each answer is checked against /openapi.json too.
+    const introspect = (session: unknown, token?: string) => w.s.api('/api/v1/sessions/introspect', token, 'POST', { session });
     const active = await introspect(id);
     expect(active.status).toBe(200);
-    const body = await json(active);
-    expect(body).toMatchObject({ active: true, user: { userName: 'zhangsan', role: 'admin', tenantId: TENANT } });
-    expect(body.exp).toBe(Math.floor(Date.parse(body.expiresAt) / 1000));
+    expect(active.body).toMatchObject({ active: true, sessionId: expect.stringMatching(/^ses_[0-9a-f]{32}$/), user: { userName: 'zhangsan', role: 'admin', tenantId: TENANT } });
+    expect(active.body.exp).toBe(Math.floor(Date.parse(active.body.expiresAt) / 1000));
 
     expect((await introspect(id, 'wrong-token-wrong-token-wrong')).status).toBe(401);
     const bad = await introspect(42);
     expect(bad.status).toBe(400);
-    expect((await json(bad)).message).toMatch(/^session: /);
+    expect(bad.body.message).toMatch(/^session: /);
 
     await browser.post('/sso/logout');
-    expect(await (await introspect(id)).json()).toEqual({ active: false, reason: 'logged_out' });
-    expect(await (await introspect('never-issued')).json()).toEqual({ active: false });
+    expect((await introspect(id)).body).toEqual({ active: false, reason: 'logged_out' });
+    expect((await introspect('never-issued')).body).toEqual({ active: false });
   });
 });
 

@@ -3,7 +3,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TEST_KEYS, encryptClientSecret } from '../helpers/keys.js';
 import * as kit from '../helpers/fixtures.js';
 import type { Store } from '../helpers/stores.js';
-import { Browser, json } from './browser.js';
+import { Browser } from './browser.js';
 import { startLoopbackIdp, type IdpClient, type LoopbackIdp } from './idp.js';
 
 export const APP_ORIGIN = 'http://app.example.test';
@@ -127,8 +127,7 @@ export async function startWorld(store: Store, options: WorldOptions = {}): Prom
       return { res, browser };
     },
     async session(browser, accept = 'application/json') {
-      const res = await browser.get('/sso/session', { accept });
-      return { status: res.status, body: await json(res).catch(() => undefined) };
+      return s.described('GET', '/sso/session', await browser.get('/sso/session', { accept }));
     },
     async sessionsEnded(reason) {
       const res = await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${TEST_KEYS.apiToken}` } });

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { tenantSchema } from '../directory/viewSchemas.js';
+import { pageOf } from '../store/pages.js';
+
+/**
+ * What the instance API answers, as a zod schema: instanceView is typed by it and the OpenAPI
+ * document is generated from it (see directory/viewSchemas.ts).
+ */
+
+const marketplaceTime = z.string().nullable().describe('yyyyMMddHHmmssSSS, UTC, as the marketplace sent it');
+
+const orderSchema = z.object({
+  kind: z.enum(['new', 'refresh', 'upgrade', 'release']),
+  orderId: z.string().nullable(),
+  orderLineId: z.string().nullable(),
+  scene: z.string().nullable().describe('refreshInstance only'),
+  productId: z.string().nullable(),
+  expireTime: marketplaceTime,
+  testFlag: z.boolean(),
+  recordedAt: z.iso.datetime(),
+});
+
+const status = z.enum(['active', 'frozen', 'released']);
+
+export const instanceSchema = z
+  .object({
+    instanceId: z.string(),
+    status: status.describe('an instance known only from kit calls counts as active'),
+    createdByNewInstance: z.boolean(),
+    orderId: z.string().nullable(),
+    orderLineId: z.string().nullable(),
+    productId: z.string().nullable(),
+    expireTime: marketplaceTime,
+    expiresAt: z.iso.datetime().nullable().describe('expireTime as ISO 8601'),
+    testFlag: z.boolean().nullable().describe('null: known only from kit calls'),
+    createdAt: z.iso.datetime().nullable(),
+    updatedAt: z.iso.datetime().nullable(),
+    orders: z.array(orderSchema).describe('every lifecycle call that carried an order, oldest first'),
+    tenants: z.array(tenantSchema).describe('the first 1000 of its tenants'),
+    tenantCount: z.number().int(),
+  })
+  .meta({ id: 'Instance', description: 'An instance of the product: lifecycle status, expiry, orders and tenants' });
+export type InstanceView = z.infer<typeof instanceSchema>;
+
+/** An instance in the list: one the lifecycle calls created, without its orders and tenants. */
+export const instanceSummarySchema = instanceSchema
+  .pick({ instanceId: true, orderId: true, productId: true, expireTime: true, expiresAt: true })
+  .extend({
+    status,
+    testFlag: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime().describe('when a lifecycle call last changed it (what updatedSince compares)'),
+    tenantCount: z.number().int().describe('its live tenants'),
+  })
+  .meta({ id: 'InstanceSummary', description: 'An instance as the list shows it: no orders or tenants, their count only' });
+
+export const instancePageSchema = pageOf(instanceSummarySchema);
+export type InstancePage = z.infer<typeof instancePageSchema>;
