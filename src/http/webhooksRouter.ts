@@ -76,7 +76,7 @@ export function webhooksRouter(rt: Runtime): Router {
     ctx.body = created;
   });
   router.get('/webhook-endpoints', async (ctx) => {
-    ctx.body = { data: (await listEndpoints(rt.db)).map(endpointView) } satisfies z.infer<typeof webhookEndpointListSchema>;
+    ctx.body = { items: (await listEndpoints(rt.db)).map(endpointView) } satisfies z.infer<typeof webhookEndpointListSchema>;
   });
   router.get('/webhook-endpoints/:id', async (ctx) => {
     ctx.body = endpointView(await endpointOf(rt, ctx));
@@ -107,7 +107,7 @@ export function webhooksRouter(rt: Runtime): Router {
     const q = parseInput(deliveriesQuery, ctx.query);
     const row = await endpointOf(rt, ctx);
     const { rows, total } = await listDeliveries(rt.db, row.id, q);
-    ctx.body = { data: rows.map(deliveryView), page: q.page, pageSize: q.pageSize, total } satisfies z.infer<typeof webhookDeliveryPageSchema>;
+    ctx.body = { items: rows.map(deliveryView), page: q.page, pageSize: q.pageSize, total } satisfies z.infer<typeof webhookDeliveryPageSchema>;
   });
   router.post('/webhook-endpoints/:id/replay', async (ctx) => {
     const row = await endpointOf(rt, ctx);

@@ -31,7 +31,7 @@ export const webhookEndpointWithSecretSchema = webhookEndpointSchema
   .extend({ secret: z.string().describe('whsec_…: verifies the webhook-signature header; shown only in this answer') })
   .meta({ id: 'WebhookEndpointWithSecret' });
 
-export const webhookEndpointListSchema = z.object({ data: z.array(webhookEndpointSchema) });
+export const webhookEndpointListSchema = z.object({ items: z.array(webhookEndpointSchema) });
 
 export const webhookDeliverySchema = z
   .object({
@@ -54,7 +54,7 @@ export const webhookDeliverySchema = z
 export type WebhookDeliveryView = z.infer<typeof webhookDeliverySchema>;
 
 export const webhookDeliveryPageSchema = z.object({
-  data: z.array(webhookDeliverySchema),
+  items: z.array(webhookDeliverySchema),
   page: z.number().int().min(1),
   pageSize: z.number().int().min(1),
   total: z.number().int().min(0).describe('deliveries in the whole log, on every page'),

@@ -19,7 +19,7 @@ describe.each(stores)('webhook deliveries on %s', (store) => {
   afterAll(() => s.stop());
   afterEach(async () => {
     // Each test's endpoints go with it, so later tests' events reach only their own.
-    for (const e of (await s.api('/api/v1/webhook-endpoints')).body.data) await s.api(`/api/v1/webhook-endpoints/${e.id}`, undefined, 'DELETE');
+    for (const e of (await s.api('/api/v1/webhook-endpoints')).body.items) await s.api(`/api/v1/webhook-endpoints/${e.id}`, undefined, 'DELETE');
     for (const r of receivers.splice(0)) await r.close();
   });
 
@@ -30,7 +30,7 @@ describe.each(stores)('webhook deliveries on %s', (store) => {
     expect(created.status).toBe(201);
     return { receiver, id: created.body.id as string, secret: created.body.secret as string };
   }
-  const deliveries = async (id: string, query = '') => (await s.api(`/api/v1/webhook-endpoints/${id}/deliveries${query}`)).body.data;
+  const deliveries = async (id: string, query = '') => (await s.api(`/api/v1/webhook-endpoints/${id}/deliveries${query}`)).body.items;
   const idsOf = (received: { body: string }[]) => received.map((r) => JSON.parse(r.body).id as string);
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   /** The endpoint as the API shows it, once it shows it disabled. */

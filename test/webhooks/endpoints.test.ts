@@ -41,7 +41,7 @@ describe.each(stores)('the webhook endpoints API on %s', (store) => {
     const changed = await s.api(`/api/v1/webhook-endpoints/${e.id}`, undefined, 'PATCH', { url: 'https://b.example.com/', types: ['user.deleted'], description: 'B', disabled: true });
     expect(changed.body).toMatchObject({ url: 'https://b.example.com/', types: ['user.deleted'], description: 'B', disabled: true, disabledReason: 'disabled through the API' });
     expect((await s.api(`/api/v1/webhook-endpoints/${e.id}`, undefined, 'PATCH', { types: null, disabled: false })).body).toMatchObject({ types: null, disabled: false, disabledReason: null });
-    expect((await s.api('/api/v1/webhook-endpoints')).body.data.map((x: any) => x.id)).toContain(e.id);
+    expect((await s.api('/api/v1/webhook-endpoints')).body.items.map((x: any) => x.id)).toContain(e.id);
     expect((await s.api(`/api/v1/webhook-endpoints/${e.id}`, undefined, 'DELETE')).status).toBe(204);
     expect((await s.api(`/api/v1/webhook-endpoints/${e.id}`)).status).toBe(404);
   });
@@ -131,7 +131,7 @@ describe.each(stores)('the WEBHOOK_URL endpoint on %s', (store) => {
   });
 
   it('is created at start, signs with WEBHOOK_SECRET, and is managed through the variables', async () => {
-    const [e, ...others] = (await s.api('/api/v1/webhook-endpoints')).body.data;
+    const [e, ...others] = (await s.api('/api/v1/webhook-endpoints')).body.items;
     expect(others).toEqual([]);
     expect(e).toMatchObject({ url: receiver.url, source: 'environment', types: null });
     await emitEvents(s.rt.db, [event('tenant.created', 1)]);
@@ -147,12 +147,12 @@ describe.each(stores)('the WEBHOOK_URL endpoint on %s', (store) => {
     await emitEvents(s.rt.db, [event('tenant.updated', 2)]);
     const [, r2] = await receiver.until(2);
     expect([signaturesBy(second, r2!), signaturesBy(first, r2!)]).toEqual([1, 1]);
-    expect((await s.api('/api/v1/webhook-endpoints')).body.data.map((x: any) => x.id)).toEqual([e.id]);
+    expect((await s.api('/api/v1/webhook-endpoints')).body.items.map((x: any) => x.id)).toEqual([e.id]);
 
     // A start without the variables removes it.
     s.rt.config.webhookUrl = s.rt.config.webhookSecret = undefined;
     await configureEnvironmentEndpoint(s.rt);
-    expect((await s.api('/api/v1/webhook-endpoints')).body.data).toEqual([]);
+    expect((await s.api('/api/v1/webhook-endpoints')).body.items).toEqual([]);
   });
 });
 
