@@ -152,9 +152,16 @@ export function dialectOf(db: Db | Trx): Dialect {
 
 const RETRYABLE_MYSQL = new Set([1213 /* deadlock */, 1205 /* lock wait timeout */]);
 
+/**
+ * SQLITE_BUSY and its extended codes. SQLITE_BUSY_SNAPSHOT comes at once, whatever the busy timeout,
+ * when a transaction that read first goes to write after another process (a reseal, a backup)
+ * committed meanwhile: run again, it reads the new state.
+ */
+const sqliteBusy = (code: unknown) => typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+
 function isRetryable(err: unknown): boolean {
   const e = err as { errno?: number; code?: string };
-  return (e?.errno !== undefined && RETRYABLE_MYSQL.has(e.errno)) || e?.code === 'SQLITE_BUSY';
+  return (e?.errno !== undefined && RETRYABLE_MYSQL.has(e.errno)) || sqliteBusy(e?.code);
 }
 
 interface CommitHooks {
@@ -216,5 +223,5 @@ const NOT_ANSWERING = new Set([
 
 export function storeNotAnswering(err: unknown): boolean {
   const e = err as { code?: unknown; name?: unknown } | undefined;
-  return e?.name === 'KnexTimeoutError' || (typeof e?.code === 'string' && NOT_ANSWERING.has(e.code));
+  return e?.name === 'KnexTimeoutError' || sqliteBusy(e?.code) || (typeof e?.code === 'string' && NOT_ANSWERING.has(e.code));
 }
