@@ -2,7 +2,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { inTransaction, openDb } from '../../src/store/db.js';
 
 /**
@@ -22,15 +21,15 @@ describe('a SQLite transaction overtaken by another connection\'s commit', () =>
   it('is run again rather than failing', async () => {
     await db.raw('CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL)');
     await db('counters').insert({ name: 'c', n: 0 });
-    const other = new Database(file);
+    const other = openDb({ sqliteFile: file });
     let attempts = 0;
     await inTransaction(db, async (trx) => {
       attempts++;
       const { n } = await trx('counters').where('name', 'c').first('n');
-      if (attempts === 1) other.prepare("UPDATE counters SET n = n + 10 WHERE name = 'c'").run();
+      if (attempts === 1) await other.raw("UPDATE counters SET n = n + 10 WHERE name = 'c'");
       await trx('counters').where('name', 'c').update({ n: n + 1 });
     });
-    other.close();
+    await other.destroy();
     expect(attempts).toBe(2);
     expect((await db('counters').first('n')).n).toBe(11);
   });
