@@ -157,7 +157,7 @@ describe.each(stores)('the example merchant app, behind one host with koobridge 
     const deauthorized = events.find((e: any) => e.type === 'user.deauthorized');
     const before = (await stateOf()).events;
 
-    const deliveries = (await s.api(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries`)).body.data;
+    const deliveries = (await s.api(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries`)).body.items;
     const delivery = deliveries.find((d: { eventId: string }) => d.eventId === deauthorized.id);
     expect((await s.api(`/api/v1/webhook-deliveries/${delivery.id}/retry`, undefined, 'POST')).status).toBe(202);
     await eventually(async () => expect((await stateOf()).events.duplicate).toBe(before.duplicate + 1));
