@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { RegisterCommand } from './commands.js';
 import { devIdpLines, parsePort, stopOnSignal } from './devIdp.js';
 import { loadConfig, type Config } from '../config/index.js';
-import { basicSignature, kitSignature } from '../marketplace/signing.js';
+import { signedCallRequest } from '../marketplace/signing.js';
 import { marketplaceTimeOf } from '../marketplace/validation.js';
 import { callbackUrl } from '../sso/urls.js';
 import { startServer, type RunningServer } from '../server.js';
@@ -29,24 +29,17 @@ interface DemoOptions {
 /** Calls koobridge signed with its own keys, exactly as the marketplace signs them (spec §3). */
 function marketplace(origin: string, config: Config) {
   const base = origin + config.marketplaceBasePath;
-  const post = async (what: string, url: string, body: object, headers: Record<string, string>) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json;charset=utf8', ...headers }, body: JSON.stringify(body) });
+  const post = async (channel: 'kit' | 'basic', call: string, body: object, key: string) => {
+    const raw = JSON.stringify(body);
+    const { url, headers } = signedCallRequest(channel, base, call, raw, { key, nonce: randomBytes(32).toString('hex').toUpperCase(), timestamp: String(Date.now()) });
+    const res = await fetch(url, { method: 'POST', headers, body: raw });
     const answer = (await res.json().catch(() => ({}))) as { resultCode?: string; resultMsg?: string; instanceId?: string };
-    if (answer.resultCode !== '000000') throw new Error(`${what} was refused: HTTP ${res.status} ${answer.resultCode} ${answer.resultMsg ?? ''}`);
+    if (answer.resultCode !== '000000') throw new Error(`${call} was refused: HTTP ${res.status} ${answer.resultCode} ${answer.resultMsg ?? ''}`);
     return answer;
   };
-  const signed = () => ({ nonce: randomBytes(32).toString('hex').toUpperCase(), timestamp: String(Date.now()) });
   return {
-    basic(body: { activity: string } & Record<string, unknown>) {
-      const { nonce, timestamp } = signed();
-      const signature = basicSignature(config.basicAccessKey, nonce, timestamp, JSON.stringify(body)).toUpperCase();
-      return post(body.activity, `${base}?${new URLSearchParams({ signature, timestamp, nonce })}`, body, {});
-    },
-    kit(call: string, body: object) {
-      const { nonce, timestamp } = signed();
-      const sign = kitSignature(config.kitAccessKey, nonce, timestamp, JSON.stringify(body)).toUpperCase();
-      return post(call, `${base}/produceAPI/v2/${call}`, body, { 'x-sign': sign, 'x-timestamp': timestamp, 'x-nonce': nonce });
-    },
+    basic: (body: { activity: string } & Record<string, unknown>) => post('basic', body.activity, body, config.basicAccessKey),
+    kit: (call: string, body: object) => post('kit', call, body, config.kitAccessKey),
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { basicSignature, kitSignature } from '../marketplace/signing.js';
+import { signedCallRequest, type CallCredentials } from '../marketplace/signing.js';
 import { ALL_CASES, FIXTURE, type CaseValues, type Channel, type DebugCase } from './debugCases.js';
 import { judgeFields, judgeRefusal, judgeRepeat, judgeResultCode, judgeTransport, type Answer, type Failure } from './judge.js';
 
@@ -40,25 +40,9 @@ export interface CaseResult {
 
 const nonce = () => randomBytes(32).toString('hex').toUpperCase();
 
-interface Credentials {
-  key: string;
-  timestamp: string;
-  nonce: string;
-}
-
 /** Sends one call signed as the marketplace signs it (spec §3.2, §3.3), within the answer limit. */
-async function send(target: Target, channel: Channel, call: string, raw: string, c: Credentials): Promise<Answer> {
-  let url: URL;
-  const headers: Record<string, string> = { 'content-type': 'application/json;charset=utf8' };
-  if (channel === 'kit') {
-    url = new URL(`${target.url.replace(/\/+$/, '')}/produceAPI/v2/${call}`);
-    Object.assign(headers, { 'x-sign': kitSignature(c.key, c.nonce, c.timestamp, raw).toUpperCase(), 'x-timestamp': c.timestamp, 'x-nonce': c.nonce });
-  } else {
-    url = new URL(target.url);
-    url.searchParams.set('signature', basicSignature(c.key, c.nonce, c.timestamp, raw).toUpperCase());
-    url.searchParams.set('timestamp', c.timestamp);
-    url.searchParams.set('nonce', c.nonce);
-  }
+async function send(target: Target, channel: Channel, call: string, raw: string, c: CallCredentials): Promise<Answer> {
+  const { url, headers } = signedCallRequest(channel, target.url, call, raw, c);
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   try {
@@ -79,7 +63,7 @@ function keyFor(target: Target, channel: Channel): string {
   return key;
 }
 
-const fresh = (key: string): Credentials => ({ key, timestamp: String(Date.now()), nonce: nonce() });
+const fresh = (key: string): CallCredentials => ({ key, timestamp: String(Date.now()), nonce: nonce() });
 
 function resultOf(name: string, channel: Channel, round: number | null, a: Answer, failures: Failure[], body?: Record<string, unknown>): CaseResult {
   return {
@@ -135,7 +119,7 @@ interface Refusal {
   what: string;
   fix: string;
   /** The request to send: its raw body and credentials. */
-  request(key: string): { raw: string; c: Credentials };
+  request(key: string): { raw: string; c: CallCredentials };
 }
 
 /**

@@ -28,3 +28,28 @@ export function sameSignature(expectedHex: string, givenHex: string): boolean {
   const b = Buffer.from(givenHex.toLowerCase(), 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** The credentials of one signed call: the channel's access key, a fresh nonce, the timestamp (ms) sent. */
+export interface CallCredentials {
+  key: string;
+  nonce: string;
+  timestamp: string;
+}
+
+/**
+ * Where and how the marketplace sends a call (spec §3.2, §3.3): a kit call to
+ * `{base}/produceAPI/v2/{call}` with `x-sign`/`x-timestamp`/`x-nonce` headers, a basic call to
+ * `{base}` with `signature`/`timestamp`/`nonce` in the query; signatures in upper-case hex.
+ */
+export function signedCallRequest(channel: 'kit' | 'basic', base: string, call: string, raw: SignedPayload, c: CallCredentials): { url: URL; headers: Record<string, string> } {
+  const headers: Record<string, string> = { 'content-type': 'application/json;charset=utf8' };
+  if (channel === 'kit') {
+    const url = new URL(`${base.replace(/\/+$/, '')}/produceAPI/v2/${call}`);
+    return { url, headers: { ...headers, 'x-sign': kitSignature(c.key, c.nonce, c.timestamp, raw).toUpperCase(), 'x-timestamp': c.timestamp, 'x-nonce': c.nonce } };
+  }
+  const url = new URL(base);
+  url.searchParams.set('signature', basicSignature(c.key, c.nonce, c.timestamp, raw).toUpperCase());
+  url.searchParams.set('timestamp', c.timestamp);
+  url.searchParams.set('nonce', c.nonce);
+  return { url, headers };
+}

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { repoRoot, tsxLoader } from '../helpers/child.js';
+import { cliCommand, repoRoot } from '../helpers/child.js';
 
 export interface CliRun {
   code: number | null;
@@ -12,7 +12,8 @@ export interface CliRun {
  * and HOME) and its working directory in the checkout unless told.
  */
 export function runCli(args: string[], env: Record<string, string> = {}, cwd = repoRoot): Promise<CliRun> {
-  const proc = spawn(process.execPath, ['--import', tsxLoader, `${repoRoot}/src/cli/main.ts`, ...args], {
+  const [node, ...argv] = cliCommand(...args);
+  const proc = spawn(node!, argv, {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

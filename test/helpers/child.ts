@@ -43,7 +43,7 @@ export const childEnv = (env: Record<string, string>): Record<string, string> =>
 });
 
 /** The `koobridge` command line (src/cli/main.ts under tsx) with `args`, for spawnChild. */
-export const cliCommand = (...args: string[]) => [process.execPath, '--import', tsxLoader, 'src/cli/main.ts', ...args];
+export const cliCommand = (...args: string[]) => [process.execPath, '--import', tsxLoader, `${repoRoot}/src/cli/main.ts`, ...args];
 
 /** Runs `command` (default: src/main.ts under tsx) with exactly `env` (see childEnv). */
 export function spawnChild(env: Record<string, string>, command: string[] = [process.execPath, '--import', tsxLoader, 'src/main.ts']): ChildServer {
