@@ -5,7 +5,7 @@ import { encryptClientSecret } from '../helpers/keys.js';
 import { APP, INSTANCE, allOrgSync, applicationSync, authSync, dept, later, singleOrgSync, tenantSync, user } from '../helpers/fixtures.js';
 import { departmentTree } from '../helpers/departmentTree.js';
 import { lastAudit, statementsOn } from '../helpers/snapshot.js';
-import { holdTheStore } from '../helpers/holdStore.js';
+import { whileStoreHeld } from '../helpers/holdStore.js';
 
 type Event = { type: string; sequence: number; instanceId: string; tenantId: string; testFlag: boolean; sourceTime: string; data: Record<string, any> };
 
@@ -401,13 +401,7 @@ describe.each(stores)('a call that rolls back on %s', (store) => {
   it('writes neither its rows nor its events; the retry writes both once', async () => {
     const body = tenantSync({ tenantId: 'rolled-back' });
     // MySQL: the call writes its rows, then waits for the events counter; SQLite: the store's write lock.
-    const release = await holdTheStore(s, ["SELECT * FROM event_sequence WHERE name = 'events' FOR UPDATE", []]);
-    let answer;
-    try {
-      answer = await s.kit('tenantSync', body);
-    } finally {
-      await release();
-    }
+    const answer = await whileStoreHeld(s, ["SELECT * FROM event_sequence WHERE name = 'events' FOR UPDATE", []], () => s.kit('tenantSync', body));
     expect(answer).toMatchObject({ resultCode: '000005' });
     await new Promise((r) => setTimeout(r, 300));
     expect(await s.rt.db('events').count({ n: '*' })).toEqual([{ n: 0 }]);

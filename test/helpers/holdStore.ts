@@ -26,3 +26,13 @@ export async function holdTheStore(s: TestServer, lockingRead: [string, unknown[
     await other.destroy();
   };
 }
+
+/** What `work` answers while the store is held as holdTheStore holds it; let go however it ends. */
+export async function whileStoreHeld<T>(s: TestServer, lockingRead: [string, unknown[]], work: () => Promise<T>): Promise<T> {
+  const release = await holdTheStore(s, lockingRead);
+  try {
+    return await work();
+  } finally {
+    await release();
+  }
+}

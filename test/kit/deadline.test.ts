@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TENANT, tenantSync } from '../helpers/fixtures.js';
-import { holdTheStore } from '../helpers/holdStore.js';
+import { whileStoreHeld } from '../helpers/holdStore.js';
 
 /**
  * A database that does not answer (here: another client holding the tenant's rows) makes a call
@@ -20,14 +20,8 @@ describe.each(stores)('a marketplace call against a stalled database on %s', (st
 
   it('answers 000005 in time, commits nothing late, and the retry applies', async () => {
     // MySQL: another client holds the tenant's row; SQLite: the store's write lock.
-    const release = await holdTheStore(s, ['SELECT * FROM tenants WHERE tenant_id = ? FOR UPDATE', [TENANT]]);
     const body = tenantSync({ name: 'after' });
-    let answer;
-    try {
-      answer = await s.kit('tenantSync', body);
-    } finally {
-      await release();
-    }
+    const answer = await whileStoreHeld(s, ['SELECT * FROM tenants WHERE tenant_id = ? FOR UPDATE', [TENANT]], () => s.kit('tenantSync', body));
     expect(answer).toMatchObject({ resultCode: '000005' });
     // When the server answered (its request log line; on SQLite the client in this same process is
     // held up by the driver's synchronous wait too): MySQL at the deadline, 1.5 s; SQLite once its
