@@ -4,6 +4,7 @@ import type { Runtime } from '../runtime.js';
 import type { RouterFactory } from '../http/app.js';
 import { exactRouter } from '../http/access.js';
 import { readForm } from '../http/body.js';
+import { viewFile } from '../http/views.js';
 import { countLoginAttempt, forgetLoginAttempts } from '../store/adminSessions.js';
 import { adminCookie, ADMIN_COOKIE, adminSignedIn, closeAdminSession, cookieValue, formToken, formTokenMatches, LOGIN_COOKIE, openAdminSession, sameText } from './session.js';
 import { adminWords, renderAdmin, type AdminState, type NavEntry } from './render.js';
@@ -99,6 +100,11 @@ export function adminRouter(sections: AdminSection[]): RouterFactory {
       await closeAdminSession(rt.db, cookieValue(ctx, ADMIN_COOKIE)!);
       ctx.append('Set-Cookie', cookie(ADMIN_COOKIE, '', 0));
       ctx.redirect('/admin/login');
+    });
+    const treeScript = viewFile('admin/tree.js');
+    router.get('/admin/tree.js', (ctx) => {
+      ctx.type = 'text/javascript';
+      ctx.body = treeScript;
     });
     for (const section of sections) section.routes(router, rt);
     return router;
