@@ -43,10 +43,13 @@ describe.skipIf(chromiumMissing).each(stores)('the admin console in Chromium on 
     await page.fill('input[name=password]', w.s.rt.config.adminPassword!);
     await page.click('button[type=submit]');
     await page.waitForURL(`${w.s.url}/admin`);
+    expect(await page.textContent('[data-count=tenants]')).toBe('1');
     await shot(page, `${store}-overview`);
 
-    // The tenant: the synced user and their authorization.
-    await page.goto(`${w.s.url}/admin/tenants/${w.instanceId}/${TENANT}?user=zhangsan`);
+    // The tenant, found from the overview: the synced user and their authorization.
+    await page.click(`a[href="/admin/tenants/${w.instanceId}/${TENANT}"]`);
+    await page.fill('input[name=user]', 'zhangsan');
+    await page.click('form.filters button');
     const row = page.locator('tr[data-user=zhangsan]');
     await expect.poll(() => row.textContent()).toContain('Name zhangsan');
     expect(await row.locator('[data-app]').first().textContent()).toMatch(/✓ authorized · admin/);
