@@ -77,6 +77,15 @@ describe.skipIf(chromiumMissing).each(stores)('the admin console in Chromium on 
     expect(JSON.parse(events[0]!.data)).toMatchObject({ userName: 'zhangsan', reason: 'admin' });
     expect(await count(w.s, 'audit_log', { channel: 'admin', call_name: 'revokeSession' })).toBe(1);
 
+    // An instance newInstance created: its status and order, reached from the list.
+    const created = await w.s.basic({ activity: 'newInstance', orderId: 'CS-ADMIN-ORDER', orderLineId: 'CS-ADMIN-ORDER-000001', businessId: 'admin-test-business-id' });
+    await page.goto(`${w.s.url}/admin/instances?status=active`);
+    await shot(page, `${store}-instances`);
+    await page.click(`tr[data-instance="${String(created.instanceId)}"] a`);
+    expect(await page.textContent('[data-status]')).toBe('active');
+    expect(await page.textContent('main')).toContain('CS-ADMIN-ORDER');
+    await shot(page, `${store}-instance`);
+
     // On a phone, in Chinese.
     const phone = await chromium.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 800 }, storageState: await context.storageState() });
     const small = await phone.newPage();
