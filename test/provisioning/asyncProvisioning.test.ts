@@ -62,6 +62,13 @@ describe.each(stores)('asynchronous provisioning on %s', (store) => {
     expect(view.body.provisioning).toMatchObject({ state: 'provisioning', overdue: false, settledAt: null });
   });
 
+  it('provisions a debug order (testFlag "1") at once: the seller centre wants 000000 from its cases', async () => {
+    const body = newInstance({ testFlag: '1' });
+    expect(await s.basic(body)).toMatchObject({ resultCode: '000000', instanceId: body.businessId });
+    expect((await s.basic(queryInstance(body.businessId, { testFlag: '1' }))).resultCode).toBe('000000');
+    expect((await s.api(`/api/v1/instances/${body.businessId}`)).body.provisioning).toBeNull();
+  });
+
   it('the same report again succeeds unchanged; a different one is refused with 409', async () => {
     const body = newInstance();
     await s.basic(body);
