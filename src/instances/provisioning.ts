@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
 import { inTransaction, type Trx } from '../store/db.js';
 import { Conflict, NotFound } from '../errors.js';
-import { provisioningOf, settleFailed, settleProvisioned, type ProvisioningRow } from '../store/provisioning.js';
+import { countOverdue, provisioningOf, settleFailed, settleProvisioned, type ProvisioningRow } from '../store/provisioning.js';
 import { emitInstanceEvent } from './instanceEvents.js';
 import { instanceView } from './instanceView.js';
 
@@ -80,4 +80,10 @@ function sameReport(rt: Runtime, row: ProvisioningRow, input: ProvisionedBody): 
 async function settledEvent(trx: Trx, type: 'instance.provisioned' | 'instance.provisioning_failed', instanceId: string) {
   const view = await instanceView(trx, instanceId);
   await emitInstanceEvent(trx, type, instanceId, { testFlag: view?.testFlag ?? false }, view);
+}
+
+/** The job's warning: instances the merchant's application left provisioning past PROVISIONING_TIMEOUT_MINUTES. */
+export async function warnOverdueProvisioning(rt: Runtime): Promise<void> {
+  const overdue = await countOverdue(rt.db, Date.now() - rt.config.provisioningTimeoutMinutes * 60_000);
+  if (overdue > 0) rt.log.warn({ overdue, timeoutMinutes: rt.config.provisioningTimeoutMinutes }, 'instances still provisioning past PROVISIONING_TIMEOUT_MINUTES: the merchant\'s application has not reported them (GET /api/v1/instances/{instanceId} shows provisioning.overdue)');
 }

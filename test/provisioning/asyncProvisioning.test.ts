@@ -3,6 +3,7 @@ import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { newInstance, queryInstance } from '../lifecycle/bodies.js';
 import { startReceiver, type Receiver } from '../webhooks/receiver.js';
+import { warnOverdueProvisioning } from '../../src/instances/provisioning.js';
 
 const PASSWORD = 'Init-Pa55word-7f3e';
 
@@ -107,6 +108,10 @@ describe.each(stores)('asynchronous provisioning on %s', (store) => {
     await s.basic(body);
     await s.rt.db('instance_provisioning').where({ instance_id: body.businessId }).update({ since: Date.now() - 61_000 });
     expect((await s.api(`/api/v1/instances/${body.businessId}`)).body.provisioning).toMatchObject({ state: 'provisioning', overdue: true });
+    const metrics = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${s.rt.config.apiToken}` } })).text();
+    expect(Number(/^koobridge_instances_provisioning_overdue (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    await warnOverdueProvisioning(s.rt);
+    expect(logLines.some((l) => l.includes('past PROVISIONING_TIMEOUT_MINUTES'))).toBe(true);
   });
 
   it('keeps the password sealed: not in the row, the logs, the events, the audit or the instance API', async () => {
