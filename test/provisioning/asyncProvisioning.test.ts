@@ -4,6 +4,11 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { newInstance, queryInstance } from '../lifecycle/bodies.js';
 import { startReceiver, type Receiver } from '../webhooks/receiver.js';
 import { warnOverdueProvisioning } from '../../src/instances/provisioning.js';
+import { randomBytes } from 'node:crypto';
+import { dataKeyId } from '../../src/config/settings.js';
+import { SecretBox } from '../../src/store/secretBox.js';
+import { resealColumn } from '../../src/store/reseal.js';
+import { sealedColumns } from '../../src/features.js';
 
 const PASSWORD = 'Init-Pa55word-7f3e';
 
@@ -131,5 +136,19 @@ describe.each(stores)('asynchronous provisioning on %s', (store) => {
       JSON.stringify(await s.basic(queryInstance(id))),
     ];
     for (const text of anywhere) expect(text).not.toContain(PASSWORD);
+  });
+
+  it('npm run reseal moves the password to the newest DATA_ENCRYPTION_KEY', async () => {
+    const body = newInstance();
+    await s.basic(body);
+    await provisioned(body.businessId, report(body.businessId));
+    const key = randomBytes(32);
+    const ring = new SecretBox([{ id: dataKeyId(key), key }, ...(s.rt.box as unknown as { ring: { id: string; key: Buffer }[] }).ring]);
+    const column = sealedColumns().find((c) => c.table === 'instance_provisioning' && c.column === 'password')!;
+    expect(column).toBeDefined();
+    await resealColumn(s.rt.db, ring, column, 100, () => {});
+    const row = await s.rt.db('instance_provisioning').where({ instance_id: body.businessId }).first();
+    expect(row.password.startsWith(ring.currentPrefix)).toBe(true);
+    expect(ring.open(row.password, `instance_provisioning.password:${body.businessId}`)).toBe(PASSWORD);
   });
 });
