@@ -143,7 +143,7 @@ describe.each(stores)('asynchronous provisioning on %s', (store) => {
     await s.basic(body);
     await provisioned(body.businessId, report(body.businessId));
     const key = randomBytes(32);
-    const ring = new SecretBox([{ id: dataKeyId(key), key }, ...(s.rt.box as unknown as { ring: { id: string; key: Buffer }[] }).ring]);
+    const ring = new SecretBox([{ id: dataKeyId(key), key }, ...s.rt.config.dataEncryptionKey]);
     const column = sealedColumns().find((c) => c.table === 'instance_provisioning' && c.column === 'password')!;
     expect(column).toBeDefined();
     await resealColumn(s.rt.db, ring, column, 100, () => {});
