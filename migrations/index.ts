@@ -16,6 +16,7 @@ import * as events from './20261204_014_events.js';
 import * as directoryUpdated from './20261204_015_directory_updated.js';
 import * as webhooks from './20261205_016_webhooks.js';
 import * as admin from './20261206_017_admin.js';
+import * as provisioning from './20261206_019_provisioning.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -39,6 +40,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261204_015_directory_updated': directoryUpdated,
   '20261205_016_webhooks': webhooks,
   '20261206_017_admin': admin,
+  '20261206_019_provisioning': provisioning,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

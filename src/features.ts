@@ -22,6 +22,7 @@ import { eventOperations, eventsRouter } from './http/eventsRouter.js';
 import { purgeOldEvents } from './store/events.js';
 import type { SealedColumn } from './store/reseal.js';
 import { clientSecretContext } from './directory/applicationSync.js';
+import { passwordSealContext, warnOverdueProvisioning } from './instances/provisioning.js';
 import { sessionSealContext } from './sso/sessions.js';
 import { switchSealContext } from './sso/sessionSwitches.js';
 import { verifierContext } from './sso/loginStates.js';
@@ -81,6 +82,8 @@ export const features: Feature[] = [
     name: 'instance lifecycle',
     routers: [basicRouter, instanceApiRouter],
     operations: instanceOperations,
+    jobs: [{ name: 'warn-overdue-provisioning', schedule: '*/10 * * * *', run: warnOverdueProvisioning }],
+    sealedColumns: [{ table: 'instance_provisioning', key: ['instance_id'], column: 'password', context: (k) => passwordSealContext(k.instance_id!) }],
     publicPaths: ({ marketplaceBasePath: base }) => [{ path: base || '/', checks: 'the marketplace signature of the basic interfaces' }],
   },
   { name: 'held full department syncs', routers: [heldSyncRouter], operations: heldSyncOperations },

@@ -382,6 +382,14 @@ export const SETTINGS = {
     variable: 'ADMIN_URL', group: 'marketplace', ...urlTemplate(), default: '/sso/login?instanceId={instanceId}',
     description: 'queryInstance\'s appInfo.adminUrl, read like `FRONT_END_URL`',
   }),
+  provisioning: setting({
+    variable: 'PROVISIONING', group: 'marketplace', ...oneOf(['sync', 'async']), default: 'sync',
+    description: 'async: newInstance answers `000004` and the instance stays `provisioning` until the merchant\'s application reports it provisioned (or failed) through the instance API; sync: newInstance answers `000000` at once',
+  }),
+  provisioningTimeoutMinutes: setting({
+    variable: 'PROVISIONING_TIMEOUT_MINUTES', group: 'marketplace', ...positive, default: 60,
+    description: 'an instance still `provisioning` after this long is shown overdue in the instance API',
+  }),
   // Escaped as \uXXXX in the answer (spec §7.2): 160 CJK characters stay within String(1024).
   instanceMemo: setting({
     variable: 'INSTANCE_MEMO', group: 'marketplace', ...text(160), default: '请使用企业账号单点登录 / Sign in with your enterprise account',

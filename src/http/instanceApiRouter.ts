@@ -7,7 +7,13 @@ import { instancePageSchema, instanceSchema } from '../instances/viewSchemas.js'
 import { parseInput } from '../marketplace/validation.js';
 import { NotFound } from '../errors.js';
 import { flag, pageParams, updatedSince } from './apiSchemas.js';
-import type { Operation } from './openapi.js';
+import { problem, type Operation } from './openapi.js';
+import { readJsonObject } from './body.js';
+import { provisionedBody, provisioningFailedBody, reportProvisioned, reportProvisioningFailed } from '../instances/provisioning.js';
+import { provisioningReportSchema } from '../instances/viewSchemas.js';
+
+/** A provisioning report is a few URLs and short texts. */
+const BODY_LIMIT_BYTES = 16_384;
 
 export const instancesQuery = z.object({
   ...pageParams,
@@ -26,9 +32,18 @@ export function instanceApiRouter(rt: Runtime): Router {
     ctx.body = await listInstances(rt.reads, parseInput(instancesQuery, ctx.query));
   });
   router.get('/instances/:instanceId', async (ctx) => {
-    const view = await instanceView(rt.reads, ctx.params.instanceId!);
+    const view = await instanceView(rt.reads, ctx.params.instanceId!, rt.config.provisioningTimeoutMinutes * 60_000);
     if (!view) throw new NotFound(`instance ${ctx.params.instanceId} is unknown`);
     ctx.body = view;
+  });
+  // The merchant's application settles an instance PROVISIONING=async left waiting.
+  router.post('/instances/:instanceId/provisioned', async (ctx) => {
+    const input = parseInput(provisionedBody, await readJsonObject(ctx, BODY_LIMIT_BYTES));
+    ctx.body = { instanceId: ctx.params.instanceId!, state: 'provisioned', ...(await reportProvisioned(rt, ctx.params.instanceId!, input)) };
+  });
+  router.post('/instances/:instanceId/provisioning-failed', async (ctx) => {
+    const { reason } = parseInput(provisioningFailedBody, await readJsonObject(ctx, BODY_LIMIT_BYTES));
+    ctx.body = { instanceId: ctx.params.instanceId!, state: 'failed', ...(await reportProvisioningFailed(rt, ctx.params.instanceId!, reason)) };
   });
   return router;
 }
@@ -49,5 +64,23 @@ export const instanceOperations: Operation[] = [
     tag: 'instances',
     summary: 'One instance: lifecycle status, expiry, orders and tenants',
     responses: { 200: { description: 'the instance', schema: instanceSchema } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/instances/{instanceId}/provisioned',
+    tag: 'instances',
+    summary: 'Report an instance provisioned (PROVISIONING=async): queryInstance answers this appInfo from now on',
+    description: 'The same report again succeeds with changed=false; a different one is refused (409).',
+    body: provisionedBody,
+    responses: { 200: { description: 'the instance is provisioned', schema: provisioningReportSchema }, 404: problem('the instance is not waiting for provisioning'), 409: problem('the instance was already reported otherwise') },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/instances/{instanceId}/provisioning-failed',
+    tag: 'instances',
+    summary: 'Report that an instance could not be provisioned: queryInstance answers 000005 with the reason',
+    description: 'The same report again succeeds with changed=false; a different one is refused (409).',
+    body: provisioningFailedBody,
+    responses: { 200: { description: 'the instance is failed', schema: provisioningReportSchema }, 404: problem('the instance is not waiting for provisioning'), 409: problem('the instance was already reported otherwise') },
   },
 ];

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import { exactRouter } from './access.js';
 import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { countOverdue } from '../store/provisioning.js';
 import type { Runtime } from '../runtime.js';
 import { SESSION_END_REASONS, type SessionEnds } from '../sso/sessionEnds.js';
 import { ssoState } from '../sso/context.js';
@@ -56,7 +57,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(sessionEnds: SessionEnds, outcomes: DeliveryOutcomes, db: Db) {
+  constructor(sessionEnds: SessionEnds, outcomes: DeliveryOutcomes, db: Db, provisioningTimeoutMs: number) {
     collectDefaultMetrics({ register: this.registry });
     // Every reason is shown from the start (at 0), so an alert on a rise needs no series to appear first.
     for (const reason of SESSION_END_REASONS) this.sessionsEnded.inc({ reason }, 0);
@@ -79,6 +80,14 @@ export class Metrics {
       async collect() {
         const since = await oldestPending(db);
         this.set(since === undefined ? 0 : Math.max(0, (Date.now() - since) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'koobridge_instances_provisioning_overdue',
+      help: 'Instances still provisioning (PROVISIONING=async) after PROVISIONING_TIMEOUT_MINUTES: the merchant\'s application has not reported them',
+      registers: [this.registry],
+      async collect() {
+        this.set(await countOverdue(db, Date.now() - provisioningTimeoutMs));
       },
     });
   }
@@ -111,7 +120,7 @@ const byRuntime = new WeakMap<Runtime, Metrics>();
 export function metricsOf(rt: Runtime): Metrics {
   let metrics = byRuntime.get(rt);
   if (!metrics) {
-    metrics = new Metrics(ssoState(rt).sessionEnds, deliveryOutcomes(rt), rt.reads);
+    metrics = new Metrics(ssoState(rt).sessionEnds, deliveryOutcomes(rt), rt.reads, rt.config.provisioningTimeoutMinutes * 60_000);
     byRuntime.set(rt, metrics);
   }
   return metrics;

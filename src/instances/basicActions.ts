@@ -21,7 +21,7 @@ export function basicActions(rt: Runtime): Record<string, MarketplaceAction> {
   const appInfo = appInfoOf(rt.config);
   const freezeRules = { retryHorizonMs: rt.config.marketplaceRetryHours * 3_600_000, clockToleranceMs: rt.config.signatureWindowSeconds * 1000 };
   return {
-    newInstance: action(newInstanceBody, newInstance),
+    newInstance: action(newInstanceBody, (trx, body) => newInstance(trx, body, rt.config.provisioning)),
     queryInstance: action(queryInstanceBody, (trx, body) => queryInstance(trx, body, appInfo)),
     refreshInstance: action(refreshInstanceBody, refreshInstance),
     updateInstanceStatus: action(updateInstanceStatusBody, (trx, body) => updateInstanceStatus(trx, body, freezeRules)),

@@ -4,6 +4,7 @@ import { onePage, type Page } from '../store/pages.js';
 import { statusOf, type InstanceStatus } from './store.js';
 import type { InstanceOrderRow, InstanceRow } from '../store/rows.js';
 import type { InstancePage, InstanceView } from './viewSchemas.js';
+import { provisioningOf } from '../store/provisioning.js';
 
 /** "yyyyMMddHHmmssSSS" (UTC) as ISO 8601. */
 const isoOf = (time: string | null) => time?.replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/, '$1-$2-$3T$4:$5:$6.$7Z') ?? null;
@@ -11,7 +12,7 @@ const isoOf = (time: string | null) => time?.replace(/^(\d{4})(\d{2})(\d{2})(\d{
 const isoOfMs = (ms: number | string) => new Date(Number(ms)).toISOString();
 
 /** The merchant's view of one instance: lifecycle status (see statusOf), expiry, orders and tenants. */
-export async function instanceView(db: Db, instanceId: string): Promise<InstanceView | undefined> {
+export async function instanceView(db: Db, instanceId: string, provisioningTimeoutMs = Infinity): Promise<InstanceView | undefined> {
   const row: InstanceRow | undefined = await db('instances').where({ instance_id: instanceId }).first();
   const tenants = await listTenants(db, { page: 1, pageSize: 1000, instanceId });
   if (!row && tenants.total === 0) return undefined;
@@ -40,6 +41,20 @@ export async function instanceView(db: Db, instanceId: string): Promise<Instance
     })),
     tenants: tenants.items,
     tenantCount: tenants.total,
+    provisioning: await provisioningView(db, instanceId, provisioningTimeoutMs),
+  };
+}
+
+/** `timeoutMs`: PROVISIONING_TIMEOUT_MINUTES (events, written without it, never say overdue). */
+async function provisioningView(db: Db, instanceId: string, timeoutMs: number): Promise<InstanceView['provisioning']> {
+  const p = await provisioningOf(db, instanceId);
+  if (!p) return null;
+  return {
+    state: p.state,
+    since: isoOfMs(p.since),
+    settledAt: p.settled_at === null ? null : isoOfMs(p.settled_at),
+    reason: p.reason,
+    overdue: p.state === 'provisioning' && Date.now() - Number(p.since) > timeoutMs,
   };
 }
 

@@ -22,6 +22,23 @@ const orderSchema = z.object({
 
 const status = z.enum(['active', 'frozen', 'released']);
 
+const provisioningState = z.enum(['provisioning', 'provisioned', 'failed']);
+
+/** Where the merchant's application is with an instance PROVISIONING=async left waiting. Never the password. */
+const provisioningSchema = z
+  .object({
+    state: provisioningState,
+    since: z.iso.datetime().describe('when newInstance recorded it'),
+    settledAt: z.iso.datetime().nullable(),
+    reason: z.string().nullable().describe('failed: what the application reported'),
+    overdue: z.boolean().describe('still provisioning after PROVISIONING_TIMEOUT_MINUTES'),
+  })
+  .meta({ id: 'InstanceProvisioning' });
+
+export const provisioningReportSchema = z
+  .object({ instanceId: z.string(), state: provisioningState, changed: z.boolean().describe('false: the same report was made before') })
+  .meta({ id: 'ProvisioningReport' });
+
 export const instanceSchema = z
   .object({
     instanceId: z.string(),
@@ -38,6 +55,7 @@ export const instanceSchema = z
     orders: z.array(orderSchema).describe('every lifecycle call that carried an order, oldest first'),
     tenants: z.array(tenantSchema).describe('the first 1000 of its tenants'),
     tenantCount: z.number().int(),
+    provisioning: provisioningSchema.nullable().describe('null: the instance did not wait for the merchant\'s application (PROVISIONING=sync)'),
   })
   .meta({ id: 'Instance', description: 'An instance of the product: lifecycle status, expiry, orders and tenants' });
 export type InstanceView = z.infer<typeof instanceSchema>;

@@ -8,6 +8,8 @@ import type { BigNumber, Flag } from './rows.js';
 /** The events the merchant's application can receive, in its words (README "Events"). */
 export const EVENT_TYPES = [
   'instance.created',
+  'instance.provisioned',
+  'instance.provisioning_failed',
   'instance.renewed',
   'instance.upgraded',
   'instance.frozen',

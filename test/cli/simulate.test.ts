@@ -13,10 +13,13 @@ const KIT = ['tenantSync:1', 'tenantSync:2', 'applicationSync', 'allOrgSync', 's
 
 const keyArgs = () => ['--kit-key', TEST_KEYS.kit, '--basic-key', TEST_KEYS.basic, '--public-key', sellerCentrePublicKey(testRsa().privatePem)];
 
-describe.each(stores)('koobridge simulate against koobridge on %s', (store) => {
+// PROVISIONING=async too: debug orders are still provisioned at once, as the seller centre requires 000000.
+const modes = stores.flatMap((store) => (['sync', 'async'] as const).map((mode) => [store, mode] as const));
+
+describe.each(modes)('koobridge simulate against koobridge on %s, PROVISIONING=%s', (store, mode) => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer(store);
+    s = await startTestServer(store, { PROVISIONING: mode });
   });
   afterAll(() => s.stop());
 
