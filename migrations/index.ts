@@ -15,6 +15,7 @@ import * as readinessProbes from './20261203_013_readiness_probes.js';
 import * as events from './20261204_014_events.js';
 import * as directoryUpdated from './20261204_015_directory_updated.js';
 import * as webhooks from './20261205_016_webhooks.js';
+import * as auditReads from './20261206_018_audit_reads.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -37,6 +38,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261204_014_events': events,
   '20261204_015_directory_updated': directoryUpdated,
   '20261205_016_webhooks': webhooks,
+  '20261206_018_audit_reads': auditReads,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
