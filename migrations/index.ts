@@ -15,6 +15,7 @@ import * as readinessProbes from './20261203_013_readiness_probes.js';
 import * as events from './20261204_014_events.js';
 import * as directoryUpdated from './20261204_015_directory_updated.js';
 import * as webhooks from './20261205_016_webhooks.js';
+import * as admin from './20261206_017_admin.js';
 import * as auditReads from './20261206_018_audit_reads.js';
 
 /**
@@ -38,6 +39,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261204_014_events': events,
   '20261204_015_directory_updated': directoryUpdated,
   '20261205_016_webhooks': webhooks,
+  '20261206_017_admin': admin,
   '20261206_018_audit_reads': auditReads,
 };
 

@@ -26,6 +26,8 @@ const layers: { name: string; members: string[] }[] = [
   // The webhook worker and endpoint use-cases: the API (http) manages them, the metrics count them.
   { name: 'webhooks', members: ['webhooks/'] },
   { name: 'http', members: ['http/'] },
+  // The admin console: pages over the use-cases, drawn with the http layer's templates and body reading.
+  { name: 'admin', members: ['admin/'] },
   // The OneAccess look-alike of `koobridge dev-idp`: it speaks the paths sso/ calls and shows a page.
   { name: 'dev-idp', members: ['devIdp/'] },
   { name: 'top', members: ['features.ts', 'server.ts', 'main.ts', 'command.ts', 'migrate.ts', 'reseal.ts', 'backup.ts', 'cli/'] },

@@ -29,6 +29,9 @@ import { purgeDeliveries } from './store/webhooks.js';
 import { webhookOperations, webhooksRouter } from './http/webhooksRouter.js';
 import { configureEnvironmentEndpoint, endpointSealContext } from './webhooks/endpoints.js';
 import { startWebhookWorker, type RunningWorker } from './webhooks/worker.js';
+import { adminPublicPaths, adminRouter, LOGIN_WINDOW_MS } from './admin/router.js';
+import { adminSections } from './admin/sections.js';
+import { purgeAdminRows } from './store/adminSessions.js';
 
 /** What one capability adds to the server. A new capability is one more entry in `features` below. */
 export interface Feature {
@@ -41,7 +44,7 @@ export interface Feature {
   /** What it sets up at each start, after the migrations (what the environment configures). */
   onStart?(rt: Runtime): Promise<void>;
   /** Paths served without the API token, each with what its route checks instead. Every other path needs `Bearer API_TOKEN`. */
-  publicPaths?(config: Pick<Config, 'marketplaceBasePath'>): PublicPath[];
+  publicPaths?(config: PublicPathConfig): PublicPath[];
   /** What it does when a marketplace call changes the directory (in the call's transaction, or after it commits). */
   onChange?(rt: Runtime): ChangeListener;
   /** Its routes for the merchant's application, as GET /openapi.json describes them (every bearer route needs one). */
@@ -49,6 +52,9 @@ export interface Feature {
   /** Columns holding values sealed with `rt.box`: `npm run reseal` moves them to the newest DATA_ENCRYPTION_KEY. */
   sealedColumns?: SealedColumn[];
 }
+
+/** What the public paths depend on: where the marketplace calls, whether the admin console is on. */
+type PublicPathConfig = Pick<Config, 'marketplaceBasePath' | 'adminPassword'>;
 
 export const features: Feature[] = [
   {
@@ -133,6 +139,13 @@ export const features: Feature[] = [
     },
   },
   {
+    name: 'admin console',
+    routers: [adminRouter(adminSections)],
+    jobs: [{ name: 'purge-admin', schedule: '*/5 * * * *', run: (rt) => purgeAdminRows(rt.db, Date.now(), LOGIN_WINDOW_MS) }],
+    // Absent, and so behind the API token like any unknown path, while ADMIN_PASSWORD is unset.
+    publicPaths: (config) => (config.adminPassword === undefined ? [] : adminPublicPaths),
+  },
+  {
     name: 'API description',
     routers: [(rt) => openApiRouter(features.flatMap((f) => f.operations ?? []), publicPaths(rt.config))],
     publicPaths: () => [{ path: '/openapi.json', checks: 'nothing: it describes the API and holds no data' }],
@@ -143,4 +156,4 @@ export const features: Feature[] = [
 export const sealedColumns = (): SealedColumn[] => features.flatMap((f) => f.sealedColumns ?? []);
 
 /** The one list of paths served without the API token. */
-export const publicPaths = (config: Pick<Config, 'marketplaceBasePath'>): PublicPath[] => features.flatMap((f) => f.publicPaths?.(config) ?? []);
+export const publicPaths = (config: PublicPathConfig): PublicPath[] => features.flatMap((f) => f.publicPaths?.(config) ?? []);

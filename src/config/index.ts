@@ -64,7 +64,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (value !== undefined) raw[field] = value;
   }
   const production = !isDevelopment(String(raw.nodeEnv));
-  const missing = DEVELOPMENT_KEYS.filter((k) => raw[k.field] === undefined);
+  const missing = DEVELOPMENT_KEYS.filter((k) => raw[k.field] === undefined && !(production && declared(k.field as Field).optionalInProduction));
   let generatedKeys: GeneratedKey[] = [];
   if (missing.length > 0) {
     if (production) {
@@ -128,7 +128,7 @@ export function settingProblems(env: Env): SettingProblem[] {
       if (err instanceof ConfigError) return [{ variable: variableOf(field), problem: err.message }];
       throw err;
     }
-    if (value === undefined && s.generate) return [{ variable: variableOf(field), problem: 'is not set; production needs it' }];
+    if (value === undefined && s.generate && !s.optionalInProduction) return [{ variable: variableOf(field), problem: 'is not set; production needs it' }];
     const parsed = s.schema.safeParse(value ?? s.default);
     return parsed.success ? [] : [{ variable: variableOf(field), problem: parsed.error.issues[0]!.message }];
   });

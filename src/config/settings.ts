@@ -22,6 +22,7 @@ export const GROUPS = {
   marketplace: 'Marketplace calls',
   sso: 'Single sign-on',
   events: 'Events and webhooks',
+  admin: 'Admin console',
 } as const;
 
 export interface Setting<S extends z.ZodType = z.ZodType> extends Kind<S> {
@@ -35,6 +36,8 @@ export interface Setting<S extends z.ZodType = z.ZodType> extends Kind<S> {
   fileVariable?: string;
   /** A key: required in production, made with this (and kept under DATA_DIR) in development. */
   generate?: () => string;
+  /** A generated key production may leave unset: what it enables is then off (the admin console). */
+  optionalInProduction?: true;
   /** What the start banner shows of a generated key, when not the key itself. */
   display?: (value: string) => string;
   description: string;
@@ -322,6 +325,11 @@ export const SETTINGS = {
   apiToken: setting({
     variable: 'API_TOKEN', group: 'keys', ...tokenList(24), generate: () => randomBytes(32).toString('base64url'),
     description: 'bearer token of the directory API, `/metrics` and the other `/api/v1` addresses; several are accepted at once while the application switches',
+  }),
+
+  adminPassword: setting({
+    variable: 'ADMIN_PASSWORD', group: 'admin', ...optional(atLeast(12)), generate: () => randomBytes(18).toString('base64url'), optionalInProduction: true,
+    description: 'the password of the admin console at `/admin`; in production the console is off while it is unset',
   }),
 
   marketplaceBasePath: setting({

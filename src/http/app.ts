@@ -83,7 +83,8 @@ export function createApp(rt: Runtime, routers: RouterFactory[], publicPaths: Pu
   const routes: RouteInfo[] = [];
   for (const make of routers) {
     const router = make(rt);
-    for (const layer of router.stack) routes.push({ methods: layer.methods, path: String(layer.path) });
+    // Routes only: a router's own middleware (router.use) answers no path of its own.
+    for (const layer of router.stack) if (layer.methods.length > 0) routes.push({ methods: layer.methods, path: String(layer.path) });
     app.use(router.routes()).use(router.allowedMethods());
   }
   return Object.assign(app, { routes });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
@@ -20,7 +20,11 @@ function viewsFolder(): string {
   }
 }
 
-const eta = new Eta({ views: viewsFolder(), cache: true, autoEscape: true });
+const VIEWS = viewsFolder();
+const eta = new Eta({ views: VIEWS, cache: true, autoEscape: true });
+
+/** A file kept beside the templates (a page's script), as text. */
+export const viewFile = (name: string): string => readFileSync(join(VIEWS, name), 'utf8');
 
 /** The page's language: the browser's first preference of Chinese (any zh*) and English, else English. */
 export function pageLanguage(ctx: Context): Language {

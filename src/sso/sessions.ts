@@ -4,6 +4,7 @@ import type { SecretBox } from '../store/secretBox.js';
 import type { Knex } from 'knex';
 import { IN_LIST_CHUNK, bool, inTransaction, type Db, type Trx } from '../store/db.js';
 import { emit, type NewEvent } from '../store/events.js';
+import { writeAudit } from '../store/audit.js';
 import type { AppKey } from './syncedApps.js';
 import type { SessionEndRow, SessionRow, TenantRow } from '../store/rows.js';
 import type { SessionView } from './viewSchemas.js';
@@ -437,4 +438,52 @@ export function sessionView(rec: SessionRecord, config: Config): SessionView {
     expiresAt: new Date(sessionEnd(rec, config)).toISOString(),
     ...(rec.renewalPending ? { renewalPending: true } : {}),
   };
+}
+
+/** A signed-in session as the admin console lists it (never its tokens). */
+export interface ActiveSession {
+  idHash: string;
+  instanceId: string;
+  tenantId: string;
+  appId: string;
+  userName: string;
+  name: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/** Whose sessions the admin console shows or ends: a tenant's, or one user's of it. */
+export interface SessionOwner {
+  instanceId: string;
+  tenantId: string;
+  userName?: string;
+}
+
+const ownedBy = (who: SessionOwner) => (q: Knex.QueryBuilder) =>
+  q.where({ instance_id: who.instanceId, tenant_id: who.tenantId, ...(who.userName !== undefined && { user_name: who.userName }) });
+
+/** The signed-in sessions of a tenant or user, newest first (at most `limit`). */
+export async function activeSessions(db: Db, who: SessionOwner, now: number, limit = 200): Promise<ActiveSession[]> {
+  const rows: Pick<SessionRow, 'id_hash' | 'instance_id' | 'tenant_id' | 'app_id' | 'user_name' | 'name' | 'created_at' | 'last_seen_at'>[] = await ownedBy(who)(db('sso_sessions'))
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .select('id_hash', 'instance_id', 'tenant_id', 'app_id', 'user_name', 'name', 'created_at', 'last_seen_at');
+  return rows.map((r) => ({ idHash: r.id_hash, instanceId: r.instance_id, tenantId: r.tenant_id, appId: r.app_id, userName: r.user_name, name: r.name, createdAt: Number(r.created_at), lastSeenAt: Number(r.last_seen_at) }));
+}
+
+/**
+ * The merchant ends sessions from the admin console: one (by its key) or all of a user's. The
+ * browser is told it was signed out; the event and the audit record say the admin did it.
+ */
+export async function revokeByAdmin(db: Db, who: SessionOwner & { idHash?: string }, now = Date.now()): Promise<number> {
+  return inTransaction(db, async (trx) => {
+    const scope = (q: Knex.QueryBuilder) => (who.idHash === undefined ? ownedBy(who)(q) : ownedBy(who)(q).where('id_hash', who.idHash));
+    const ended = await endSessions(trx, scope, { cause: 'logged_out', reason: 'admin' }, now);
+    await writeAudit(trx, {
+      channel: 'admin', callName: who.idHash === undefined ? 'revokeUserSessions' : 'revokeSession', instanceId: who.instanceId, tenantId: who.tenantId,
+      resultCode: '200', resultMsg: `${ended} session(s) ended`, outcome: 'applied', detail: { userName: who.userName ?? null, ended }, startedAt: now,
+    });
+    return ended;
+  });
 }

@@ -3,8 +3,8 @@ import type { Db, Trx } from './db.js';
 import { insertStatement, runStatement } from './statements.js';
 
 export interface AuditRecord {
-  /** api: the merchant's decisions through the bearer API (held syncs); resultCode is the HTTP status there, as for sso. */
-  channel: 'kit' | 'basic' | 'sso' | 'api';
+  /** api: the merchant's decisions through the bearer API (held syncs); admin: through the admin console; resultCode is the HTTP status there, as for sso. */
+  channel: 'kit' | 'basic' | 'sso' | 'api' | 'admin';
   callName: string;
   instanceId?: string | null;
   tenantId?: string | null;

@@ -37,7 +37,7 @@ describe('configuration', () => {
     const dir = tmp();
     const first = loadConfig({ DATA_DIR: dir });
     expect(first.generatedKeys.map((k) => k.variable).sort()).toEqual(
-      ['API_TOKEN', 'BASIC_ACCESS_KEY', 'DATA_ENCRYPTION_KEY', 'KIT_ACCESS_KEY', 'RSA_PRIVATE_KEY_FILE'].sort(),
+      ['ADMIN_PASSWORD', 'API_TOKEN', 'BASIC_ACCESS_KEY', 'DATA_ENCRYPTION_KEY', 'KIT_ACCESS_KEY', 'RSA_PRIVATE_KEY_FILE'].sort(),
     );
     expect(first.generatedKeys.find((k) => k.variable === 'RSA_PRIVATE_KEY_FILE')!.display).toMatch(/^public key for the seller centre: MII[A-Za-z0-9+/=]+$/);
     expect(statSync(join(dir, 'dev-keys.json')).mode & 0o077).toBe(0);
@@ -47,7 +47,7 @@ describe('configuration', () => {
     expect(second.rsaPrivateKeyPem).toBe(first.rsaPrivateKeyPem);
     const stored = JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8'));
     // Named as the environment variables, so a value is copied into the environment as it stands.
-    expect(Object.keys(stored).sort()).toEqual(['API_TOKEN', 'BASIC_ACCESS_KEY', 'DATA_ENCRYPTION_KEY', 'KIT_ACCESS_KEY', 'RSA_PRIVATE_KEY']);
+    expect(Object.keys(stored).sort()).toEqual(['ADMIN_PASSWORD', 'API_TOKEN', 'BASIC_ACCESS_KEY', 'DATA_ENCRYPTION_KEY', 'KIT_ACCESS_KEY', 'RSA_PRIVATE_KEY']);
     expect([stored.API_TOKEN]).toEqual(first.apiToken);
   });
 
@@ -57,9 +57,11 @@ describe('configuration', () => {
     const old = { kitAccessKey: TEST_KEYS.kit, basicAccessKey: TEST_KEYS.basic, rsaPrivateKeyPem: rsa, dataEncryptionKey: TEST_KEYS.dataEncryptionKey, apiToken: TEST_KEYS.apiToken };
     writeFileSync(join(dir, 'dev-keys.json'), JSON.stringify(old), { mode: 0o600 });
     const config = loadConfig({ DATA_DIR: dir });
-    expect(config.generatedKeys).toEqual([]);
+    // The admin password came after the field names: it is new, made now.
+    expect(config.generatedKeys.map((k) => k.variable)).toEqual(['ADMIN_PASSWORD']);
     expect([config.kitAccessKey, config.basicAccessKey, config.rsaPrivateKeyPem, config.apiToken]).toEqual([TEST_KEYS.kit, TEST_KEYS.basic, rsa, [TEST_KEYS.apiToken]]);
     expect(JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8'))).toEqual({
+      ADMIN_PASSWORD: config.adminPassword,
       KIT_ACCESS_KEY: TEST_KEYS.kit,
       BASIC_ACCESS_KEY: TEST_KEYS.basic,
       RSA_PRIVATE_KEY: rsa,
@@ -118,7 +120,7 @@ describe('configuration', () => {
       expect(() => loadConfig({ NODE_ENV: nodeEnv, DATA_DIR: dir }), nodeEnv).toThrow(new RegExp(`^NODE_ENV=${nodeEnv} runs as production and needs KIT_ACCESS_KEY`));
       expect(() => statSync(join(dir, 'dev-keys.json')), nodeEnv).toThrow();
     }
-    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp() }).generatedKeys).toHaveLength(5);
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp() }).generatedKeys).toHaveLength(6);
     // An empty NODE_ENV is an unset one: development.
     expect(loadConfig({ NODE_ENV: '', DATA_DIR: tmp() }).nodeEnv).toBe('development');
   });

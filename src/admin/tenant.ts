@@ -1,0 +1,50 @@
+import type { Context } from 'koa';
+import { findTenant, findUser, listDepartments, listUsers, tenantDetail } from '../directory/queries.js';
+import type { AdminSection } from './router.js';
+import { adminWords, renderAdmin } from './render.js';
+
+const PAGE_SIZE = 50;
+/** The first level and each opened department show this many children; more are paged by link. */
+const CHILDREN_PAGE = 200;
+
+const text = (ctx: Context, name: string) => {
+  const v = ctx.query[name];
+  return typeof v === 'string' && v !== '' && v.length <= 128 ? v : undefined;
+};
+const pageNumber = (ctx: Context) => Math.min(Math.max(1, Number.parseInt(text(ctx, 'page') ?? '1', 10) || 1), 100_000);
+
+/** A tenant: its apps, its users with their authorizations, and its department tree opened level by level. */
+export const tenantSection: AdminSection = {
+  routes(router, rt) {
+    router.get('/admin/tenants/:instanceId/:tenantId', async (ctx) => {
+      const { instanceId, tenantId } = ctx.params as { instanceId: string; tenantId: string };
+      const tenant = await findTenant(rt.reads, tenantId, instanceId);
+      const t = adminWords(ctx);
+      if (!tenant) return renderAdmin(ctx, 'message', { title: t.notFound, message: t.notFoundMessage }, 404);
+      const key = { instance_id: instanceId, tenant_id: tenantId };
+      const search = text(ctx, 'user');
+      const page = pageNumber(ctx);
+      // A search names a user exactly (the directory API's look-up); else the users page by page.
+      const users = search !== undefined
+        ? await findUser(rt.reads, key, search).then((u) => ({ items: u ? [u] : [], total: u ? 1 : 0 }))
+        : await listUsers(rt.reads, key, { page, pageSize: PAGE_SIZE });
+      const [detail, top] = await Promise.all([tenantDetail(rt.reads, tenant), listDepartments(rt.reads, key, { topLevel: true, page: 1, pageSize: CHILDREN_PAGE })]);
+      renderAdmin(ctx, 'tenant', {
+        title: `${t.tenant} ${detail.name}`, tenant: detail, users: users.items, total: users.total, search, page, pages: Math.max(1, Math.ceil(users.total / PAGE_SIZE)),
+        departments: top.items, moreDepartments: top.total > top.items.length, base: `/admin/tenants/${encodeURIComponent(instanceId)}/${encodeURIComponent(tenantId)}`, script: '/admin/tree.js',
+      });
+    });
+    // The children of one department: an HTML fragment the tree fetches when it is opened, or a page without the script.
+    router.get('/admin/tenants/:instanceId/:tenantId/departments', async (ctx) => {
+      const { instanceId, tenantId } = ctx.params as { instanceId: string; tenantId: string };
+      const parentCode = text(ctx, 'parentCode');
+      const t = adminWords(ctx);
+      if (parentCode === undefined || !(await findTenant(rt.reads, tenantId, instanceId))) return renderAdmin(ctx, 'message', { title: t.notFound, message: t.notFoundMessage }, 404);
+      const key = { instance_id: instanceId, tenant_id: tenantId };
+      const children = await listDepartments(rt.reads, key, { parentCode, page: pageNumber(ctx), pageSize: CHILDREN_PAGE });
+      const base = `/admin/tenants/${encodeURIComponent(instanceId)}/${encodeURIComponent(tenantId)}`;
+      const data = { title: t.departmentTree, departments: children.items, moreDepartments: children.total > children.items.length, base, parentCode };
+      renderAdmin(ctx, text(ctx, 'fragment') === '1' ? 'departmentsFragment' : 'departments', data);
+    });
+  },
+};
