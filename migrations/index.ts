@@ -16,6 +16,7 @@ import * as events from './20261204_014_events.js';
 import * as directoryUpdated from './20261204_015_directory_updated.js';
 import * as webhooks from './20261205_016_webhooks.js';
 import * as admin from './20261206_017_admin.js';
+import * as auditReads from './20261206_018_audit_reads.js';
 import * as provisioning from './20261206_019_provisioning.js';
 
 /**
@@ -40,6 +41,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261204_015_directory_updated': directoryUpdated,
   '20261205_016_webhooks': webhooks,
   '20261206_017_admin': admin,
+  '20261206_018_audit_reads': auditReads,
   '20261206_019_provisioning': provisioning,
 };
 

@@ -3,6 +3,7 @@ import { instancesSection } from './instances.js';
 import { overviewSection } from './overview.js';
 import { sessionsSection } from './sessions.js';
 import { tenantSection } from './tenant.js';
+import { callsSection } from './calls.js';
 
 /** The console's parts, in the order of its navigation: one more page is one more entry. */
-export const adminSections: AdminSection[] = [overviewSection, instancesSection, tenantSection, sessionsSection];
+export const adminSections: AdminSection[] = [overviewSection, instancesSection, tenantSection, sessionsSection, callsSection];

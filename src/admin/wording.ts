@@ -68,6 +68,20 @@ const en = {
   revoke: 'Revoke',
   revokeAll: "Revoke all of this user's sessions",
   revoked: 'Revoked {count} session(s).',
+  channel: 'Channel',
+  outcome: 'Outcome',
+  at: 'Time',
+  since: 'From',
+  until: 'Until',
+  duration: 'Duration (ms)',
+  signForm: 'Signature matched the payload form',
+  changed: 'What it changed',
+  diagnosis: 'Why it was refused',
+  skew: 'Its timestamp was {seconds} s away from our clock.',
+  formsTried: 'The signature was checked over these payload forms: {forms}; none matched.',
+  nonceReused: 'Its nonce had been used by a different request before.',
+  keyFingerprints: 'Configured access keys (first 8 hex digits of SHA-256; compare with the key each interface type has in 生产地址管理):',
+  repeats: 'Refusals counted in this row: {count}',
 } as const;
 
 export type WordKey = keyof typeof en;
@@ -136,6 +150,20 @@ const zh: AdminWords = {
   revoke: '撤销',
   revokeAll: '撤销该用户的全部会话',
   revoked: '已撤销 {count} 个会话。',
+  channel: '通道',
+  outcome: '结果',
+  at: '时间',
+  since: '起',
+  until: '止',
+  duration: '耗时（毫秒）',
+  signForm: '签名匹配的报文形式',
+  changed: '改动',
+  diagnosis: '拒绝原因',
+  skew: '请求时间戳与本机时钟相差 {seconds} 秒。',
+  formsTried: '已按这些报文形式校验签名：{forms}，均不匹配。',
+  nonceReused: '该 nonce 已被另一个请求使用过。',
+  keyFingerprints: '已配置的访问密钥（SHA-256 前 8 位；请与生产地址管理中各接口类型的密钥比对）：',
+  repeats: '本行计入的拒绝次数：{count}',
 };
 
 export const ADMIN_WORDING: Record<Language, AdminWords> = { en, zh };

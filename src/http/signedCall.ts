@@ -3,7 +3,7 @@ import type { Context, Middleware } from 'koa';
 import type { Runtime } from '../runtime.js';
 import type { MarketplaceAction, CallResult } from '../marketplace/action.js';
 import { ResultCode, authFailed, invalidParam, refusalOf, resultMsg } from '../marketplace/resultCodes.js';
-import { sameSignature, type PayloadForm, type SignedPayload } from '../marketplace/signing.js';
+import { keyFingerprint, sameSignature, type PayloadForm, type SignedPayload } from '../marketplace/signing.js';
 import { canonicalPayload } from '../marketplace/canonicalJson.js';
 import { parseInput } from '../marketplace/validation.js';
 import { claimNonce, nonceUse, storeAnswer, type SpentNonce, type StoredAnswer } from '../store/nonces.js';
@@ -80,7 +80,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const raw = await readBody(ctx, rt.config.bodyLimitBytes);
       // A large body's signature, hash and parse each hold the thread a while: other requests get a turn between them.
       const large = raw.length > rt.config.largeBodyBytes;
-      const matched = verifySignature(rt, spec, credentials, raw);
+      const matched = verifySignature(rt, spec, credentials, raw, audit);
       audit.signForm = matched.form;
       audit.signKey = matched.key;
       ctx.state.clockSkew = { seconds: credentials.skewMs / 1000, verified: true };
@@ -97,12 +97,12 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       // Where asking costs a round trip of its own (MySQL) and validating costs little (a small
       // body), the nonce's claim in the transaction finds the resend instead.
       const askFirst = rt.reads !== rt.db || large;
-      const resent = askFirst ? await inTime(earlierAnswer(rt.reads, spec, signed)) : undefined;
+      const resent = askFirst ? await inTime(earlierAnswer(rt.reads, spec, audit, signed)) : undefined;
       if (resent) return replyWith(ctx, await inTime(replayed(rt.db, audit, resent)));
       const spent = signed;
       const prepared = await validated(spec, ctx, body).catch(async (err) => {
         // A resend of a request refused here was refused the same way the first time: told so again.
-        const earlier = !askFirst && refusalOf(err) ? await inTime(earlierAnswer(rt.reads, spec, spent)) : undefined;
+        const earlier = !askFirst && refusalOf(err) ? await inTime(earlierAnswer(rt.reads, spec, audit, spent)) : undefined;
         if (earlier) return { earlier };
         throw err;
       });
@@ -110,7 +110,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const { action, input } = prepared;
       const { result, reply } = await inTime(inTransaction(rt.db, async (trx) => {
         // One commit per call: the nonce is spent together with what the call wrote and its answer.
-        if (!(await claimNonce(trx, spent, SUCCESS))) return { reply: await replayed(trx, audit, (await earlierAnswer(trx, spec, spent, true)) ?? alreadyUsed(spec)) };
+        if (!(await claimNonce(trx, spent, SUCCESS))) return { reply: await replayed(trx, audit, (await earlierAnswer(trx, spec, audit, spent, true)) ?? alreadyUsed(spec, audit)) };
         const r = await action.execute(trx, input, { sentAt: credentials.sentAt });
         await rt.changes.applyInTransaction(trx, r.changes, r);
         await writeAudit(trx, withResult(audit, r));
@@ -181,10 +181,10 @@ async function recordRefusal(rt: Runtime, ctx: Context, audit: AuditRecord, sign
  * first time. Undefined when the nonce is unspent; a different request with a spent nonce is
  * refused, for a nonce vouches for one request only.
  */
-async function earlierAnswer(db: Db | Trx, spec: SignedCallSpec, n: SpentNonce, locked = false): Promise<StoredAnswer | undefined> {
+async function earlierAnswer(db: Db | Trx, spec: SignedCallSpec, audit: AuditRecord, n: SpentNonce, locked = false): Promise<StoredAnswer | undefined> {
   const use = await nonceUse(db, n, locked);
   if (!use.spent) return undefined;
-  return use.answer ?? alreadyUsed(spec);
+  return use.answer ?? alreadyUsed(spec, audit);
 }
 
 /** A resend is answered as before and audited as 'replayed': it did nothing. */
@@ -202,7 +202,8 @@ function requestHash(ctx: Context, c: FreshCredentials, raw: Buffer): string {
   return createHash('sha256').update(`${ctx.path}\n${c.sign}\n${c.timestamp}\n${c.nonce}\n`).update(raw).digest('hex');
 }
 
-function alreadyUsed(spec: SignedCallSpec): never {
+function alreadyUsed(spec: SignedCallSpec, audit: AuditRecord): never {
+  diagnose(audit, { nonceReused: true });
   throw authFailed(`${spec.names.nonce}: already used; replayed request refused`);
 }
 
@@ -248,6 +249,8 @@ function freshCredentials(rt: Runtime, spec: SignedCallSpec, ctx: Context, audit
   if (sentAt === undefined) throw invalidParam(`${n.timestamp}: must be UNIX time in milliseconds (or seconds)`);
   const windowMs = rt.config.signatureWindowSeconds * 1000;
   const skewMs = Date.now() - sentAt;
+  // Kept for a refusal's diagnosis; a call that succeeds records what it changed instead.
+  diagnose(audit, { skewSeconds: Math.round(skewMs / 1000) });
   if (Math.abs(skewMs) > windowMs) {
     // Refused before the body is read, so its signature is unknown: a hint about our clock, no proof.
     ctx.state.clockSkew = { seconds: skewMs / 1000, verified: false };
@@ -264,7 +267,7 @@ function freshCredentials(rt: Runtime, spec: SignedCallSpec, ctx: Context, audit
  * sane size) over the Java demo's re-serialised form, made from the bytes so nothing JSON.parse
  * would round or reorder is lost. Each form is tried with the current key, then the previous one.
  */
-function verifySignature(rt: Runtime, spec: SignedCallSpec, c: FreshCredentials, raw: Buffer): { form: PayloadForm; key: 'current' | 'previous' } {
+function verifySignature(rt: Runtime, spec: SignedCallSpec, c: FreshCredentials, raw: Buffer, audit: AuditRecord): { form: PayloadForm; key: 'current' | 'previous' } {
   const keyFor = (payload: Buffer) => {
     if (sameSignature(spec.signature(spec.keys.current, c.nonce, c.timestamp, payload), c.sign)) return 'current';
     if (spec.keys.previous && sameSignature(spec.signature(spec.keys.previous, c.nonce, c.timestamp, payload), c.sign)) return 'previous';
@@ -272,16 +275,21 @@ function verifySignature(rt: Runtime, spec: SignedCallSpec, c: FreshCredentials,
   };
   const onRaw = keyFor(raw);
   if (onRaw) return { form: 'raw', key: onRaw };
-  const mismatch = authFailed(`${spec.names.sign}: signature does not match`);
-  if (!rt.config.acceptCanonicalPayload || raw.length > rt.config.canonicalPayloadMaxBytes) throw mismatch;
+  const formsTried: PayloadForm[] = ['raw'];
+  const mismatch = () => {
+    diagnose(audit, { formsTried, keyFingerprints: keyFingerprints(rt) });
+    return authFailed(`${spec.names.sign}: signature does not match`);
+  };
+  if (!rt.config.acceptCanonicalPayload || raw.length > rt.config.canonicalPayloadMaxBytes) throw mismatch();
   let payload: Buffer;
   try {
     payload = canonicalPayload(raw, spec.channel);
   } catch {
-    throw mismatch;
+    throw mismatch();
   }
+  formsTried.push('canonical');
   const onCanonical = keyFor(payload);
-  if (!onCanonical) throw mismatch;
+  if (!onCanonical) throw mismatch();
   return { form: 'canonical', key: onCanonical };
 }
 
@@ -290,4 +298,23 @@ function epochMillis(ts: string): number | undefined {
   if (/^\d{13}$/.test(ts)) return Number(ts);
   if (/^\d{10}$/.test(ts)) return Number(ts) * 1000;
   return undefined;
+}
+
+/** Adds to what a refused call's audit record says about why (never a key, never a signature). */
+function diagnose(audit: AuditRecord, facts: Record<string, unknown>): void {
+  audit.detail = { ...audit.detail, ...facts };
+}
+
+/**
+ * Fingerprints of every configured access key, by interface type and role: a key entered for the
+ * wrong interface type in the seller centre's 生产地址管理 shows as the other type's fingerprint.
+ */
+function keyFingerprints(rt: Runtime): Record<string, string> {
+  const keys: Record<string, string | undefined> = {
+    'kit/current': rt.config.kitAccessKey,
+    'kit/previous': rt.config.kitAccessKeyPrevious,
+    'basic/current': rt.config.basicAccessKey,
+    'basic/previous': rt.config.basicAccessKeyPrevious,
+  };
+  return Object.fromEntries(Object.entries(keys).flatMap(([label, key]) => (key ? [[label, keyFingerprint(key)]] : [])));
 }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Which form of the body a signature was computed over (spec §3.4, open question 1). */
 export type PayloadForm = 'raw' | 'canonical';
@@ -52,4 +52,12 @@ export function signedCallRequest(channel: 'kit' | 'basic', base: string, call: 
   url.searchParams.set('timestamp', c.timestamp);
   url.searchParams.set('nonce', c.nonce);
   return { url, headers };
+}
+
+/**
+ * A short fingerprint of an access key (the first 8 hex digits of its SHA-256), to tell which key is
+ * configured without showing it: the merchant compares it with the key the seller centre shows.
+ */
+export function keyFingerprint(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }

@@ -78,3 +78,105 @@ function auditRow(r: AuditRecord, at: number) {
     duration_ms: Math.max(0, at - r.startedAt),
   };
 }
+
+/** What the audit log can be narrowed to; every field optional. Times are epoch ms, `until` exclusive. */
+export interface AuditFilter {
+  channel?: string;
+  callName?: string;
+  resultCode?: string;
+  tenantId?: string;
+  instanceId?: string;
+  since?: number;
+  until?: number;
+}
+
+/** Where a page of the log starts: just older than the last row of the page before. */
+export interface AuditCursor {
+  at: number;
+  id: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  channel: string;
+  callName: string;
+  instanceId: string | null;
+  tenantId: string | null;
+  nonce: string | null;
+  signForm: string | null;
+  resultCode: string;
+  resultMsg: string;
+  outcome: string;
+  detail: Record<string, unknown> | null;
+  testFlag: boolean | null;
+  durationMs: number;
+  /** How many refusals one counted row stands for (1 for a call audited on its own). */
+  repeats: number;
+  source: string | null;
+}
+
+const FILTER_COLUMNS = { channel: 'channel', callName: 'call_name', resultCode: 'result_code', tenantId: 'tenant_id', instanceId: 'instance_id' } as const;
+
+/**
+ * One page of the log, newest first. The page after is asked by the cursor of this page's last row
+ * (keyset: no offset, so a page deep in a million rows reads as few rows as the first).
+ */
+export async function listAudit(db: Db, filter: AuditFilter, limit: number, after?: AuditCursor): Promise<{ items: AuditEntry[]; next?: AuditCursor }> {
+  const q = db('audit_log');
+  for (const [key, column] of Object.entries(FILTER_COLUMNS)) {
+    const value = filter[key as keyof typeof FILTER_COLUMNS];
+    if (value !== undefined && value !== '') q.where(column, value);
+  }
+  if (filter.since !== undefined) q.where('at', '>=', filter.since);
+  if (filter.until !== undefined) q.where('at', '<', filter.until);
+  if (after) q.where((w) => w.where('at', '<', after.at).orWhere((same) => same.where('at', after.at).andWhere('id', '<', after.id)));
+  const rows = await q.orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
+  const items = rows.slice(0, limit).map(entryOf);
+  const last = items.at(-1);
+  return { items, next: rows.length > limit && last ? { at: last.at, id: last.id } : undefined };
+}
+
+/** One audited call by its id. */
+export async function auditEntry(db: Db, id: number): Promise<AuditEntry | undefined> {
+  const row = await db('audit_log').where({ id }).first();
+  return row ? entryOf(row) : undefined;
+}
+
+/** Calls since a time, counted by channel, call and resultCode (refusals counted as their repeats). */
+export async function auditCounts(db: Db, since: number): Promise<Array<{ channel: string; callName: string; resultCode: string; calls: number }>> {
+  const rows: Array<Record<string, any>> = await db('audit_log')
+    .where('at', '>=', since)
+    .groupBy('channel', 'call_name', 'result_code')
+    .select('channel', 'call_name', 'result_code')
+    .sum({ calls: 'repeats' })
+    .orderBy([{ column: 'channel' }, { column: 'call_name' }, { column: 'result_code' }]);
+  return rows.map((r) => ({ channel: r.channel, callName: r.call_name, resultCode: r.result_code, calls: Number(r.calls) }));
+}
+
+/** The most recent calls that were refused or failed, newest first. */
+export async function latestFailures(db: Db, limit: number): Promise<AuditEntry[]> {
+  const rows = await db('audit_log').whereIn('outcome', ['rejected', 'error']).orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+  return rows.map(entryOf);
+}
+
+function entryOf(r: Record<string, any>): AuditEntry {
+  return {
+    id: Number(r.id),
+    at: Number(r.at),
+    channel: r.channel,
+    callName: r.call_name,
+    instanceId: r.instance_id ?? null,
+    tenantId: r.tenant_id ?? null,
+    nonce: r.nonce ?? null,
+    signForm: r.sign_form ?? null,
+    resultCode: r.result_code,
+    resultMsg: r.result_msg,
+    outcome: r.outcome,
+    detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
+    testFlag: r.test_flag == null ? null : Boolean(r.test_flag),
+    durationMs: Number(r.duration_ms),
+    repeats: Number(r.repeats ?? 1),
+    source: r.source ?? null,
+  };
+}
