@@ -29,7 +29,7 @@ describe('koobridge keygen', () => {
     expect(createPrivateKey(readFileSync(keyFile, 'utf8')).asymmetricKeyDetails?.modulusLength).toBe(3072);
 
     const variables = parseEnv(readFileSync(envFile, 'utf8'));
-    expect(Object.keys(variables).sort()).toEqual(['API_TOKEN', 'BASIC_ACCESS_KEY', 'DATA_ENCRYPTION_KEY', 'KIT_ACCESS_KEY', 'RSA_PRIVATE_KEY_FILE']);
+    expect(Object.keys(variables).sort()).toEqual(['ADMIN_PASSWORD', 'API_TOKEN', 'BASIC_ACCESS_KEY', 'DATA_ENCRYPTION_KEY', 'KIT_ACCESS_KEY', 'RSA_PRIVATE_KEY_FILE']);
     const config = loadConfig({ ...variables, NODE_ENV: 'production', DATABASE_URL: `sqlite://${join(dir, 'k.sqlite')}`, PUBLIC_URL: 'https://koobridge.example.com' });
     expect(sellerCentrePublicKey(config.rsaPrivateKeyPem)).toBe(out.publicKey);
     expect(config.generatedKeys).toEqual([]);
