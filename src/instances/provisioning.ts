@@ -5,10 +5,9 @@ import { Conflict, NotFound } from '../errors.js';
 import { countOverdue, provisioningOf, settleFailed, settleProvisioned, type ProvisioningRow } from '../store/provisioning.js';
 import { emitInstanceEvent } from './instanceEvents.js';
 import { instanceView } from './instanceView.js';
+import { httpUrl } from '../marketplace/validation.js';
 
 /** queryInstance's appInfo limits (spec §7.2). */
-const httpUrl = (max: number) => z.string().max(max).pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
-
 export const provisionedBody = z.strictObject({
   frontEndUrl: httpUrl(512),
   adminUrl: httpUrl(512).optional(),

@@ -23,6 +23,7 @@ const SEALED = [
   ['sso_session_switches', 'access_token'],
   ['sso_session_switches', 'refresh_token'],
   ['sso_login_states', 'code_verifier'],
+  ['instance_provisioning', 'password'],
 ] as const;
 
 /** The key ids the stored sealed values are under, with how many of each ('v1' for values from before the ring). */
