@@ -207,6 +207,17 @@ describe.each(stores)('appInfo set by the application, usage, pay-per-use orders
     const createdEvents = await s.rt.db('events').where({ type: 'instance.created' }).whereIn('instance_id', instances).count({ n: '*' }).first();
     expect(Number(createdEvents?.n)).toBe(3);
   });
+
+  it('pay-per-use debug case: after its debug release, the saved case creates its instance again', async () => {
+    const debug = newInstance({ productId: 'OFFI-PPU-DEBUG', testFlag: '1' });
+    expect(await s.basic(debug)).toMatchObject({ resultCode: '000000', instanceId: debug.businessId });
+    await s.api(`/api/v1/instances/${enc(debug.businessId)}/usage`, undefined, 'POST', { usageValue: 3, statisticalTime: '20261201000000000' });
+    expect(await s.basic(releaseInstance(debug.businessId, { testFlag: '1' }))).toMatchObject({ resultCode: '000000' });
+    expect(await s.rt.db('pay_per_use_orders').where({ order_id: debug.orderId })).toEqual([]);
+    // The next run of the saved cases: a new businessId, the same order and product.
+    expect(await s.basic({ ...debug, businessId: 'ppu-debug-rerun' })).toMatchObject({ resultCode: '000000', instanceId: 'ppu-debug-rerun' });
+    expect((await infoOf('ppu-debug-rerun')).usageInfo).toBeUndefined();
+  });
 });
 
 describe.each(stores)('APPINFO_PASSWORD on %s', (store) => {
