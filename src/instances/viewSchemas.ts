@@ -39,6 +39,33 @@ export const provisioningReportSchema = z
   .object({ instanceId: z.string(), state: provisioningState, changed: z.boolean().describe('false: the same report was made before') })
   .meta({ id: 'ProvisioningReport' });
 
+/** What PUT …/app-info answers: the appInfo queryInstance now answers, the password left out. */
+export const appInfoSetSchema = z
+  .object({
+    instanceId: z.string(),
+    appInfo: z.object({
+      frontEndUrl: z.string(),
+      adminUrl: z.string(),
+      memo: z.string().describe('a frozen instance\'s carries the frozen note'),
+      userName: z.string().optional(),
+    }),
+    passwordSet: z.boolean().describe('queryInstance sends a password (as APPINFO_PASSWORD says)'),
+    changed: z.boolean().describe('false: the same values were set before'),
+  })
+  .meta({ id: 'AppInfoSet' });
+
+/** What POST …/usage answers: the report as queryInstance's usageInfo writes it. */
+export const usageReportSchema = z
+  .object({
+    instanceId: z.string(),
+    relatedInstanceId: z.string().optional(),
+    usageValue: z.number(),
+    statisticalTime: z.string().describe('yyyyMMddHHmmssSSS'),
+    dashboardUrl: z.string().optional(),
+    kept: z.boolean().describe('false: a report with a later statisticalTime is kept for this relatedInstanceId'),
+  })
+  .meta({ id: 'UsageReport' });
+
 export const instanceSchema = z
   .object({
     instanceId: z.string(),
