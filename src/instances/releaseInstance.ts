@@ -9,6 +9,7 @@ import { instanceView } from './instanceView.js';
 import type { InstanceRow } from '../store/rows.js';
 import { forgetAppInfo } from '../store/appInfo.js';
 import { forgetUsage } from '../store/usage.js';
+import { forgetReportedPassword } from '../store/provisioning.js';
 import { forgetOrderProducts } from '../store/payPerUse.js';
 
 /** Everything the kit calls stored under an instance, children first. */
@@ -77,4 +78,5 @@ async function startOver(trx: Trx, body: ReleaseInstanceBody, row: InstanceRow |
 async function forgetReports(trx: Trx, instanceId: string): Promise<void> {
   await forgetAppInfo(trx, instanceId);
   await forgetUsage(trx, instanceId);
+  await forgetReportedPassword(trx, instanceId);
 }

@@ -35,6 +35,18 @@ const provisioningSchema = z
   })
   .meta({ id: 'InstanceProvisioning' });
 
+/** The appInfo fields the merchant's application set for the instance (PUT …/app-info). Never the password. */
+const appInfoSetFieldsSchema = z
+  .object({
+    frontEndUrl: z.string().nullable(),
+    adminUrl: z.string().nullable(),
+    userName: z.string().nullable(),
+    memo: z.string().nullable(),
+    passwordSet: z.boolean().describe('a password is held for queryInstance'),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'InstanceAppInfoSet' });
+
 export const provisioningReportSchema = z
   .object({ instanceId: z.string(), state: provisioningState, changed: z.boolean().describe('false: the same report was made before') })
   .meta({ id: 'ProvisioningReport' });
@@ -83,6 +95,7 @@ export const instanceSchema = z
     tenants: z.array(tenantSchema).describe('the first 1000 of its tenants'),
     tenantCount: z.number().int(),
     provisioning: provisioningSchema.nullable().describe('null: the instance did not wait for the merchant\'s application (PROVISIONING=sync)'),
+    appInfo: appInfoSetFieldsSchema.nullable().describe('null: the application set none; fields null are answered from the report or the templates'),
   })
   .meta({ id: 'Instance', description: 'An instance of the product: lifecycle status, expiry, orders and tenants' });
 export type InstanceView = z.infer<typeof instanceSchema>;

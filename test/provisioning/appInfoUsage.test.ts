@@ -46,6 +46,10 @@ describe.each(stores)('appInfo set by the application, usage, pay-per-use orders
     expect((await infoOf(id)).appInfo).toEqual({ frontEndUrl: 'https://ws-1.example.com/login', adminUrl: template.adminUrl, userName: 'owner', password: PASSWORD, memo: '工作区已就绪' });
     // Non-ASCII in memo goes out \uXXXX-escaped.
     expect(await basicRaw(s, queryInstance(id))).toContain('"memo":"\\u5de5\\u4f5c\\u533a\\u5df2\\u5c31\\u7eea"');
+    // The instance API shows what was set, the password only as held.
+    const view = (await s.api(`/api/v1/instances/${enc(id)}`)).body;
+    expect(view.appInfo).toMatchObject({ frontEndUrl: 'https://ws-1.example.com/login', adminUrl: null, userName: 'owner', memo: '工作区已就绪', passwordSet: true });
+    expect(JSON.stringify(view)).not.toContain(PASSWORD);
 
     expect(await appInfo(id, { frontEndUrl: 'https://ws-1.example.com/login' })).toMatchObject({ status: 200, body: { changed: false } });
     expect(await appInfo(id, { adminUrl: 'https://admin-1.example.com/', memo: null })).toMatchObject({ status: 200, body: { changed: true } });

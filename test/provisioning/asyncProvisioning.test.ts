@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { newInstance, queryInstance } from '../lifecycle/bodies.js';
+import { newInstance, queryInstance, releaseInstance } from '../lifecycle/bodies.js';
 import { startReceiver, type Receiver } from '../webhooks/receiver.js';
 import { warnOverdueProvisioning } from '../../src/instances/provisioning.js';
 import { randomBytes } from 'node:crypto';
@@ -154,6 +154,16 @@ describe.each(stores)('asynchronous provisioning on %s', (store) => {
       JSON.stringify(await s.rt.db('nonces').select()),
     ];
     for (const text of anywhere) expect(text).not.toContain(PASSWORD);
+  });
+
+  it('a released instance keeps no reported password', async () => {
+    const body = newInstance();
+    await s.basic(body);
+    const id = body.businessId;
+    await provisioned(id, report(id));
+    expect((await s.basic(releaseInstance(id))).resultCode).toBe('000000');
+    const row = await s.rt.db('instance_provisioning').where({ instance_id: id }).first();
+    expect(row).toMatchObject({ state: 'provisioned', password: null });
   });
 
   it('npm run reseal moves the password to the newest DATA_ENCRYPTION_KEY', async () => {
