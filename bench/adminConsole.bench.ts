@@ -26,10 +26,15 @@ const DEEP_PAGES = 20;
 
 // ---------------------------------------------------------------- the seeded data
 
-/** A tenant's tree: departmentTree's, with the first TOP_LEVEL departments after its root lifted to the top. */
+/**
+ * A tenant's tree: departmentTree's, with TOP_LEVEL - 1 departments spread evenly over the codes lifted
+ * to the top beside its root, so the first level (in org_code order) is met all along the tenant's rows.
+ */
 function wideTree() {
   const tree = departmentTree(DEPARTMENTS, 'A-');
-  const lifted = new Set(tree.map((d) => d.orgCode).sort().slice(1, TOP_LEVEL));
+  const codes = tree.map((d) => d.orgCode).sort();
+  const step = Math.floor(DEPARTMENTS / TOP_LEVEL);
+  const lifted = new Set(Array.from({ length: TOP_LEVEL - 1 }, (_, k) => codes[(k + 1) * step]!));
   return tree.map((d) => (lifted.has(d.orgCode) ? { ...d, parentCode: '' } : d));
 }
 
@@ -118,6 +123,9 @@ interface Scenario {
   plan?: { sql: string; params: unknown[] };
 }
 
+/** The reads behind the tree (src/directory/departments.ts departmentPage), for their plans. */
+const TENANT_DEPARTMENTS = 'SELECT d.org_code, d.org_name, d.parent_code FROM departments d WHERE d.instance_id = ? AND d.tenant_id = ? AND d.deleted = 0';
+const LIVE_PARENT = 'SELECT 1 FROM departments p WHERE p.instance_id = d.instance_id AND p.tenant_id = d.tenant_id AND p.org_code = d.parent_code AND p.deleted = 0';
 const NEWEST = 'SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT 51';
 
 async function scenarios(browser: Browser, tree: ReturnType<typeof wideTree>): Promise<Scenario[]> {
@@ -134,9 +142,22 @@ async function scenarios(browser: Browser, tree: ReturnType<typeof wideTree>): P
   const newest = await page(browser, '/admin/calls');
   const callId = /data-call="(\d+)"/.exec(newest)![1]!;
   const tree1 = expectRows('first level', /<details /g, 200);
+  const key = [fx.INSTANCE, TENANT];
   return [
-    { name: `tenant page, first level of ${DEPARTMENTS.toLocaleString('en-US')} depts (${TOP_LEVEL} at the top)`, path: tenantPath, target: TREE_TARGET_MS, check: tree1 },
-    { name: `a department's children fragment (${busiest.children} children)`, path: `${tenantPath}/departments?parentCode=${encodeURIComponent(busiest.orgCode)}&fragment=1`, target: TREE_TARGET_MS, check: expectRows('children', /<details /g, Math.min(busiest.children, 200)) },
+    {
+      name: `tenant page, first level of ${DEPARTMENTS.toLocaleString('en-US')} depts (${TOP_LEVEL} at the top)`,
+      path: tenantPath,
+      target: TREE_TARGET_MS,
+      check: tree1,
+      plan: { sql: `${TENANT_DEPARTMENTS} AND (d.parent_code IS NULL OR NOT EXISTS (${LIVE_PARENT})) ORDER BY d.org_code LIMIT 200`, params: key },
+    },
+    {
+      name: `a department's children fragment (${busiest.children} children)`,
+      path: `${tenantPath}/departments?parentCode=${encodeURIComponent(busiest.orgCode)}&fragment=1`,
+      target: TREE_TARGET_MS,
+      check: expectRows('children', /<details /g, Math.min(busiest.children, 200)),
+      plan: { sql: `${TENANT_DEPARTMENTS} AND d.parent_code = ? ORDER BY d.org_code LIMIT 200`, params: [...key, busiest.orgCode] },
+    },
     { name: 'calls page, newest first', path: '/admin/calls', target: CALLS_TARGET_MS, check: expectRows('calls', /data-call=/g, 50), plan: { sql: NEWEST, params: [] } },
     {
       name: 'calls page, call=authSync + resultCode=000001',
@@ -164,7 +185,8 @@ const adminConsole: BenchModule = {
   async run(ctx) {
     const auditRows = ctx.quick ? AUDIT_ROWS.quick : AUDIT_ROWS.full;
     const count = ctx.quick ? 20 : 50;
-    const kb = await startKoobridgeProcess(ctx, { ADMIN_PASSWORD: PASSWORD });
+    // The longest call the marketplace waits for: one allOrgSync of 100,000 departments on a shared machine.
+    const kb = await startKoobridgeProcess(ctx, { ADMIN_PASSWORD: PASSWORD, MARKETPLACE_CALL_TIMEOUT_SECONDS: '19' });
     const raw = await openRawStore(kb.database);
     const bare = await startBareKoaProcess(1);
     try {
@@ -184,7 +206,7 @@ const adminConsole: BenchModule = {
         if (s.plan) console.log(`  plan for "${s.name}" on ${ctx.store}:\n    ${(await raw.explain(s.plan.sql, s.plan.params)).join('\n    ')}`);
         const t = await timePage(browser, s.path, count, s.check);
         const b = await timePage(bareBrowser, `/html?bytes=${t.bytes}`, count);
-        const scenario = s.plan ? `${s.name}, ${auditRows.toLocaleString('en-US')} audit rows${ctx.quick ? ' (--quick)' : ''}` : s.name;
+        const scenario = s.plan?.sql.includes('audit_log') ? `${s.name}, ${auditRows.toLocaleString('en-US')} audit rows${ctx.quick ? ' (--quick)' : ''}` : s.name;
         const note = `${count} sequential GETs; ${(t.bytes / 1024).toFixed(1)} KiB; median ${t.p50.toFixed(1)} ms vs bare ${b.p50.toFixed(1)} ms`;
         rows.push({ scenario: `${scenario}, median`, unit: 'ms', value: t.p50, baseline: { name: 'bare koa, same-size HTML, median', value: b.p50 } });
         rows.push({
