@@ -32,7 +32,9 @@ describe.skipIf(chromiumMissing).each(stores)('the admin console at its limits i
 
   beforeAll(async () => {
     w = await startWorld(store);
-    await w.sync('allOrgSync', allOrgSync([dept('D01', null, '总部'), dept('D02', 'D01', '研发部'), dept('D03', 'D02', '平台组'), dept('D04', null, '销售部')], { instanceId: w.instanceId }));
+    // 销售部 has more teams than one page of the tree shows.
+    const teams = Array.from({ length: 230 }, (_, i) => dept(`D04-${String(i + 1).padStart(3, '0')}`, 'D04', `销售${i + 1}组`));
+    await w.sync('allOrgSync', allOrgSync([dept('D01', null, '总部'), dept('D02', 'D01', '研发部'), dept('D03', 'D02', '平台组'), dept('D04', null, '销售部'), ...teams], { instanceId: w.instanceId }));
     const start = Math.floor((Date.now() - 3 * 24 * HOUR) / HOUR) * HOUR;
     hours = [start, start + HOUR, start + 2 * HOUR];
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
@@ -97,6 +99,22 @@ describe.skipIf(chromiumMissing).each(stores)('the admin console at its limits i
     expect(await page.locator('details').evaluateAll((ds) => ds.map((d) => d.getAttribute('data-org')))).toEqual(['D03']);
     expect(await page.textContent('main')).toContain('平台组');
     await shot(page, `${store}-tree-without-javascript`);
+    await context.close();
+  });
+
+  it('pages a level bigger than one page of the tree by its "More departments" link', async () => {
+    const context = await chromium.newContext({ locale: 'en-US', javaScriptEnabled: false, storageState: await admin.storageState() });
+    const page = await context.newPage();
+    await page.goto(`${w.s.url}/admin/tenants/${w.instanceId}/${TENANT}/departments?parentCode=D04`);
+    const codes = () => page.locator('details').evaluateAll((ds) => ds.map((d) => d.getAttribute('data-org')!));
+    const first = await codes();
+    expect(first).toHaveLength(200);
+    await page.click('text=More departments');
+    await page.waitForURL(/page=2/);
+    const second = await codes();
+    expect(second).toHaveLength(30);
+    expect([...first, ...second]).toEqual(Array.from({ length: 230 }, (_, i) => `D04-${String(i + 1).padStart(3, '0')}`));
+    expect(await page.locator('text=More departments').count()).toBe(0);
     await context.close();
   });
 
