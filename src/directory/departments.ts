@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { IN_LIST_CHUNK, type Db, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
@@ -119,20 +120,44 @@ export interface DepartmentFilter extends Page, ChangeFilter {
   exactTotal?: boolean;
 }
 
+const parentIsLive = (db: Db) => (p: Knex.QueryBuilder) =>
+  p
+    .select(db.raw('1'))
+    .from('departments as p')
+    .whereRaw('p.instance_id = d.instance_id and p.tenant_id = d.tenant_id and p.org_code = d.parent_code')
+    .andWhere('p.deleted', 0);
+
+/** Past this many, the top level is found row by row instead (a list of codes that long is no cheaper). */
+const MISSING_PARENTS_LISTED = 1000;
+
+/**
+ * The parent codes the tenant's departments name that are no live department (a parent sent later,
+ * or removed), or undefined when there are too many to list. The parents are far fewer than the
+ * departments (a tenth in a tree of ten per level) and read from the parent index alone, so this is
+ * much cheaper than checking every department's parent.
+ */
+async function parentsNotLive(db: Db, key: TenantKey): Promise<string[] | undefined> {
+  const parents: string[] = await db('departments').distinct('parent_code').where(key).whereNotNull('parent_code').pluck('parent_code');
+  const live = new Set<string>();
+  for (let i = 0; i < parents.length; i += IN_LIST_CHUNK) {
+    const codes: string[] = await db('departments').where({ ...key, deleted: 0 }).whereIn('org_code', parents.slice(i, i + IN_LIST_CHUNK)).pluck('org_code');
+    for (const code of codes) live.add(code);
+  }
+  const missing = parents.filter((code) => !live.has(code));
+  return missing.length > MISSING_PARENTS_LISTED ? undefined : missing;
+}
+
 /** One page of the tenant's live departments in org_code order, and how many match in all. */
 export async function departmentPage(db: Db, key: TenantKey, filter: DepartmentFilter) {
   const q = withChanges(db('departments as d').where({ 'd.instance_id': key.instance_id, 'd.tenant_id': key.tenant_id }), 'd', filter);
   if (filter.parentCode !== undefined) q.andWhere('d.parent_code', filter.parentCode);
   if (filter.topLevel) {
-    q.andWhere((w) =>
-      w.whereNull('d.parent_code').orWhereNotExists((p) =>
-        p
-          .select(db.raw('1'))
-          .from('departments as p')
-          .whereRaw('p.instance_id = d.instance_id and p.tenant_id = d.tenant_id and p.org_code = d.parent_code')
-          .andWhere('p.deleted', 0),
-      ),
-    );
+    const missing = await parentsNotLive(db, key);
+    q.andWhere((w) => {
+      w.whereNull('d.parent_code');
+      if (missing === undefined) w.orWhereNotExists(parentIsLive(db));
+      else if (missing.length > 0) w.orWhereIn('d.parent_code', missing);
+    });
   }
   return onePage<Pick<StoredDepartment, 'org_code' | 'org_name' | 'parent_code' | 'deleted' | 'source_ts'>>(
     q.orderBy('d.org_code').select('d.org_code', 'd.org_name', 'd.parent_code', 'd.deleted', 'd.source_ts'),
