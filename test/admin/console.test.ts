@@ -71,7 +71,7 @@ describe.skipIf(chromiumMissing).each(stores)('the admin console in Chromium on 
     expect(await page.locator('tr[data-session]').count()).toBe(0);
     await shot(page, `${store}-sessions-revoked`);
 
-    expect(await w.session(zhangsan)).toMatchObject({ status: 401, body: { error: 'session_ended' } });
+    expect(await w.session(zhangsan)).toMatchObject({ status: 401, body: { error: 'session_ended', reason: 'admin' } });
     const events = await w.s.rt.db('events').where({ type: 'session.revoked' }).select('data');
     expect(events).toHaveLength(1);
     expect(JSON.parse(events[0]!.data)).toMatchObject({ userName: 'zhangsan', reason: 'admin' });
