@@ -113,6 +113,7 @@ const en = {
   retried: 'Delivery {id} will be sent again now.',
   retryInFlight: 'Delivery {id} is being sent now; its outcome will show here.',
   // Held syncs.
+  heldSync: 'Held sync',
   heldAt: 'Held at',
   timeStamp: 'Marketplace timeStamp',
   syncDepartments: 'Departments in the sync',
@@ -238,6 +239,7 @@ const zh: AdminWords = {
   retry: '重试',
   retried: '投递 {id} 将立即重新发送。',
   retryInFlight: '投递 {id} 正在发送，结果稍后显示在此处。',
+  heldSync: '暂缓的同步',
   heldAt: '暂缓时间',
   timeStamp: '云商店 timeStamp',
   syncDepartments: '同步中的部门数',
