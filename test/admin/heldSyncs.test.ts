@@ -1,20 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { allOrgSync, dept, tenantSync } from '../helpers/fixtures.js';
 import { chromiumMissing, launchChromium } from '../sso/chromium.js';
+import { adminPage, shot } from './chromium.js';
 import { count } from '../sso/world.js';
 
-const SHOTS = join(process.cwd(), 'test-results', 'admin');
 const HELD = '000005';
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
 
 const tree60 = () => Array.from({ length: 60 }, (_, i) => dept(`d${String(i).padStart(2, '0')}`, i === 0 ? null : 'd00', `部门 ${i}`));
 
@@ -35,12 +28,7 @@ describe.skipIf(chromiumMissing).each(stores)('held syncs in the admin console i
   it('shows what a held sync would remove page by page, discards one and applies another', async () => {
     expect((await s.kit('allOrgSync', allOrgSync([]))).resultCode).toBe(HELD);
 
-    const context = await chromium.newContext({ locale: 'en-US', viewport: { width: 1100, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(`${s.url}/admin/login`);
-    await page.fill('input[name=password]', s.rt.config.adminPassword!);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${s.url}/admin`);
+    const { page, context } = await adminPage(chromium, s.url, s.rt.config.adminPassword!);
     const liveDepartments = async () => {
       await page.goto(`${s.url}/admin`);
       return page.textContent('[data-count=departments]');

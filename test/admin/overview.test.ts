@@ -1,20 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { allOrgSync, authSync, dept, tenantSync, user } from '../helpers/fixtures.js';
 import { TEST_KEYS } from '../helpers/keys.js';
 import { chromiumMissing, launchChromium } from '../sso/chromium.js';
+import { adminPage, shot } from './chromium.js';
 import { TENANT, startWorld, type World } from '../sso/world.js';
 import { listAudit } from '../../src/store/audit.js';
 
-const SHOTS = join(process.cwd(), 'test-results', 'admin');
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
 
 describe.skipIf(chromiumMissing).each(stores)('the admin overview and the words of its pages in Chromium on %s', (store) => {
   let w: World;
@@ -34,17 +27,14 @@ describe.skipIf(chromiumMissing).each(stores)('the admin overview and the words 
     await w?.stop();
   });
 
-  const open = async (locale: 'en-US' | 'zh-CN', width = 1100): Promise<Page> => {
-    const context = await chromium.newContext({ locale, viewport: { width, height: 800 } });
+  const open = async (locale: 'en-US' | 'zh-CN'): Promise<Page> => {
+    const context = await chromium.newContext({ locale });
     contexts.push(context);
     return context.newPage();
   };
   const signedInAdmin = async (locale: 'en-US' | 'zh-CN' = 'en-US'): Promise<Page> => {
-    const page = await open(locale);
-    await page.goto(`${w.s.url}/admin/login`);
-    await page.fill('input[name=password]', w.s.rt.config.adminPassword!);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${w.s.url}/admin`);
+    const { page, context } = await adminPage(chromium, w.s.url, w.s.rt.config.adminPassword!, locale);
+    contexts.push(context);
     return page;
   };
   const ssoSignedIn = async (userName: string, locale: 'en-US' | 'zh-CN'): Promise<Page> => {

@@ -1,18 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { chromiumMissing, launchChromium } from '../sso/chromium.js';
+import { adminPage, shot } from './chromium.js';
 import { emitEvents, event, eventually, startReceiver, type Receiver } from '../webhooks/receiver.js';
 
-const SHOTS = join(process.cwd(), 'test-results', 'admin');
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
 
 /** Six attempts 0.3 s apart: a delivery to a receiver that is down fails within seconds. */
 const ENV = { WEBHOOK_RETRY_SCHEDULE: '0.3,0.3,0.3,0.3,0.3', WEBHOOK_TIMEOUT_SECONDS: '1' };
@@ -49,12 +42,7 @@ describe.skipIf(chromiumMissing).each(stores)('webhooks in the admin console in 
     await eventually(async () => expect((await s.api(`/api/v1/webhook-endpoints/${dead.id}/deliveries?status=failed`)).body.items).toHaveLength(1));
     await eventually(async () => expect((await s.api(`/api/v1/webhook-endpoints/${gone.id}`)).body.disabled).toBe(true));
 
-    const context = await chromium.newContext({ locale: 'en-US', viewport: { width: 1100, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(`${s.url}/admin/login`);
-    await page.fill('input[name=password]', s.rt.config.adminPassword!);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${s.url}/admin`);
+    const { page, context } = await adminPage(chromium, s.url, s.rt.config.adminPassword!);
 
     await page.click('nav a:has-text("Webhooks")');
     const row = (id: string) => page.locator(`tr[data-endpoint="${id}"]`);
