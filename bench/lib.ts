@@ -241,12 +241,14 @@ export type BareKoaProcess = Awaited<ReturnType<typeof startBareKoaProcess>>;
 
 /**
  * A bare koa 3 route that reads a JSON POST, parses it and answers JSON, served from a child
- * process and posted to with the same client as koobridge: what any server pays for a body.
+ * process and posted to with the same client as koobridge: what any server pays for a body. It also
+ * answers GET /html?bytes=n with an HTML string of that size, at `url`.
  */
 export async function startBareKoaProcess(connections = 64) {
   const proc = await startChild({ kind: 'bareKoa' });
   const client = jsonClient(proc.ready.url, connections);
   return {
+    url: proc.ready.url,
     post: async (raw: string) => expectSuccess(await client.post('/echo', raw)),
     async stop() {
       await client.close();

@@ -33,11 +33,12 @@ const DEPT_COLUMNS = ['instance_id', 'tenant_id', 'org_code', 'org_name', 'paren
 const DEPT_KEY = ['instance_id', 'tenant_id', 'org_code'];
 const DEPT_UPDATED = ['org_name', 'parent_code', 'deleted', 'test_flag'];
 const NONCE_COLUMNS = ['scope', 'nonce', 'expires_at'];
-const AUDIT_COLUMNS = ['at', 'channel', 'call_name', 'instance_id', 'tenant_id', 'nonce', 'sign_form', 'result_code', 'result_msg', 'outcome', 'detail', 'test_flag', 'duration_ms'];
+export const AUDIT_COLUMNS = ['at', 'channel', 'call_name', 'instance_id', 'tenant_id', 'nonce', 'sign_form', 'result_code', 'result_msg', 'outcome', 'detail', 'test_flag', 'duration_ms'];
 /** What the minimum durable singleOrgSync writes to. */
 const DURABLE_TABLES = ['nonces', 'departments', 'audit_log'];
 const MYSQL_CHUNK_ROWS = 1_000;
 const MYSQL_WORKERS = 32;
+const SQLITE_CHUNK_ROWS = 50_000;
 
 /** One department as DEPT_COLUMNS lists it. */
 export type DeptRow = (string | number | null)[];
@@ -51,6 +52,10 @@ export interface RawStore {
   copyTables(tables: string[]): Promise<void>;
   /** Upserts rows into raw_departments in one transaction; answers its milliseconds. */
   upsertDepartments(rows: DeptRow[]): Promise<number>;
+  /** Inserts rows into the server's own table (not a copy), in chunks, each chunk one statement. */
+  insertRows(table: string, columns: string[], rows: unknown[][]): Promise<void>;
+  /** The store's plan for a query (with ? parameters) on the server's database, one line per step. */
+  explain(sql: string, params: unknown[]): Promise<string[]>;
   /** The durable calls as fast as the store takes them (on the copies of DURABLE_TABLES). */
   durableCalls(durationMs: number): Promise<LoadResult>;
   close(): Promise<void>;
@@ -138,6 +143,13 @@ async function mysqlRawStore(url: string): Promise<RawStore> {
       });
       return ms;
     },
+    async insertRows(table, columns, rows) {
+      for (let i = 0; i < rows.length; i += MYSQL_CHUNK_ROWS) await db.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ?`, [rows.slice(i, i + MYSQL_CHUNK_ROWS)]);
+    },
+    async explain(sql, params) {
+      const [rows] = await db.query(`EXPLAIN ${sql}`, params);
+      return (rows as Record<string, unknown>[]).map((r) => `${r.table}: type ${r.type}, key ${r.key ?? '-'}, rows ${r.rows}, ${r.Extra ?? ''}`);
+    },
     async durableCalls(durationMs) {
       await store.copyTables(DURABLE_TABLES);
       return closedLoop(MYSQL_WORKERS, durationMs, durableCall);
@@ -198,6 +210,23 @@ function sqliteRawStore(serverFile: string): RawStore {
     },
     async upsertDepartments(rows) {
       return (await timed(async () => upsertAll(rows))).ms;
+    },
+    async insertRows(table, columns, rows) {
+      // The server's file is open read-only above: a connection of its own writes (WAL lets both in).
+      const writer = new Database(serverFile, { fileMustExist: true });
+      writer.pragma('busy_timeout = 5000');
+      try {
+        const statement = writer.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuple(columns.length)}`);
+        const chunk = writer.transaction((part: unknown[][]) => {
+          for (const row of part) statement.run(row);
+        });
+        for (let i = 0; i < rows.length; i += SQLITE_CHUNK_ROWS) chunk(rows.slice(i, i + SQLITE_CHUNK_ROWS));
+      } finally {
+        writer.close();
+      }
+    },
+    async explain(sql, params) {
+      return (server.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
     },
     async durableCalls(durationMs) {
       await store.copyTables(DURABLE_TABLES);

@@ -10,9 +10,27 @@ import type { ChildServerSpec, Ready, ServerDatabase } from './lib.js';
 import { startTestServer, type TestServer } from '../test/helpers/server.js';
 import { testRsa } from '../test/helpers/keys.js';
 
+const pages = new Map<number, string>();
+/** An HTML string of `bytes` characters (ASCII), made once per size. */
+function htmlOf(bytes: number): string {
+  let page = pages.get(bytes);
+  if (page === undefined) {
+    const row = '<tr><td>2026-12-02 12:00:00</td><td>kit</td><td>singleOrgSync</td></tr>\n';
+    page = `<!doctype html><html><body><table>\n${row.repeat(Math.ceil(bytes / row.length))}`.slice(0, bytes);
+    pages.set(bytes, page);
+  }
+  return page;
+}
+
 async function bareKoa() {
   const app = new Koa();
   app.use(async (ctx) => {
+    // GET /html?bytes=n: a page of about n bytes, what any server pays to send the admin console's HTML.
+    if (ctx.method === 'GET') {
+      ctx.type = 'html';
+      ctx.body = htmlOf(Number(ctx.query.bytes) || 0);
+      return;
+    }
     // As large as koobridge's BODY_LIMIT_BYTES: the full-sync floor posts the same 8 MB snapshots.
     const body = JSON.parse(await getRawBody(ctx.req, { encoding: 'utf8', limit: '32mb' }));
     ctx.body = { resultCode: '000000', resultMsg: 'Success', orgCode: body.orgCode };

@@ -1,7 +1,7 @@
 import type { Config } from './config/index.js';
 import type { Runtime } from './runtime.js';
 import type { ChangeListener } from './store/changes.js';
-import { purgeExpiredNonces } from './store/nonces.js';
+import { answerSealContext, purgeExpiredNonces } from './store/nonces.js';
 import { purgeOldAudit } from './store/audit.js';
 import type { Job } from './jobs/index.js';
 import type { PublicPath } from './http/access.js';
@@ -23,6 +23,7 @@ import { purgeOldEvents } from './store/events.js';
 import type { SealedColumn } from './store/reseal.js';
 import { clientSecretContext } from './directory/applicationSync.js';
 import { passwordSealContext, warnOverdueProvisioning } from './instances/provisioning.js';
+import { appInfoPasswordContext } from './instances/appInfoReports.js';
 import { sessionSealContext } from './sso/sessions.js';
 import { switchSealContext } from './sso/sessionSwitches.js';
 import { verifierContext } from './sso/loginStates.js';
@@ -83,7 +84,10 @@ export const features: Feature[] = [
     routers: [basicRouter, instanceApiRouter],
     operations: instanceOperations,
     jobs: [{ name: 'warn-overdue-provisioning', schedule: '*/10 * * * *', run: warnOverdueProvisioning }],
-    sealedColumns: [{ table: 'instance_provisioning', key: ['instance_id'], column: 'password', context: (k) => passwordSealContext(k.instance_id!) }],
+    sealedColumns: [
+      { table: 'instance_provisioning', key: ['instance_id'], column: 'password', context: (k) => passwordSealContext(k.instance_id!) },
+      { table: 'instance_app_info', key: ['instance_id'], column: 'password', context: (k) => appInfoPasswordContext(k.instance_id!) },
+    ],
     publicPaths: ({ marketplaceBasePath: base }) => [{ path: base || '/', checks: 'the marketplace signature of the basic interfaces' }],
   },
   { name: 'held full department syncs', routers: [heldSyncRouter], operations: heldSyncOperations },
@@ -106,6 +110,8 @@ export const features: Feature[] = [
   },
   {
     name: 'store housekeeping',
+    // A resend is answered as the first time; an answer carrying a password is kept sealed.
+    sealedColumns: [{ table: 'nonces', key: ['scope', 'nonce'], column: 'answer', context: (k) => answerSealContext(k.scope!, k.nonce!), plainToo: true }],
     jobs: [
       { name: 'purge-nonces', schedule: '*/5 * * * *', run: (rt) => purgeExpiredNonces(rt.db) },
       // Hourly: a day's records go in small batches rather than in one long delete at night.

@@ -13,6 +13,12 @@ const text = (ctx: Context, name: string) => {
 };
 const pageNumber = (ctx: Context) => Math.min(Math.max(1, Number.parseInt(text(ctx, 'page') ?? '1', 10) || 1), 100_000);
 
+/** One level of the tree as the templates show it, with the link to its next page when more follow. */
+function treeLevel(base: string, level: { items: unknown[]; total: number }, parentCode: string | undefined, page: number) {
+  const next = new URLSearchParams({ ...(parentCode === undefined ? {} : { parentCode }), page: String(page + 1) });
+  return { base, departments: level.items, moreHref: level.total > page * CHILDREN_PAGE ? `${base}/departments?${next}` : undefined };
+}
+
 /** A tenant: its apps, its users with their authorizations, and its department tree opened level by level. */
 export const tenantSection: AdminSection = {
   routes(router, rt) {
@@ -28,22 +34,25 @@ export const tenantSection: AdminSection = {
       const users = search !== undefined
         ? await findUser(rt.reads, key, search).then((u) => ({ items: u ? [u] : [], total: u ? 1 : 0 }))
         : await listUsers(rt.reads, key, { page, pageSize: PAGE_SIZE });
-      const [detail, top] = await Promise.all([tenantDetail(rt.reads, tenant), listDepartments(rt.reads, key, { topLevel: true, page: 1, pageSize: CHILDREN_PAGE })]);
+      const [detail, top] = await Promise.all([tenantDetail(rt.reads, tenant), listDepartments(rt.reads, key, { topLevel: true, page: 1, pageSize: CHILDREN_PAGE, exactTotal: false })]);
       renderAdmin(ctx, 'tenant', {
         title: `${t.tenant} ${detail.name}`, tenant: detail, users: users.items, total: users.total, search, page, pages: Math.max(1, Math.ceil(users.total / PAGE_SIZE)),
-        departments: top.items, moreDepartments: top.total > top.items.length, base: `/admin/tenants/${encodeURIComponent(instanceId)}/${encodeURIComponent(tenantId)}`, script: '/admin/tree.js',
+        ...treeLevel(`/admin/tenants/${encodeURIComponent(instanceId)}/${encodeURIComponent(tenantId)}`, top, undefined, 1), script: '/admin/tree.js',
       });
     });
-    // The children of one department: an HTML fragment the tree fetches when it is opened, or a page without the script.
+    // The children of one department (without parentCode: the first level), a page at a time: an HTML
+    // fragment the tree fetches when it is opened, or a page without the script.
     router.get('/admin/tenants/:instanceId/:tenantId/departments', async (ctx) => {
       const { instanceId, tenantId } = ctx.params as { instanceId: string; tenantId: string };
       const parentCode = text(ctx, 'parentCode');
       const t = adminWords(ctx);
-      if (parentCode === undefined || !(await findTenant(rt.reads, tenantId, instanceId))) return renderAdmin(ctx, 'message', { title: t.notFound, message: t.notFoundMessage }, 404);
+      if (!(await findTenant(rt.reads, tenantId, instanceId))) return renderAdmin(ctx, 'message', { title: t.notFound, message: t.notFoundMessage }, 404);
       const key = { instance_id: instanceId, tenant_id: tenantId };
-      const children = await listDepartments(rt.reads, key, { parentCode, page: pageNumber(ctx), pageSize: CHILDREN_PAGE });
+      const page = pageNumber(ctx);
+      const level = parentCode === undefined ? { topLevel: true } : { parentCode };
+      const children = await listDepartments(rt.reads, key, { ...level, page, pageSize: CHILDREN_PAGE, exactTotal: false });
       const base = `/admin/tenants/${encodeURIComponent(instanceId)}/${encodeURIComponent(tenantId)}`;
-      const data = { title: t.departmentTree, departments: children.items, moreDepartments: children.total > children.items.length, base, parentCode };
+      const data = { title: t.departmentTree, ...treeLevel(base, children, parentCode, page), parentCode };
       renderAdmin(ctx, text(ctx, 'fragment') === '1' ? 'departmentsFragment' : 'departments', data);
     });
   },

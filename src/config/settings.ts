@@ -390,6 +390,10 @@ export const SETTINGS = {
     variable: 'PROVISIONING_TIMEOUT_MINUTES', group: 'marketplace', ...positive, default: 60,
     description: 'an instance still `provisioning` after this long is shown overdue in the instance API',
   }),
+  appInfoPassword: setting({
+    variable: 'APPINFO_PASSWORD', group: 'marketplace', ...oneOf(['plain', 'encrypted', 'omit']), default: 'plain',
+    description: 'how queryInstance sends the `userName` and `password` the merchant\'s application reported: plain as the V2 table describes them (spec §4.3); encrypted: the V1 form, AES-128-CBC keyed from `BASIC_ACCESS_KEY` with `encryptType` `2`; omit: the password is not sent',
+  }),
   // Escaped as \uXXXX in the answer (spec §7.2): 160 CJK characters stay within String(1024).
   instanceMemo: setting({
     variable: 'INSTANCE_MEMO', group: 'marketplace', ...text(160), default: '请使用企业账号单点登录 / Sign in with your enterprise account',

@@ -115,6 +115,8 @@ export interface DepartmentFilter extends Page, ChangeFilter {
   parentCode?: string;
   /** Only departments at the top of a path: no parent, or a parent that is not a live department. */
   topLevel?: boolean;
+  /** false: `total` only tells whether more follow this page (see onePage); a tree browser needs no more. */
+  exactTotal?: boolean;
 }
 
 /** One page of the tenant's live departments in org_code order, and how many match in all. */
@@ -135,5 +137,6 @@ export async function departmentPage(db: Db, key: TenantKey, filter: DepartmentF
   return onePage<Pick<StoredDepartment, 'org_code' | 'org_name' | 'parent_code' | 'deleted' | 'source_ts'>>(
     q.orderBy('d.org_code').select('d.org_code', 'd.org_name', 'd.parent_code', 'd.deleted', 'd.source_ts'),
     filter,
+    filter.exactTotal,
   );
 }

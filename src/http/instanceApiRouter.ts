@@ -10,7 +10,9 @@ import { flag, pageParams, updatedSince } from './apiSchemas.js';
 import { problem, type Operation } from './openapi.js';
 import { readJsonObject } from './body.js';
 import { provisionedBody, provisioningFailedBody, reportProvisioned, reportProvisioningFailed } from '../instances/provisioning.js';
-import { provisioningReportSchema } from '../instances/viewSchemas.js';
+import { appInfoSetSchema, provisioningReportSchema, usageReportSchema } from '../instances/viewSchemas.js';
+import { reportUsage, usageBody } from '../instances/usage.js';
+import { appInfoBody, setAppInfo } from '../instances/appInfoReports.js';
 
 /** A provisioning report is a few URLs and short texts. */
 const BODY_LIMIT_BYTES = 16_384;
@@ -44,6 +46,16 @@ export function instanceApiRouter(rt: Runtime): Router {
   router.post('/instances/:instanceId/provisioning-failed', async (ctx) => {
     const { reason } = parseInput(provisioningFailedBody, await readJsonObject(ctx, BODY_LIMIT_BYTES));
     ctx.body = { instanceId: ctx.params.instanceId!, state: 'failed', ...(await reportProvisioningFailed(rt, ctx.params.instanceId!, reason)) };
+  });
+  // The merchant's application sets an instance's appInfo, in either provisioning mode.
+  router.put('/instances/:instanceId/app-info', async (ctx) => {
+    const input = parseInput(appInfoBody, await readJsonObject(ctx, BODY_LIMIT_BYTES));
+    ctx.body = await setAppInfo(rt, ctx.params.instanceId!, input);
+  });
+  // Pay-per-use: the application reports usage; queryInstance answers the latest.
+  router.post('/instances/:instanceId/usage', async (ctx) => {
+    const input = parseInput(usageBody, await readJsonObject(ctx, BODY_LIMIT_BYTES));
+    ctx.body = await reportUsage(rt, ctx.params.instanceId!, input);
   });
   return router;
 }
@@ -82,5 +94,23 @@ export const instanceOperations: Operation[] = [
     description: 'The same report again succeeds with changed=false; a different one is refused (409).',
     body: provisioningFailedBody,
     responses: { 200: { description: 'the instance is failed', schema: provisioningReportSchema }, 404: problem('the instance is not waiting for provisioning'), 409: problem('the instance was already reported otherwise') },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/instances/{instanceId}/app-info',
+    tag: 'instances',
+    summary: 'Set appInfo fields of one instance: queryInstance answers them instead of the provisioning report and the templates',
+    description: 'Each field given is set, null clears it, a field left out stays as it was. Any time, PROVISIONING=sync too. The password is kept sealed and never answered here.',
+    body: appInfoBody,
+    responses: { 200: { description: 'the appInfo queryInstance now answers', schema: appInfoSetSchema }, 404: problem('no such instance, or it was released') },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/instances/{instanceId}/usage',
+    tag: 'instances',
+    summary: 'Report pay-per-use usage of one instance: queryInstance answers the latest per relatedInstanceId in usageInfo',
+    description: 'A report older (by statisticalTime) than the one kept for its relatedInstanceId is answered kept=false and changes nothing; the same statisticalTime again replaces the values.',
+    body: usageBody,
+    responses: { 200: { description: 'the usage as queryInstance answers it', schema: usageReportSchema }, 404: problem('no such instance, or it was released') },
   },
 ];

@@ -97,12 +97,12 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       // Where asking costs a round trip of its own (MySQL) and validating costs little (a small
       // body), the nonce's claim in the transaction finds the resend instead.
       const askFirst = rt.reads !== rt.db || large;
-      const resent = askFirst ? await inTime(earlierAnswer(rt.reads, spec, audit, signed)) : undefined;
+      const resent = askFirst ? await inTime(earlierAnswer(rt, rt.reads, spec, audit, signed)) : undefined;
       if (resent) return replyWith(ctx, await inTime(replayed(rt.db, audit, resent)));
       const spent = signed;
       const prepared = await validated(spec, ctx, body).catch(async (err) => {
         // A resend of a request refused here was refused the same way the first time: told so again.
-        const earlier = !askFirst && refusalOf(err) ? await inTime(earlierAnswer(rt.reads, spec, audit, spent)) : undefined;
+        const earlier = !askFirst && refusalOf(err) ? await inTime(earlierAnswer(rt, rt.reads, spec, audit, spent)) : undefined;
         if (earlier) return { earlier };
         throw err;
       });
@@ -110,14 +110,14 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const { action, input } = prepared;
       const { result, reply } = await inTime(inTransaction(rt.db, async (trx) => {
         // One commit per call: the nonce is spent together with what the call wrote and its answer.
-        if (!(await claimNonce(trx, spent, SUCCESS))) return { reply: await replayed(trx, audit, (await earlierAnswer(trx, spec, audit, spent, true)) ?? alreadyUsed(spec, audit)) };
+        if (!(await claimNonce(trx, spent, SUCCESS))) return { reply: await replayed(trx, audit, (await earlierAnswer(rt, trx, spec, audit, spent, true)) ?? alreadyUsed(spec, audit)) };
         const r = await action.execute(trx, input, { sentAt: credentials.sentAt });
         await rt.changes.applyInTransaction(trx, r.changes, r);
         await writeAudit(trx, withResult(audit, r));
         // Most calls succeed; a held full sync commits its hold and still answers a failure code.
         const { resultCode, message } = r.answer ?? { resultCode: ResultCode.success, message: 'Success' };
         const reply = { resultCode, resultMsg: resultMsg(message), ...r.response };
-        if (JSON.stringify(reply) !== SUCCESS_JSON) await storeAnswer(trx, spent, reply);
+        if (JSON.stringify(reply) !== SUCCESS_JSON) await storeAnswer(trx, spent, reply, r.secretInAnswer ? rt.box : undefined);
         // The last thing before the commit, after the event outbox's own last statements (they may
         // wait for the events counter): a call answered "retry" meanwhile must not commit.
         onCommit(trx, { before: async () => deadline.assertBefore() });
@@ -181,8 +181,8 @@ async function recordRefusal(rt: Runtime, ctx: Context, audit: AuditRecord, sign
  * first time. Undefined when the nonce is unspent; a different request with a spent nonce is
  * refused, for a nonce vouches for one request only.
  */
-async function earlierAnswer(db: Db | Trx, spec: SignedCallSpec, audit: AuditRecord, n: SpentNonce, locked = false): Promise<StoredAnswer | undefined> {
-  const use = await nonceUse(db, n, locked);
+async function earlierAnswer(rt: Runtime, db: Db | Trx, spec: SignedCallSpec, audit: AuditRecord, n: SpentNonce, locked = false): Promise<StoredAnswer | undefined> {
+  const use = await nonceUse(db, rt.box, n, locked);
   if (!use.spent) return undefined;
   return use.answer ?? alreadyUsed(spec, audit);
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { exactRouter } from './access.js';
 import { readJsonObject } from './body.js';
 import type { Runtime } from '../runtime.js';
-import { parseInput } from '../marketplace/validation.js';
+import { httpUrl, parseInput } from '../marketplace/validation.js';
 import { Conflict, Gone, NotFound } from '../errors.js';
 import { EVENT_TYPES, eventBounds } from '../store/events.js';
 import { deleteEndpoint, findDelivery, findEndpoint, listDeliveries, listEndpoints, replayEvents, retryDelivery, updateEndpoint } from '../store/webhooks.js';
@@ -23,7 +23,7 @@ import { problem, type Operation } from './openapi.js';
 const BODY_LIMIT_BYTES = 65_536;
 
 // Only http(s): the server fetches the URL from its own network (README "Webhooks").
-const url = z.string().max(2048).pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
+const url = httpUrl(2048);
 const types = z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length);
 const description = z.string().max(500);
 

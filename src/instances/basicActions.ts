@@ -8,7 +8,7 @@ import {
   updateInstanceStatusBody,
   upgradeInstanceBody,
 } from '../marketplace/basicSchemas.js';
-import { appInfoOf } from './appInfo.js';
+import { appInfoOf, sentAppInfo } from './appInfo.js';
 import { newInstance } from './newInstance.js';
 import { queryInstance } from './queryInstance.js';
 import { refreshInstance } from './refreshInstance.js';
@@ -18,11 +18,11 @@ import { upgradeInstance } from './upgradeInstance.js';
 
 /** The six basic lifecycle interfaces at {base}, chosen by the body's `activity` (spec §7). */
 export function basicActions(rt: Runtime): Record<string, MarketplaceAction> {
-  const appInfo = appInfoOf(rt.config);
+  const queryDeps = { appInfo: appInfoOf(rt.config), sent: sentAppInfo(rt.config), box: rt.box };
   const freezeRules = { retryHorizonMs: rt.config.marketplaceRetryHours * 3_600_000, clockToleranceMs: rt.config.signatureWindowSeconds * 1000 };
   return {
     newInstance: action(newInstanceBody, (trx, body) => newInstance(trx, body, rt.config.provisioning)),
-    queryInstance: action(queryInstanceBody, (trx, body) => queryInstance(trx, body, appInfo)),
+    queryInstance: action(queryInstanceBody, (trx, body) => queryInstance(trx, body, queryDeps)),
     refreshInstance: action(refreshInstanceBody, refreshInstance),
     updateInstanceStatus: action(updateInstanceStatusBody, (trx, body) => updateInstanceStatus(trx, body, freezeRules)),
     releaseInstance: action(releaseInstanceBody, releaseInstance),

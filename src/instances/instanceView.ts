@@ -5,6 +5,7 @@ import { statusOf, type InstanceStatus } from './store.js';
 import type { InstanceOrderRow, InstanceRow } from '../store/rows.js';
 import type { InstancePage, InstanceView } from './viewSchemas.js';
 import { provisioningOf } from '../store/provisioning.js';
+import { appInfoRowsOf } from '../store/appInfo.js';
 
 /** "yyyyMMddHHmmssSSS" (UTC) as ISO 8601. */
 const isoOf = (time: string | null) => time?.replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/, '$1-$2-$3T$4:$5:$6.$7Z') ?? null;
@@ -42,6 +43,20 @@ export async function instanceView(db: Db, instanceId: string, provisioningTimeo
     tenants: tenants.items,
     tenantCount: tenants.total,
     provisioning: await provisioningView(db, instanceId, provisioningTimeoutMs),
+    appInfo: await appInfoSetView(db, instanceId),
+  };
+}
+
+async function appInfoSetView(db: Db, instanceId: string): Promise<InstanceView['appInfo']> {
+  const set = (await appInfoRowsOf(db, [instanceId])).get(instanceId);
+  if (!set) return null;
+  return {
+    frontEndUrl: set.front_end_url,
+    adminUrl: set.admin_url,
+    userName: set.user_name,
+    memo: set.memo,
+    passwordSet: set.password !== null,
+    updatedAt: isoOfMs(set.updated_at),
   };
 }
 

@@ -5,16 +5,14 @@ import { Conflict, NotFound } from '../errors.js';
 import { countOverdue, provisioningOf, settleFailed, settleProvisioned, type ProvisioningRow } from '../store/provisioning.js';
 import { emitInstanceEvent } from './instanceEvents.js';
 import { instanceView } from './instanceView.js';
-
-/** queryInstance's appInfo limits (spec §7.2). */
-const httpUrl = (max: number) => z.string().max(max).pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
+import { appInfoFields } from './appInfo.js';
 
 export const provisionedBody = z.strictObject({
-  frontEndUrl: httpUrl(512),
-  adminUrl: httpUrl(512).optional(),
-  userName: z.string().min(1).max(128).optional(),
-  password: z.string().min(1).max(128).optional().describe('kept sealed; never shown by the API or in events'),
-  memo: z.string().max(1024).optional(),
+  frontEndUrl: appInfoFields.frontEndUrl,
+  adminUrl: appInfoFields.adminUrl.optional(),
+  userName: appInfoFields.userName.optional(),
+  password: appInfoFields.password.optional(),
+  memo: appInfoFields.memo.optional(),
 });
 export type ProvisionedBody = z.infer<typeof provisionedBody>;
 

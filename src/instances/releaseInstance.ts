@@ -7,6 +7,10 @@ import { lockedInstance, recordOrder } from './store.js';
 import { emitInstanceEvent } from './instanceEvents.js';
 import { instanceView } from './instanceView.js';
 import type { InstanceRow } from '../store/rows.js';
+import { forgetAppInfo } from '../store/appInfo.js';
+import { forgetUsage } from '../store/usage.js';
+import { forgetReportedPassword } from '../store/provisioning.js';
+import { forgetOrderProducts } from '../store/payPerUse.js';
 
 /** Everything the kit calls stored under an instance, children first. */
 const DIRECTORY_TABLES = ['user_apps', 'users', 'departments', 'apps', 'tenants'] as const;
@@ -28,6 +32,7 @@ export async function releaseInstance(trx: Trx, body: ReleaseInstanceBody): Prom
   const key = { instance_id: body.instanceId };
   const removed: Record<string, number> = {};
   for (const table of DIRECTORY_TABLES) removed[table] = await trx(table).where(key).delete();
+  await forgetReports(trx, body.instanceId);
   const now = Date.now();
   await trx('instances')
     .insert({ ...key, status: 'released', test_flag: 0, created_at: now, updated_at: now })
@@ -58,9 +63,20 @@ async function startOver(trx: Trx, body: ReleaseInstanceBody, row: InstanceRow |
   const removed: Record<string, number> = {};
   for (const table of DIRECTORY_TABLES) removed[table] = await trx(table).where(debug).delete();
   await trx('instance_orders').where(debug).delete();
+  if (row) {
+    await forgetReports(trx, instanceId);
+    await forgetOrderProducts(trx, instanceId);
+  }
   await trx('instances').where(debug).delete();
   if (last) await emitInstanceEvent(trx, 'instance.released', instanceId, body, { ...last, status: 'released' });
   result.detail = { debugRelease: 'debug data removed and the instance forgotten, so the saved cases can run again', previous: row?.status ?? 'never created', removed };
   result.changes.push(...tenants.map((tenantId): DirectoryChange => ({ type: 'tenant', instanceId, tenantId, deleted: true })));
   return result;
+}
+
+/** What the merchant's application set or reported of the instance (its appInfo password too) goes with it. */
+async function forgetReports(trx: Trx, instanceId: string): Promise<void> {
+  await forgetAppInfo(trx, instanceId);
+  await forgetUsage(trx, instanceId);
+  await forgetReportedPassword(trx, instanceId);
 }

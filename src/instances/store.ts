@@ -1,5 +1,6 @@
-import { dialectOf, type Db, type Trx } from '../store/db.js';
-import { lockClause, runStatement } from '../store/statements.js';
+import type { Db, Trx } from '../store/db.js';
+import { NotFound } from '../errors.js';
+import { insertOnce, lockClause, runStatement } from '../store/statements.js';
 import type { InstanceStatus } from '../store/changes.js';
 import type { InstanceRow } from '../store/rows.js';
 
@@ -29,14 +30,13 @@ export async function lockedInstance(trx: Trx, instanceId: string, mode: 'update
 }
 
 /**
- * Inserts the row unless its unique key is taken; true when this call inserted it. A concurrent
- * twin waits on the key's lock until the first commits, then finds the key taken.
+ * The instance the merchant's application tells about (appInfo, usage), locked against a concurrent
+ * release until the report commits; 404 when newInstance never created it, or it was released.
  */
-export async function insertOnce(trx: Trx, table: string, row: Record<string, string | number | null>): Promise<boolean> {
-  const { sql, bindings } = trx(table).insert(row).onConflict().ignore().toSQL();
-  const result = await trx.raw(sql, bindings);
-  // The affected-row count is in the driver's answer: mysql2 [ResultSetHeader, …], better-sqlite3 { changes }.
-  return dialectOf(trx) === 'mysql' ? result[0].affectedRows === 1 : result.changes === 1;
+export async function reportedInstance(trx: Trx, instanceId: string): Promise<InstanceRow> {
+  const row = await lockedInstance(trx, instanceId, 'share');
+  if (!row || row.status === 'released') throw new NotFound(`instance ${instanceId.slice(0, 64)} is unknown${row ? ' (released)' : ''}`);
+  return row;
 }
 
 export interface Order {

@@ -35,9 +35,48 @@ const provisioningSchema = z
   })
   .meta({ id: 'InstanceProvisioning' });
 
+/** The appInfo fields the merchant's application set for the instance (PUT …/app-info). Never the password. */
+const appInfoSetFieldsSchema = z
+  .object({
+    frontEndUrl: z.string().nullable(),
+    adminUrl: z.string().nullable(),
+    userName: z.string().nullable(),
+    memo: z.string().nullable(),
+    passwordSet: z.boolean().describe('a password is held for queryInstance'),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'InstanceAppInfoSet' });
+
 export const provisioningReportSchema = z
   .object({ instanceId: z.string(), state: provisioningState, changed: z.boolean().describe('false: the same report was made before') })
   .meta({ id: 'ProvisioningReport' });
+
+/** What PUT …/app-info answers: the appInfo queryInstance now answers, the password left out. */
+export const appInfoSetSchema = z
+  .object({
+    instanceId: z.string(),
+    appInfo: z.object({
+      frontEndUrl: z.string(),
+      adminUrl: z.string(),
+      memo: z.string().describe('a frozen instance\'s carries the frozen note'),
+      userName: z.string().optional(),
+    }),
+    passwordSet: z.boolean().describe('queryInstance sends a password (as APPINFO_PASSWORD says)'),
+    changed: z.boolean().describe('false: the same values were set before'),
+  })
+  .meta({ id: 'AppInfoSet' });
+
+/** What POST …/usage answers: the report as queryInstance's usageInfo writes it. */
+export const usageReportSchema = z
+  .object({
+    instanceId: z.string(),
+    relatedInstanceId: z.string().optional(),
+    usageValue: z.number(),
+    statisticalTime: z.string().describe('yyyyMMddHHmmssSSS'),
+    dashboardUrl: z.string().optional(),
+    kept: z.boolean().describe('false: a report with a later statisticalTime is kept for this relatedInstanceId'),
+  })
+  .meta({ id: 'UsageReport' });
 
 export const instanceSchema = z
   .object({
@@ -56,6 +95,7 @@ export const instanceSchema = z
     tenants: z.array(tenantSchema).describe('the first 1000 of its tenants'),
     tenantCount: z.number().int(),
     provisioning: provisioningSchema.nullable().describe('null: the instance did not wait for the merchant\'s application (PROVISIONING=sync)'),
+    appInfo: appInfoSetFieldsSchema.nullable().describe('null: the application set none; fields null are answered from the report or the templates'),
   })
   .meta({ id: 'Instance', description: 'An instance of the product: lifecycle status, expiry, orders and tenants' });
 export type InstanceView = z.infer<typeof instanceSchema>;

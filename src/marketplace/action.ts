@@ -17,6 +17,8 @@ export interface CallResult {
   changes: DirectoryChange[];
   /** Extra fields of the answer besides resultCode/resultMsg (e.g. newInstance's instanceId). */
   response?: Record<string, unknown>;
+  /** The answer carries a secret (queryInstance's appInfo.password): kept with the nonce only sealed. */
+  secretInAnswer?: boolean;
   /** Something the operator should know: logged as a warning and counted. */
   notice?: Notice;
   /** A failure answered although what the call wrote commits (a held full sync records itself); success when absent. */

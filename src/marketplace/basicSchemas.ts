@@ -52,10 +52,19 @@ const expireTime = z
   .refine(isCalendarTime, 'is not a valid UTC date and time')
   .transform((s) => s.padEnd(17, '0'));
 
+/** Ids the V2 tables do not define but a body may carry: kept when given, absent as empty. */
+const extraId = z
+  .string()
+  .max(64)
+  .nullish()
+  .transform((v) => v || null);
+
+/** productId: not in the V2 table; when a (pay-per-use) body carries it, orderId + productId is the order's key (spec §7.1). */
 export const newInstanceBody = z.object({
   orderId: requiredId,
   orderLineId: requiredId,
   businessId: requiredId,
+  productId: extraId,
   testFlag,
   timeStamp,
 });
@@ -72,11 +81,7 @@ export const refreshInstanceBody = z.object({
   orderId: requiredId,
   orderLineId: requiredId,
   scene: oneOf(REFRESH_SCENES),
-  productId: z
-    .string()
-    .max(64)
-    .nullish()
-    .transform((v) => v || null),
+  productId: extraId,
   expireTime,
   testFlag,
   timeStamp,

@@ -107,6 +107,9 @@ export const optionalId = z
 
 export const requiredId = z.string().min(1).max(64);
 
+/** An absolute http(s) URL of at most `max` characters: one the server fetches, or one shown to the buyer. */
+export const httpUrl = (max: number) => z.string().max(max).pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
+
 /**
  * Marketplace time "yyyyMMddHHmmssSSS" (UTC+8). Stored as 17 digits so string order is time order;
  * 14-digit values (no milliseconds) are accepted and padded. A date that does not exist (month 13)

@@ -1,6 +1,7 @@
 import type { Db, Trx } from './db.js';
 import { lockClause, runStatement } from './statements.js';
 import type { NonceRow } from './rows.js';
+import { SecretUnreadable, type SecretBox } from './secretBox.js';
 
 /** A spent nonce: the request that spent it (a hash of its bytes and credentials) and what that request was answered. */
 export interface SpentNonce {
@@ -10,8 +11,11 @@ export interface SpentNonce {
   requestHash: string;
 }
 
-/** The answer a marketplace call got: resultCode, resultMsg and any extra fields (never a secret). */
+/** The answer a marketplace call got: resultCode, resultMsg and any extra fields (a secret among them only sealed). */
 export type StoredAnswer = Record<string, unknown> & { resultCode: string; resultMsg: string };
+
+/** Binds a sealed answer to its nonce: copied to another row, it does not open. */
+export const answerSealContext = (scope: string, nonce: string) => `nonces.answer:${scope}:${nonce}`;
 
 /**
  * Remembers each signed request's nonce until its timestamp can no longer pass the window, so a
@@ -37,9 +41,15 @@ export async function claimNonce(db: Db | Trx, n: SpentNonce, answer: StoredAnsw
   }
 }
 
-/** Records the answer of the call that claimed the nonce, in that call's transaction. */
-export async function storeAnswer(trx: Trx, n: SpentNonce, answer: StoredAnswer): Promise<void> {
-  await runStatement(trx, 'UPDATE nonces SET answer = ? WHERE scope = ? AND nonce = ?', [JSON.stringify(answer), n.scope, n.nonce]);
+/**
+ * Records the answer of the call that claimed the nonce, in that call's transaction. An answer
+ * carrying a secret (queryInstance's appInfo.password) is kept sealed with `box`: a resend is
+ * answered the same, yet the row never holds the secret in plaintext.
+ */
+export async function storeAnswer(trx: Trx, n: SpentNonce, answer: StoredAnswer, box?: SecretBox): Promise<void> {
+  const text = JSON.stringify(answer);
+  const stored = box ? box.seal(text, answerSealContext(n.scope, n.nonce)) : text;
+  await runStatement(trx, 'UPDATE nonces SET answer = ? WHERE scope = ? AND nonce = ?', [stored, n.scope, n.nonce]);
 }
 
 /**
@@ -52,12 +62,23 @@ export type NonceUse = { spent: false } | { spent: true; answer?: StoredAnswer }
  * How the nonce was used before. `locked` reads the row as a concurrent twin committed it (a
  * locking read: MySQL's plain reads would see the transaction's snapshot).
  */
-export async function nonceUse(db: Db | Trx, n: SpentNonce, locked = false): Promise<NonceUse> {
+export async function nonceUse(db: Db | Trx, box: SecretBox, n: SpentNonce, locked = false): Promise<NonceUse> {
   const sql = `SELECT request_hash, answer FROM nonces WHERE scope = ? AND nonce = ?${locked ? lockClause(db, 'share') : ''}`;
   const [row] = (await runStatement<Pick<NonceRow, 'request_hash' | 'answer'>>(db, sql, [n.scope, n.nonce])).rows;
   if (!row) return { spent: false };
   if (row.request_hash !== n.requestHash || row.answer === null) return { spent: true };
-  return { spent: true, answer: JSON.parse(row.answer) as StoredAnswer };
+  const text = row.answer.startsWith('{') ? row.answer : openedAnswer(box, n, row.answer);
+  return text === undefined ? { spent: true } : { spent: true, answer: JSON.parse(text) as StoredAnswer };
+}
+
+/** A sealed answer no key of the ring opens any more: the resend is refused as a reused nonce. */
+function openedAnswer(box: SecretBox, n: SpentNonce, sealed: string): string | undefined {
+  try {
+    return box.open(sealed, answerSealContext(n.scope, n.nonce));
+  } catch (err) {
+    if (err instanceof SecretUnreadable) return undefined;
+    throw err;
+  }
 }
 
 export async function purgeExpiredNonces(db: Db, now = Date.now()): Promise<number> {

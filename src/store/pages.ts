@@ -17,10 +17,19 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
     total: z.number().int().min(0).describe('items in the whole list, on every page'),
   });
 
-/** One page of an ordered query's rows, and how many rows the query matches in all. */
-export async function onePage<T>(q: Knex.QueryBuilder, { page, pageSize }: Page): Promise<{ rows: T[]; total: number }> {
+/**
+ * One page of an ordered query's rows, and how many rows the query matches in all. With `exactTotal`
+ * false the count is skipped (it is a second pass over every matching row, the most of the time on a
+ * big tree's first level): `total` is then only a lower bound, above the rows so far when more follow.
+ */
+export async function onePage<T>(q: Knex.QueryBuilder, { page, pageSize }: Page, exactTotal = true): Promise<{ rows: T[]; total: number }> {
+  const offset = (page - 1) * pageSize;
+  if (!exactTotal) {
+    const rows: T[] = await q.limit(pageSize + 1).offset(offset);
+    return { rows: rows.slice(0, pageSize), total: offset + rows.length };
+  }
   const [{ total }] = await q.clone().clearOrder().clearSelect().count({ total: '*' });
-  const rows: T[] = await q.limit(pageSize).offset((page - 1) * pageSize);
+  const rows: T[] = await q.limit(pageSize).offset(offset);
   return { rows, total: Number(total) };
 }
 

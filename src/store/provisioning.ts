@@ -58,6 +58,11 @@ export async function settleFailed(trx: Trx, instanceId: string, reason: string,
   await trx('instance_provisioning').where({ instance_id: instanceId }).update({ state: 'failed', settled_at: now, reason });
 }
 
+/** A released instance's reported password is of no more use to anyone: it is not kept. */
+export async function forgetReportedPassword(trx: Trx, instanceId: string): Promise<void> {
+  await trx('instance_provisioning').where({ instance_id: instanceId }).whereNotNull('password').update({ password: null });
+}
+
 /** How many instances are still provisioning since before `before` (epoch ms). */
 export async function countOverdue(db: Db, before: number): Promise<number> {
   const row = await db('instance_provisioning').where('state', 'provisioning').andWhere('since', '<', before).count({ n: '*' }).first();

@@ -9,6 +9,8 @@ export interface SealedColumn {
   column: string;
   /** The context the value was sealed with, from the row's key columns. */
   context(key: Record<string, string>): string;
+  /** The column holds plain JSON too (nonces' answers): only values in the sealed form ("v1."/"v2.") are resealed. */
+  plainToo?: boolean;
 }
 
 export interface ResealBatch {
@@ -35,6 +37,7 @@ export async function resealColumn(db: Db, box: SecretBox, col: SealedColumn, ba
       .whereNotNull(col.column)
       // Key ids are letters, digits and '-' only: the prefix holds no LIKE wildcard.
       .andWhere(col.column, 'not like', `${box.currentPrefix}%`)
+      .modify((q) => (col.plainToo ? q.andWhere(col.column, 'like', 'v_.%') : q))
       .orderBy(col.key)
       .limit(batchSize);
     // Past the last row of the previous batch, so values that stay unreadable are not read again.

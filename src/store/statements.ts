@@ -68,3 +68,14 @@ export function insertStatement(table: string, columns: string[], rows: Record<s
 
 /** A table or column name quoted so both stores read it as a name whatever it is (SQLite takes MySQL's backticks). */
 export const name = (identifier: string) => `\`${identifier}\``;
+
+/**
+ * Inserts the row unless its unique key is taken; true when this call inserted it. A concurrent
+ * twin waits on the key's lock until the first commits, then finds the key taken.
+ */
+export async function insertOnce(trx: Trx, table: string, row: Record<string, string | number | null>): Promise<boolean> {
+  const { sql, bindings } = trx(table).insert(row).onConflict().ignore().toSQL();
+  const result = await trx.raw(sql, bindings);
+  // The affected-row count is in the driver's answer: mysql2 [ResultSetHeader, …], better-sqlite3 { changes }.
+  return dialectOf(trx) === 'mysql' ? result[0].affectedRows === 1 : result.changes === 1;
+}

@@ -178,7 +178,7 @@ describe.each(stores)('GET /api/v1/instances on %s', (store) => {
   const ids = (body: { items: { instanceId: string }[] }) => body.items.map((i) => i.instanceId);
 
   it('lists instances in instanceId order, a page at a time, filtered by status, updatedSince and includeDeleted', async () => {
-    for (const name of ['inst-c', 'inst-a', 'inst-d', 'inst-b']) await created(h.s, { businessId: name, productId: 'ignored' });
+    for (const name of ['inst-c', 'inst-a', 'inst-d', 'inst-b']) await created(h.s, { businessId: name, productId: 'P-1' });
     await h.s.kit('tenantSync', tenantSync({ instanceId: 'inst-a' }));
     await h.s.kit('tenantSync', tenantSync({ instanceId: 'inst-a', tenantId: 'second-tenant' }));
     // Only in the tenant directory (no newInstance): not an instance the list knows.
@@ -196,7 +196,7 @@ describe.each(stores)('GET /api/v1/instances on %s', (store) => {
       instanceId: 'inst-a',
       status: 'active',
       orderId: expect.any(String),
-      productId: null,
+      productId: 'P-1', // a newInstance body's productId is kept (pay-per-use orders)
       expireTime: null,
       expiresAt: null,
       testFlag: false,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { newInstance, queryInstance } from '../lifecycle/bodies.js';
+import { newInstance, queryInstance, releaseInstance } from '../lifecycle/bodies.js';
 import { startReceiver, type Receiver } from '../webhooks/receiver.js';
 import { warnOverdueProvisioning } from '../../src/instances/provisioning.js';
 import { randomBytes } from 'node:crypto';
@@ -108,6 +108,22 @@ describe.each(stores)('asynchronous provisioning on %s', (store) => {
     expect((await provisioned('never-created', { frontEndUrl: 'https://x.example.com/' })).status).toBe(404);
   });
 
+  it('app-info set through the API wins over the report, field by field; set while provisioning, it waits for the report', async () => {
+    const body = newInstance();
+    await s.basic(body);
+    const id = body.businessId;
+    const put = (fields: unknown) => s.api(`/api/v1/instances/${encodeURIComponent(id)}/app-info`, undefined, 'PUT', fields);
+    expect(await put({ adminUrl: 'https://console.example.com/' })).toMatchObject({ status: 200, body: { changed: true } });
+    expect((await s.basic(queryInstance(id))).resultCode).toBe('000004');
+    await provisioned(id, report(id));
+    await put({ password: 'changed-by-app' });
+    const { appInfo } = ((await s.basic(queryInstance(id))).info as { appInfo: Record<string, string> }[])[0]!;
+    expect(appInfo).toEqual({ ...report(id), adminUrl: 'https://console.example.com/', password: 'changed-by-app' });
+    // Cleared, the report answers again.
+    await put({ adminUrl: null, password: null });
+    expect(((await s.basic(queryInstance(id))).info as { appInfo: unknown }[])[0]!.appInfo).toEqual(report(id));
+  });
+
   it('shows an instance provisioning past PROVISIONING_TIMEOUT_MINUTES as overdue', async () => {
     const body = newInstance();
     await s.basic(body);
@@ -119,11 +135,13 @@ describe.each(stores)('asynchronous provisioning on %s', (store) => {
     expect(logLines.some((l) => l.includes('past PROVISIONING_TIMEOUT_MINUTES'))).toBe(true);
   });
 
-  it('keeps the password sealed: not in the row, the logs, the events, the audit or the instance API', async () => {
+  it('keeps the password sealed: not in the row, the logs, the events, the audit, the instance API or the stored answers', async () => {
     const body = newInstance();
     await s.basic(body);
     const id = body.businessId;
     await provisioned(id, report(id));
+    // Sent to the marketplace (APPINFO_PASSWORD=plain), and only there.
+    expect((await s.basic(queryInstance(id))).info).toEqual([expect.objectContaining({ appInfo: expect.objectContaining({ password: PASSWORD }) })]);
     const row = await s.rt.db('instance_provisioning').where({ instance_id: id }).first();
     expect(row.password).toMatch(/^v2\./);
     expect(s.rt.box.open(row.password, `instance_provisioning.password:${id}`)).toBe(PASSWORD);
@@ -133,9 +151,19 @@ describe.each(stores)('asynchronous provisioning on %s', (store) => {
       JSON.stringify(await s.rt.db('audit_log').select()),
       JSON.stringify((await s.api(`/api/v1/instances/${id}`)).body),
       JSON.stringify((await s.api('/api/v1/events?limit=1000')).body),
-      JSON.stringify(await s.basic(queryInstance(id))),
+      JSON.stringify(await s.rt.db('nonces').select()),
     ];
     for (const text of anywhere) expect(text).not.toContain(PASSWORD);
+  });
+
+  it('a released instance keeps no reported password', async () => {
+    const body = newInstance();
+    await s.basic(body);
+    const id = body.businessId;
+    await provisioned(id, report(id));
+    expect((await s.basic(releaseInstance(id))).resultCode).toBe('000000');
+    const row = await s.rt.db('instance_provisioning').where({ instance_id: id }).first();
+    expect(row).toMatchObject({ state: 'provisioned', password: null });
   });
 
   it('npm run reseal moves the password to the newest DATA_ENCRYPTION_KEY', async () => {
