@@ -19,6 +19,7 @@ import * as admin from './20261206_017_admin.js';
 import * as auditReads from './20261206_018_audit_reads.js';
 import * as provisioning from './20261206_019_provisioning.js';
 import * as appInfoUsage from './20261207_020_app_info_usage.js';
+import * as auditOutcomes from './20261207_022_audit_outcomes.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -45,6 +46,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261206_018_audit_reads': auditReads,
   '20261206_019_provisioning': provisioning,
   '20261207_020_app_info_usage': appInfoUsage,
+  '20261207_022_audit_outcomes': auditOutcomes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

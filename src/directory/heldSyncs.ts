@@ -173,9 +173,9 @@ const DONE: Record<Decision, HeldState> = { apply: 'applied', discard: 'discarde
  * The merchant's decision on a held sync, in one transaction with its audit record. Applying runs
  * the very same full sync (its timeStamp, so rows newer calls wrote stay as they are); the guard
  * does not hold it again. Repeating the decision already taken answers 200 and changes nothing; a
- * sync decided otherwise, or superseded by a newer full sync, answers 409.
+ * sync decided otherwise, or superseded by a newer full sync, answers 409. `channel` says who decided.
  */
-export async function decideHeldSync(db: Db, id: number, decision: Decision, runFullSync: FullSyncRunner): Promise<DecisionOutcome> {
+export async function decideHeldSync(db: Db, id: number, decision: Decision, runFullSync: FullSyncRunner, channel: 'api' | 'admin'): Promise<DecisionOutcome> {
   const startedAt = Date.now();
   return inTransaction(db, async (trx) => {
     const row: HeldSyncRow | undefined = await trx('held_syncs').where({ id }).forUpdate().first();
@@ -197,7 +197,7 @@ export async function decideHeldSync(db: Db, id: number, decision: Decision, run
       outcome = { status: 200, heldSync: heldView(decided), message: `held sync ${id} ${done}`, result };
     }
     await writeAudit(trx, {
-      channel: 'api',
+      channel,
       callName: `${decision}HeldSync`,
       instanceId: row.instance_id,
       tenantId: row.tenant_id,

@@ -156,3 +156,24 @@ export function userView(r: UserProfile, apps: Authorization[]): UserView {
 
 /** Whether an authorization lets the user in: authorized and enabled. */
 export const isAuthorized = (a: Pick<UserAppRow, 'state' | 'enabled'>) => a.state === 'authorized' && bool(a.enabled);
+
+/** The directory's size across every tenant: live tenants and departments, and users with an authorization that lets them in. */
+export async function directoryCounts(db: Db): Promise<{ tenants: number; departments: number; authorizedUsers: number }> {
+  const count = async (q: Knex.QueryBuilder) => Number(((await q.count({ n: '*' }).first()) as { n: number | string } | undefined)?.n ?? 0);
+  const [tenants, departments, authorizedUsers] = await Promise.all([
+    count(db('tenants').where('deleted', 0)),
+    count(db('departments').where('deleted', 0)),
+    count(
+      db('users')
+        .where('users.deleted', 0)
+        .whereExists((sub) =>
+          void sub
+            .select(db.raw('1'))
+            .from('user_apps')
+            .whereRaw('user_apps.instance_id = users.instance_id and user_apps.tenant_id = users.tenant_id and user_apps.user_name = users.user_name')
+            .andWhere({ 'user_apps.state': 'authorized', 'user_apps.enabled': 1 }),
+        ),
+    ),
+  ]);
+  return { tenants, departments, authorizedUsers };
+}

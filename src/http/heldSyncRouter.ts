@@ -3,10 +3,10 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { exactRouter } from './access.js';
 import type { Runtime } from '../runtime.js';
-import { kitActions } from '../directory/kitActions.js';
+import { decideHeld } from '../directory/heldDecisions.js';
 import { parseInput } from '../marketplace/validation.js';
 import { Gone, NotFound } from '../errors.js';
-import { decideHeldSync, findHeldSync, heldRemovals, listHeldSyncs, type Decision, type FullSyncRunner } from '../directory/heldSyncs.js';
+import { findHeldSync, heldRemovals, listHeldSyncs, type Decision } from '../directory/heldSyncs.js';
 import { heldConflictSchema, heldDecisionSchema, heldRemovalsSchema, heldSyncPageSchema, heldSyncSchema } from '../directory/viewSchemas.js';
 import { pageParams } from './apiSchemas.js';
 import { problemSchema } from './problems.js';
@@ -34,14 +34,6 @@ function idOf(ctx: Context): number {
  */
 export function heldSyncRouter(rt: Runtime): Router {
   const router = exactRouter({ prefix: '/api/v1' });
-  // The marketplace's allOrgSync with its guards (released instance, deleted tenant, times), the mass-delete guard off.
-  const fullSync = kitActions(rt, null).allOrgSync!;
-  const runFullSync: FullSyncRunner = async (trx, body, request) => {
-    const result = await fullSync.execute(trx, body, request);
-    await rt.changes.applyInTransaction(trx, result.changes, result);
-    return result;
-  };
-
   router.get('/held-syncs', async (ctx) => {
     ctx.body = await listHeldSyncs(rt.reads, parseInput(heldSyncsQuery, ctx.query));
   });
@@ -61,10 +53,8 @@ export function heldSyncRouter(rt: Runtime): Router {
 
   const decide = (decision: Decision) => async (ctx: Context) => {
     const id = idOf(ctx);
-    const outcome = await decideHeldSync(rt.db, id, decision, runFullSync);
+    const outcome = await decideHeld(rt, id, decision, 'api');
     if (outcome.status === 404) throw unknown(id);
-    if (outcome.result) rt.changes.committed(outcome.result.changes);
-    rt.log.info({ heldSyncId: id, decision, status: outcome.status, state: outcome.heldSync.state, tenantId: outcome.heldSync.tenantId }, `held full sync: ${outcome.message}`);
     ctx.status = outcome.status;
     ctx.body = {
       ...(outcome.status === 409 ? { error: 'conflict' as const } : {}),

@@ -64,3 +64,9 @@ export function recordOrder(trx: Trx, o: Order): Promise<boolean> {
     created_at: Date.now(),
   });
 }
+
+/** How many instances are in each status (the lifecycle calls' rows; a status none has is absent). */
+export async function instanceCountsByStatus(db: Db): Promise<Partial<Record<InstanceStatus, number>>> {
+  const rows: { status: InstanceStatus; n: number | string }[] = await db('instances').groupBy('status').select('status', db.raw('count(*) as n'));
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}

@@ -189,7 +189,9 @@ export type SessionEndCause =
   | 'frozen'
   | 'released'
   /** This browser signed in again, as someone else. */
-  | 'replaced';
+  | 'replaced'
+  /** The merchant (the application's provider) ended it from the admin console. */
+  | 'admin';
 
 export interface SessionEnding {
   cause: SessionEndCause;
@@ -226,6 +228,7 @@ const REVOKE_REASON: Record<SessionEndCause, RevokeReason | null> = {
   removed: 'deleted',
   frozen: 'frozen',
   released: 'released',
+  admin: 'admin',
 };
 
 /** Why sessions end, as the browser is told (cause) and as the event says it (reason, when it is finer). */
@@ -472,14 +475,20 @@ export async function activeSessions(db: Db, who: SessionOwner, now: number, lim
   return rows.map((r) => ({ idHash: r.id_hash, instanceId: r.instance_id, tenantId: r.tenant_id, appId: r.app_id, userName: r.user_name, name: r.name, createdAt: Number(r.created_at), lastSeenAt: Number(r.last_seen_at) }));
 }
 
+/** How many sessions are signed in now, across every tenant. */
+export async function activeSessionCount(db: Db, now: number): Promise<number> {
+  const row = (await db('sso_sessions').where('expires_at', '>', now).count({ n: '*' }).first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
 /**
  * The merchant ends sessions from the admin console: one (by its key) or all of a user's. The
- * browser is told it was signed out; the event and the audit record say the admin did it.
+ * browser, the event and the audit record all say the admin did it.
  */
 export async function revokeByAdmin(db: Db, who: SessionOwner & { idHash?: string }, now = Date.now()): Promise<number> {
   return inTransaction(db, async (trx) => {
     const scope = (q: Knex.QueryBuilder) => (who.idHash === undefined ? ownedBy(who)(q) : ownedBy(who)(q).where('id_hash', who.idHash));
-    const ended = await endSessions(trx, scope, { cause: 'logged_out', reason: 'admin' }, now);
+    const ended = await endSessions(trx, scope, { cause: 'admin' }, now);
     await writeAudit(trx, {
       channel: 'admin', callName: who.idHash === undefined ? 'revokeUserSessions' : 'revokeSession', instanceId: who.instanceId, tenantId: who.tenantId,
       resultCode: '200', resultMsg: `${ended} session(s) ended`, outcome: 'applied', detail: { userName: who.userName ?? null, ended }, startedAt: now,

@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 
 const endCause = z
-  .enum(['logged_out', 'expired', 'idp_refused', 'deauthorized', 'removed', 'frozen', 'released', 'replaced'])
+  .enum(['logged_out', 'expired', 'idp_refused', 'deauthorized', 'removed', 'frozen', 'released', 'replaced', 'admin'])
   .describe('why the session ended');
 
 export const sessionSchema = z

@@ -157,6 +157,7 @@ export const SESSION_END_WORDING: Record<SessionEndCause, Bilingual<string>> = {
   frozen: { zh: '您企业的此应用订阅已被冻结。', en: "Your enterprise's subscription to this application was frozen." },
   released: { zh: '您企业的此应用订阅已结束。', en: "Your enterprise's subscription to this application has ended." },
   replaced: { zh: '此浏览器已用另一个账号登录。', en: 'This browser signed in with another account.' },
+  admin: { zh: '应用服务商的管理员结束了您的登录。', en: "The application's provider ended your sign-in." },
 };
 
 /** Everything else the pages say. */

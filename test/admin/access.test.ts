@@ -17,7 +17,13 @@ describe.each(stores)('admin console access on %s', (store) => {
 
   it('sends a page request without the admin session to the sign-in page, and refuses other spellings with the API token check', async () => {
     const routes = s.routes.filter((r) => r.path.startsWith('/admin') && r.path !== '/admin/login');
-    expect(routes.map((r) => r.path)).toEqual(expect.arrayContaining(['/admin', '/admin/logout']));
+    expect(routes.map((r) => r.path)).toEqual(
+      expect.arrayContaining([
+        '/admin', '/admin/logout',
+        '/admin/webhooks', '/admin/webhooks/:id', '/admin/webhooks/deliveries/:id/retry',
+        '/admin/held-syncs', '/admin/held-syncs/:id', '/admin/held-syncs/:id/apply', '/admin/held-syncs/:id/discard',
+      ]),
+    );
     for (const route of routes) {
       const path = route.path.replace(/:(\w+)/g, 'x1');
       if (route.methods.includes('GET')) {
@@ -72,6 +78,18 @@ describe.each(stores)('admin console access on %s', (store) => {
     expect((await admin.get('/admin')).status).toBe(200);
     // The sign-in form's token too.
     expect((await admin.post('/admin/login', headers, 'password=x')).status).toBe(403);
+    // Every form of the console, with the session but without its token.
+    const posts = s.routes.filter((r) => r.path.startsWith('/admin') && r.path !== '/admin/login' && r.methods.includes('POST'));
+    expect(posts.length).toBeGreaterThanOrEqual(5);
+    for (const route of posts) {
+      const path = route.path.replace(/:id\b/, route.path.includes('held-syncs') ? '1' : 'whd_AAAAAAAAAAAAAAAAAAAAAA').replace(/:(\w+)/g, 'x1');
+      expect((await admin.post(path, headers, '')).status, `POST ${path}`).toBe(403);
+      expect((await admin.post(path, headers, `csrf=${otherToken}`)).status, `POST ${path}`).toBe(403);
+    }
+    // With the token, a form naming nothing is told so.
+    for (const path of ['/admin/held-syncs/999/apply', '/admin/held-syncs/0/discard', '/admin/webhooks/deliveries/whd_AAAAAAAAAAAAAAAAAAAAAA/retry', '/admin/webhooks/deliveries/x1/retry']) {
+      expect((await postAdminForm(admin, '/admin', path)).status, path).toBe(404);
+    }
   });
 
   it('asks a source address to wait after 5 attempts a minute', async () => {

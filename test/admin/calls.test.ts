@@ -1,20 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TEST_KEYS } from '../helpers/keys.js';
 import { tenantSync } from '../helpers/fixtures.js';
 import { chromiumMissing, launchChromium } from '../sso/chromium.js';
+import { adminPage, shot } from './chromium.js';
 import { listAudit } from '../../src/store/audit.js';
 
-const SHOTS = join(process.cwd(), 'test-results', 'admin');
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
 
 describe.skipIf(chromiumMissing).each(stores)('marketplace calls in the admin console in Chromium on %s', (store) => {
   let s: TestServer;
@@ -33,12 +26,7 @@ describe.skipIf(chromiumMissing).each(stores)('marketplace calls in the admin co
     await s.kit('tenantSync', tenantSync(), { key: TEST_KEYS.basic, timestamp: String(Date.now() - 20_000) });
     const [refused, applied] = (await listAudit(s.rt.db, { channel: 'kit' }, 2)).items;
 
-    const context = await chromium.newContext({ locale: 'en-US', viewport: { width: 1100, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(`${s.url}/admin/login`);
-    await page.fill('input[name=password]', s.rt.config.adminPassword!);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${s.url}/admin`);
+    const { page, context } = await adminPage(chromium, s.url, s.rt.config.adminPassword!);
 
     await page.goto(`${s.url}/admin/calls?channel=kit`);
     expect(await page.locator('tr[data-call]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-call'))))).toEqual([refused!.id, applied!.id]);

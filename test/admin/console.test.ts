@@ -1,19 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../helpers/stores.js';
 import { allOrgSync, dept } from '../helpers/fixtures.js';
 import { chromiumMissing, launchChromium } from '../sso/chromium.js';
+import { shot } from './chromium.js';
 import { TENANT, count, startWorld, type World } from '../sso/world.js';
 
-const SHOTS = join(process.cwd(), 'test-results', 'admin');
-
-/** What the merchant sees, kept to look at (test-results/ is not committed). */
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
 
 describe.skipIf(chromiumMissing).each(stores)('the admin console in Chromium on %s', (store) => {
   let w: World;
@@ -71,7 +63,7 @@ describe.skipIf(chromiumMissing).each(stores)('the admin console in Chromium on 
     expect(await page.locator('tr[data-session]').count()).toBe(0);
     await shot(page, `${store}-sessions-revoked`);
 
-    expect(await w.session(zhangsan)).toMatchObject({ status: 401, body: { error: 'session_ended' } });
+    expect(await w.session(zhangsan)).toMatchObject({ status: 401, body: { error: 'session_ended', reason: 'admin' } });
     const events = await w.s.rt.db('events').where({ type: 'session.revoked' }).select('data');
     expect(events).toHaveLength(1);
     expect(JSON.parse(events[0]!.data)).toMatchObject({ userName: 'zhangsan', reason: 'admin' });
