@@ -117,20 +117,17 @@ export async function lockedAncestors(trx: Trx, key: TenantKey, code: string, st
 /** The live departments `codes` name, their parents, and so on up: the parent links their paths need. */
 export async function ancestry(db: Db | Trx, key: TenantKey, codes: string[]): Promise<ParentMap> {
   if (codes.length === 0) return new Map();
-  const live = { 'd.instance_id': key.instance_id, 'd.tenant_id': key.tenant_id, 'd.deleted': 0 };
+  const live = 'd.instance_id = ? AND d.tenant_id = ? AND d.deleted = 0';
   // UNION, not UNION ALL: a row met twice is not walked again, so even stored data that loops ends.
   // CROSS JOIN keeps SQLite from scanning the tenant's departments for each step instead of using the key.
-  const rows: { org_code: string; parent_code: string | null }[] = await db
-    .withRecursive('up', ['org_code', 'parent_code'], (qb) =>
-      qb
-        .select('d.org_code', 'd.parent_code')
-        .from('departments as d')
-        .where(live)
-        .whereIn('d.org_code', codes)
-        .union((u) => u.select('d.org_code', 'd.parent_code').from('up').crossJoin('departments as d', 'd.org_code', 'up.parent_code').where(live)),
-    )
-    .select('org_code', 'parent_code')
-    .from('up');
+  // Sent as is, past the query builder: every singleOrgSync that changes a department asks this.
+  const sql =
+    'WITH RECURSIVE up (org_code, parent_code) AS (' +
+    `SELECT d.org_code, d.parent_code FROM departments AS d WHERE ${live} AND d.org_code IN (${codes.map(() => '?').join(', ')})` +
+    ` UNION SELECT d.org_code, d.parent_code FROM up CROSS JOIN departments AS d ON d.org_code = up.parent_code WHERE ${live}` +
+    ') SELECT org_code, parent_code FROM up';
+  const params = [key.instance_id, key.tenant_id, ...codes, key.instance_id, key.tenant_id];
+  const { rows } = await runStatement<{ org_code: string; parent_code: string | null }>(db, sql, params);
   return new Map(rows.map((r) => [r.org_code, r.parent_code]));
 }
 
