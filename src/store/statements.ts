@@ -4,6 +4,8 @@ import { dialectOf, type Db, type Trx } from './db.js';
 export interface StatementResult<R> {
   rows: R[];
   changes: number;
+  /** MySQL's LAST_INSERT_ID() after a write (what LAST_INSERT_ID(expr) set); absent on SQLite. */
+  insertId?: number;
 }
 
 type Params = (string | number | null)[];
@@ -39,7 +41,9 @@ function onMysql<R>(conn: MysqlConnection, sql: string, params: Params): Promise
   return new Promise((resolve, reject) =>
     conn.query(sql, params, (err, result) => {
       if (err) return reject(err);
-      resolve(Array.isArray(result) ? { rows: result as R[], changes: 0 } : { rows: [], changes: (result as { affectedRows: number }).affectedRows });
+      if (Array.isArray(result)) return resolve({ rows: result as R[], changes: 0 });
+      const { affectedRows, insertId } = result as { affectedRows: number; insertId: number };
+      resolve({ rows: [], changes: affectedRows, insertId });
     }),
   );
 }
