@@ -15,16 +15,17 @@ const STATE_BY_FLAG = { 0: 'deleted', 1: 'authorized', 2: 'authorized', 3: 'canc
  * authSync (spec §5.3): the users an enterprise admin authorizes for an app. Ordered by
  * currentSyncTime; idempotent by instance + tenant + app + userName. flag 3 keeps the user but
  * cancels the authorization; flag 0 deletes the authorization, and the user once no app has them.
- * The users and all their authorizations are read locked before the write and read again after
- * it: the difference is what the call's events tell (concurrent duplicates take turns, and only
- * the first finds a difference).
+ * The users and all their authorizations are read locked before the write; what the write leaves
+ * follows from them and the rows written (the order rule applied as the upserts apply it), and the
+ * difference is what the call's events tell (concurrent duplicates take turns, and only the first
+ * finds a difference).
  */
 export async function authSync(trx: Trx, body: AuthSyncBody): Promise<SyncResult> {
   const ts = body.currentSyncTime;
   const tenantKey = { instance_id: body.instanceId, tenant_id: body.tenantId };
   const users = [...new Map(body.userList.map((u) => [u.userName, u])).values()];
   const names = users.map((u) => u.userName);
-  const before = await usersWithApps(trx, tenantKey, names, true);
+  const before = await lockedUsersWithApps(trx, tenantKey, names);
   const newer = new Set(names.filter((n) => (authorizationOf(before.get(n), body.appId)?.source_ts ?? '') > ts));
   const current = users.filter((u) => !newer.has(u.userName));
   const result: SyncResult = syncResult(body, { flag: body.flag, appId: body.appId, users: users.length, stale: newer.size });
@@ -33,18 +34,14 @@ export async function authSync(trx: Trx, body: AuthSyncBody): Promise<SyncResult
   const base: RowBase = { ...tenantKey, ...syncStamp(ts, body.testFlag) };
   // A user deleted for one app stays in the directory while another app still has them.
   const leaves = (u: AuthUser) => body.flag === 0 && !before.get(u.userName)?.apps.some((a) => a.app_id !== body.appId && a.state !== 'deleted');
-  await upsertNewer(trx, 'users', current.map((u) => profileRow(u, base, leaves(u))), ['instance_id', 'tenant_id', 'user_name']);
+  const profiles = current.map((u) => profileRow(u, base, leaves(u)));
+  await upsertNewer(trx, 'users', profiles, ['instance_id', 'tenant_id', 'user_name']);
   const state = STATE_BY_FLAG[body.flag];
   const { instance_id, tenant_id, test_flag, source_ts, created_at, updated_at } = base;
-  await upsertNewer(
-    trx,
-    'user_apps',
-    // Plain literals: spreading a shared base into each of thousands of rows is many times slower.
-    current.map((u) => ({ instance_id, tenant_id, test_flag, source_ts, created_at, updated_at, app_id: body.appId, user_name: u.userName, role: u.role, enabled: u.enable ? 1 : 0, state })),
-    ['instance_id', 'tenant_id', 'user_name', 'app_id'],
-  );
-  const after = await usersWithApps(trx, tenantKey, current.map((u) => u.userName), false);
-  emit(trx, userEvents(body, current, before, after));
+  // Plain literals: spreading a shared base into each of thousands of rows is many times slower.
+  const authorizations = current.map((u) => ({ instance_id, tenant_id, test_flag, source_ts, created_at, updated_at, app_id: body.appId, user_name: u.userName, role: u.role, enabled: u.enable ? 1 : 0, state }));
+  await upsertNewer(trx, 'user_apps', authorizations, ['instance_id', 'tenant_id', 'user_name', 'app_id']);
+  emit(trx, userEvents(body, current, before, afterWrite(before, profiles, authorizations)));
 
   const revoked = current.filter((u) => state !== 'authorized' || !u.enable).map((u) => u.userName);
   if (revoked.length > 0) {
@@ -83,11 +80,11 @@ interface StoredUser {
   apps: UserAppRow[];
 }
 
-/** The users of these names and all their authorizations: a few statements per IN_LIST_CHUNK names, none per user. */
-async function usersWithApps(trx: Trx, key: TenantKey, names: string[], locked: boolean): Promise<Map<string, StoredUser>> {
+/** The users of these names and all their authorizations, locked: a few statements per IN_LIST_CHUNK names, none per user. */
+async function lockedUsersWithApps(trx: Trx, key: TenantKey, names: string[]): Promise<Map<string, StoredUser>> {
   const byName = new Map<string, StoredUser>();
   const of = (name: string) => byName.get(name) ?? byName.set(name, { apps: [] }).get(name)!;
-  const lock = locked ? lockClause(trx, 'update') : '';
+  const lock = lockClause(trx, 'update');
   for (let i = 0; i < names.length; i += IN_LIST_CHUNK) {
     const chunk = names.slice(i, i + IN_LIST_CHUNK);
     const where = `instance_id = ? AND tenant_id = ? AND user_name IN (${chunk.map(() => '?').join(', ')})`;
@@ -101,6 +98,30 @@ async function usersWithApps(trx: Trx, key: TenantKey, names: string[], locked: 
 }
 
 const authorizationOf = (user: StoredUser | undefined, appId: string) => user?.apps.find((a) => a.app_id === appId);
+
+/**
+ * The users as the two upserts leave them, without reading them again: a profile row is taken
+ * unless the stored one is newer; the authorization always is (a newer one kept the user out of
+ * the call). The rows read before are locked (one writer on SQLite), so nothing else changed them.
+ */
+function afterWrite(before: Map<string, StoredUser>, profiles: Row[], authorizations: Row[]): Map<string, StoredUser> {
+  const after = new Map<string, StoredUser>();
+  for (let i = 0; i < profiles.length; i++) {
+    const profile = profiles[i]!;
+    const written = authorizations[i]!;
+    const was = before.get(String(profile.user_name));
+    const keep = was?.row !== undefined && was.row.source_ts > String(profile.source_ts);
+    const row = keep ? was.row : ({ ...was?.row, ...profile, created_at: was?.row?.created_at ?? profile.created_at } as unknown as UserRow);
+    const apps = (was?.apps ?? []).filter((a) => a.app_id !== written.app_id);
+    const old = was?.apps.find((a) => a.app_id === written.app_id);
+    const app = { ...old, ...written, created_at: old?.created_at ?? written.created_at } as unknown as UserAppRow;
+    // In app_id order, as a read of them lists them.
+    const at = apps.findIndex((a) => a.app_id > app.app_id);
+    apps.splice(at === -1 ? apps.length : at, 0, app);
+    after.set(String(profile.user_name), { row, apps });
+  }
+  return after;
+}
 
 /** What the directory shows of a user changes with these (besides their authorizations). */
 const PROFILE = ['name', 'org_code', 'position', 'employee_code', 'employee_type', 'mobile', 'email', 'work_place', 'entry_date', 'test_flag'] as const;

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import { IN_LIST_CHUNK, type Db, type Trx } from '../store/db.js';
+import { dialectOf, IN_LIST_CHUNK, type Db, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
 import { onePage, readInPages, withChanges, type ChangeFilter, type Page } from '../store/pages.js';
-import { lockClause, runStatement } from '../store/statements.js';
+import { insertStatement, lockClause, runStatement } from '../store/statements.js';
 import type { DepartmentRow } from '../store/rows.js';
 
 /** The departments table's SQL: what the department syncs read and write, and the directory's pages of it. */
@@ -23,10 +23,34 @@ export async function tenantDepartments(trx: Trx, key: TenantKey): Promise<Store
   );
 }
 
+const DEPARTMENT_BY_CODE = 'SELECT org_code, org_name, parent_code, deleted, test_flag, source_ts FROM departments WHERE instance_id = ? AND tenant_id = ? AND org_code = ?';
+
 /** The tenant's department of this code (also a tombstone), locked until the call commits. */
-export async function lockedDepartment(trx: Trx, key: TenantKey, code: string): Promise<StoredDepartment | undefined> {
-  const sql = `SELECT org_code, org_name, parent_code, deleted, test_flag, source_ts FROM departments WHERE instance_id = ? AND tenant_id = ? AND org_code = ?${lockClause(trx, 'update')}`;
-  return (await runStatement<StoredDepartment>(trx, sql, [key.instance_id, key.tenant_id, code])).rows[0];
+async function lockedDepartment(trx: Trx, key: TenantKey, code: string): Promise<StoredDepartment | undefined> {
+  return (await runStatement<StoredDepartment>(trx, DEPARTMENT_BY_CODE + lockClause(trx, 'update'), [key.instance_id, key.tenant_id, code])).rows[0];
+}
+
+/**
+ * The department `row` names as stored before this call (also a tombstone), locked until the call
+ * commits; a department not stored yet is inserted as `row` at once (`inserted`), and the caller
+ * writes only over one that was. On MySQL a locking read of a missing row would lock the gap
+ * around it, and concurrent calls adding departments to that gap would deadlock each other on
+ * their inserts: a plain read tells whether the row is there, and only a row that is gets the
+ * locking read. An insert that meets a row added meanwhile reads it locked instead.
+ */
+export async function departmentBeforeWrite(trx: Trx, row: Row & TenantKey & { org_code: string }): Promise<{ stored?: StoredDepartment; inserted: boolean }> {
+  const params = [row.instance_id, row.tenant_id, row.org_code];
+  const mysql = dialectOf(trx) === 'mysql';
+  const seen = (await runStatement<StoredDepartment>(trx, DEPARTMENT_BY_CODE, params)).rows[0];
+  if (seen) return { stored: mysql ? await lockedDepartment(trx, row, row.org_code) : seen, inserted: false };
+  const { sql, params: values } = insertStatement('departments', Object.keys(row), [row]);
+  try {
+    await runStatement(trx, sql, values);
+    return { inserted: true };
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+    return { stored: await lockedDepartment(trx, row, row.org_code), inserted: false };
+  }
 }
 
 /** Upserts department rows under the order rule (see upsertNewer). */
@@ -94,20 +118,17 @@ export async function lockedAncestors(trx: Trx, key: TenantKey, code: string, st
 /** The live departments `codes` name, their parents, and so on up: the parent links their paths need. */
 export async function ancestry(db: Db | Trx, key: TenantKey, codes: string[]): Promise<ParentMap> {
   if (codes.length === 0) return new Map();
-  const live = { 'd.instance_id': key.instance_id, 'd.tenant_id': key.tenant_id, 'd.deleted': 0 };
+  const live = 'd.instance_id = ? AND d.tenant_id = ? AND d.deleted = 0';
   // UNION, not UNION ALL: a row met twice is not walked again, so even stored data that loops ends.
   // CROSS JOIN keeps SQLite from scanning the tenant's departments for each step instead of using the key.
-  const rows: { org_code: string; parent_code: string | null }[] = await db
-    .withRecursive('up', ['org_code', 'parent_code'], (qb) =>
-      qb
-        .select('d.org_code', 'd.parent_code')
-        .from('departments as d')
-        .where(live)
-        .whereIn('d.org_code', codes)
-        .union((u) => u.select('d.org_code', 'd.parent_code').from('up').crossJoin('departments as d', 'd.org_code', 'up.parent_code').where(live)),
-    )
-    .select('org_code', 'parent_code')
-    .from('up');
+  // Sent as is, past the query builder: every singleOrgSync that changes a department asks this.
+  const sql =
+    'WITH RECURSIVE up (org_code, parent_code) AS (' +
+    `SELECT d.org_code, d.parent_code FROM departments AS d WHERE ${live} AND d.org_code IN (${codes.map(() => '?').join(', ')})` +
+    ` UNION SELECT d.org_code, d.parent_code FROM up CROSS JOIN departments AS d ON d.org_code = up.parent_code WHERE ${live}` +
+    ') SELECT org_code, parent_code FROM up';
+  const params = [key.instance_id, key.tenant_id, ...codes, key.instance_id, key.tenant_id];
+  const { rows } = await runStatement<{ org_code: string; parent_code: string | null }>(db, sql, params);
   return new Map(rows.map((r) => [r.org_code, r.parent_code]));
 }
 

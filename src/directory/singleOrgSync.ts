@@ -1,7 +1,7 @@
 import type { Trx } from '../store/db.js';
 import type { SingleOrgSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
-import { ancestry, hasLiveChildren, lockedAncestors, lockedDepartment, writeDepartments, type StoredDepartment } from './departments.js';
+import { ancestry, departmentBeforeWrite, hasLiveChildren, lockedAncestors, writeDepartments, type StoredDepartment } from './departments.js';
 import { cycleNotice, pathsOf, pathUnder } from './orgTree.js';
 import { emit, type NewEvent } from '../store/events.js';
 import { departmentView } from './queries.js';
@@ -21,9 +21,10 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
   const result = syncResult(body, { flag: body.flag, orgCode: body.orgCode });
   if (!deleted && body.parentCode === body.orgCode) throw invalidParam(`parentCode: department ${body.orgCode} cannot be its own parent`);
   // Locked until the call commits: a newer call's row stands (stale), and what was before is known.
-  const stored = await lockedDepartment(trx, tenantKey, body.orgCode);
+  const row = { ...key, org_name: body.orgName, parent_code: body.parentCode, ...syncStamp(body.timeStamp, body.testFlag, deleted) };
+  const { stored, inserted } = await departmentBeforeWrite(trx, row);
   if (stored && stored.source_ts > body.timeStamp) return { ...result, outcome: 'stale' };
-  await writeDepartments(trx, [{ ...key, org_name: body.orgName, parent_code: body.parentCode, ...syncStamp(body.timeStamp, body.testFlag, deleted) }]);
+  if (!inserted) await writeDepartments(trx, [row]);
   // Written first, then the walk up from the new parent: reaching this department means a cycle.
   // Only a department with children can be reached (a new one mostly has none): others skip it.
   if (!deleted && body.parentCode && (await hasLiveChildren(trx, tenantKey, body.orgCode))) {

@@ -43,7 +43,10 @@ export function openDb(options: DbOptions): Db {
         // Marketplace ids compare exactly; JS numbers stay numbers (our BIGINTs are epoch ms).
         supportBigNumbers: true,
         bigNumberStrings: false,
-      } as Knex.MySql2ConnectionConfig & { uri: string },
+        // Bulk inserts go prepared (see runStatement), one statement per row count: a few dozen
+        // per connection stay, well within the server's max_prepared_stmt_count for every pool.
+        maxPreparedStatements: 64,
+      } as Knex.MySql2ConnectionConfig & { uri: string; maxPreparedStatements: number },
       pool: { min: 0, max: options.mysqlPoolMax ?? 10 },
       log: knexLog(options.log),
     });

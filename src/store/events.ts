@@ -141,9 +141,10 @@ async function writeEvents(trx: Trx, events: NewEvent[]): Promise<void> {
 
 async function takeSequences(trx: Trx, count: number): Promise<number> {
   if (dialectOf(trx) === 'mysql') {
-    // LAST_INSERT_ID(expr) hands the new value back in the update's own answer: one round trip.
-    const [result] = (await trx.raw("UPDATE event_sequence SET last = LAST_INSERT_ID(last + ?) WHERE name = 'events'", [count])) as [{ insertId: number }];
-    return Number(result.insertId);
+    // LAST_INSERT_ID(expr) hands the new value back in the update's own answer: one round trip,
+    // sent past knex, for the row stays locked from here to the commit.
+    const { insertId } = await runStatement(trx, "UPDATE event_sequence SET last = LAST_INSERT_ID(last + ?) WHERE name = 'events'", [count]);
+    return Number(insertId);
   }
   const { rows } = await runStatement<{ last: number }>(trx, "UPDATE event_sequence SET last = last + ? WHERE name = 'events' RETURNING last", [count]);
   return Number(rows[0]!.last);

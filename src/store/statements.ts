@@ -4,6 +4,8 @@ import { dialectOf, type Db, type Trx } from './db.js';
 export interface StatementResult<R> {
   rows: R[];
   changes: number;
+  /** MySQL's LAST_INSERT_ID() after a write (what LAST_INSERT_ID(expr) set); absent on SQLite. */
+  insertId?: number;
 }
 
 type Params = (string | number | null)[];
@@ -11,6 +13,7 @@ type Params = (string | number | null)[];
 /** The drivers as knex hands them over (mysql2's callback connection, better-sqlite3's database), the little used here. */
 interface MysqlConnection {
   query(sql: string, params: Params, done: (err: Error | null, result: unknown) => void): void;
+  execute(sql: string, params: Params, done: (err: Error | null, result: unknown) => void): void;
 }
 interface SqliteConnection {
   prepare(sql: string): { reader: boolean; all(params: Params): unknown[]; run(params: Params): { changes: number } };
@@ -35,11 +38,22 @@ export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sq
   }
 }
 
+/**
+ * From this many values on, a statement goes as a prepared one (mysql2 keeps it per connection, see
+ * openDb): its values travel in binary, neither escaped into the text here nor parsed from it by
+ * the server, which for the hundreds of rows of a bulk insert costs more than writing them.
+ * Smaller statements are sent as text, a round trip each rather than a prepare's two on first use.
+ */
+const PREPARED_FROM_VALUES = 200;
+
 function onMysql<R>(conn: MysqlConnection, sql: string, params: Params): Promise<StatementResult<R>> {
+  const send = params.length >= PREPARED_FROM_VALUES ? conn.execute : conn.query;
   return new Promise((resolve, reject) =>
-    conn.query(sql, params, (err, result) => {
+    send.call(conn, sql, params, (err, result) => {
       if (err) return reject(err);
-      resolve(Array.isArray(result) ? { rows: result as R[], changes: 0 } : { rows: [], changes: (result as { affectedRows: number }).affectedRows });
+      if (Array.isArray(result)) return resolve({ rows: result as R[], changes: 0 });
+      const { affectedRows, insertId } = result as { affectedRows: number; insertId: number };
+      resolve({ rows: [], changes: affectedRows, insertId });
     }),
   );
 }
