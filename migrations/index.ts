@@ -18,6 +18,7 @@ import * as webhooks from './20261205_016_webhooks.js';
 import * as admin from './20261206_017_admin.js';
 import * as auditReads from './20261206_018_audit_reads.js';
 import * as provisioning from './20261206_019_provisioning.js';
+import * as eventChunks from './20261207_023_event_chunks.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -43,6 +44,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261206_017_admin': admin,
   '20261206_018_audit_reads': auditReads,
   '20261206_019_provisioning': provisioning,
+  '20261207_023_event_chunks': eventChunks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
