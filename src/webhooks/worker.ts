@@ -94,7 +94,7 @@ class Worker {
   /** Results of finished sends, per endpoint, recorded by the endpoint's next claim. */
   private readonly settled = new Map<string, Settled[]>();
   private endpoints: { ids: string[]; at: number } = { ids: [], at: 0 };
-  /** Events read for deliveries, by sequence. Events never change; one retention deletes after it was read here may still go out. */
+  /** Events read ahead of their deliveries, by sequence. Events never change; one retention deletes after it was read here may still go out. */
   private readonly recent = new Map<number, DirectoryEvent>();
   private passing: Promise<void> | undefined;
   private again = false;
@@ -174,21 +174,32 @@ class Worker {
     }
     // More events than one claim enqueues: go on with them right after this pass.
     if (claim.backlog) this.again = true;
+    this.keep(claim.enqueued);
     if (claim.deliveries.length === 0) return;
     const events = await this.eventsOf(claim.deliveries.map((d) => Number(d.event_sequence)));
     const secrets = signingSecrets(rt, claim.endpoint);
     for (const d of claim.deliveries) this.send(claim.endpoint, secrets, d, events.get(Number(d.event_sequence)));
   }
 
-  /** The events of these sequences, read only where not read already. */
+  /** The events of these sequences, read only where not read already; sent now, they are no longer kept. */
   private async eventsOf(sequences: number[]): Promise<Map<number, DirectoryEvent>> {
     const missing = sequences.filter((s) => !this.recent.has(s));
-    if (missing.length > 0) {
-      const read = await eventsHolding(this.rt.db, missing);
-      if (this.recent.size + read.size > RECENT_EVENTS) this.recent.clear();
-      for (const [s, e] of read) this.recent.set(s, e);
+    const read = missing.length > 0 ? await eventsHolding(this.rt.db, missing) : new Map<number, DirectoryEvent>();
+    const found = new Map<number, DirectoryEvent>();
+    for (const s of sequences) {
+      const e = this.recent.get(s) ?? read.get(s);
+      if (e) found.set(s, e);
+      this.recent.delete(s);
+      read.delete(s);
     }
-    return new Map(sequences.flatMap((s) => (this.recent.has(s) ? [[s, this.recent.get(s)!]] : [])));
+    if (this.recent.size + read.size > RECENT_EVENTS) this.recent.clear();
+    this.keep(read.values());
+    return found;
+  }
+
+  /** Keeps events for the deliveries to come, as many as RECENT_EVENTS (a backlog's are read again when due). */
+  private keep(events: Iterable<DirectoryEvent>): void {
+    for (const e of events) if (this.recent.size < RECENT_EVENTS) this.recent.set(e.sequence, e);
   }
 
   private send(endpoint: WebhookEndpointRow, secrets: string[], d: WebhookDeliveryRow, event: DirectoryEvent | undefined): void {
