@@ -113,8 +113,8 @@ export function onEventsCommitted(db: Db, listener: (count: number) => void): ()
 
 /** Rows per insert: 10 values each, well below either store's limit on bound values. */
 const INSERT_ROWS = 1_000;
-/** And about this much JSON per insert, well below MySQL's max_allowed_packet. */
-const INSERT_BYTES = 4_000_000;
+/** Rows of runs per insert (about RUN_BYTES each: well below MySQL's max_allowed_packet), sent prepared. */
+const INSERT_RUNS = 8;
 /**
  * A call of this many events writes them as runs, up to RUN_EVENTS (and about RUN_BYTES of JSON)
  * a row: a 100,000-department sync writes 200 rows besides its departments, not 100,000. Smaller
@@ -143,12 +143,10 @@ async function writeEvents(trx: Trx, events: NewEvent[]): Promise<void> {
   const idOf = (i: number) => `evt_${random.toString('base64url', i * ID_BYTES, (i + 1) * ID_BYTES)}`;
   const runs = events.length >= RUN_FROM;
   let statement: Record<string, string | number | null>[] = [];
-  let statementBytes = 0;
   const flush = async () => {
     const { sql, params } = insertStatement('events', COLUMNS, statement);
     statement = [];
-    statementBytes = 0;
-    await runStatement(trx, sql, params);
+    await runStatement(trx, sql, params, { prepared: runs });
     await betweenStatements();
   };
   for (let i = 0; i < events.length; ) {
@@ -173,9 +171,8 @@ async function writeEvents(trx: Trx, events: NewEvent[]): Promise<void> {
       test_flag: e.testFlag ? 1 : 0,
       data,
     });
-    statementBytes += data.length;
     i = end;
-    if (statement.length >= INSERT_ROWS || statementBytes >= INSERT_BYTES) await flush();
+    if (statement.length >= (runs ? INSERT_RUNS : INSERT_ROWS)) await flush();
   }
   if (statement.length > 0) await flush();
 }

@@ -11,6 +11,7 @@ type Params = (string | number | null)[];
 /** The drivers as knex hands them over (mysql2's callback connection, better-sqlite3's database), the little used here. */
 interface MysqlConnection {
   query(sql: string, params: Params, done: (err: Error | null, result: unknown) => void): void;
+  execute(sql: string, params: Params, done: (err: Error | null, result: unknown) => void): void;
 }
 interface SqliteConnection {
   prepare(sql: string): { reader: boolean; all(params: Params): unknown[]; run(params: Params): { changes: number } };
@@ -21,27 +22,29 @@ interface SqliteConnection {
  * past knex's query builder and runner, which cost more than the database for the few single-row
  * statements of every marketplace call and for the thousands of bindings of a bulk insert. The SQL
  * must suit both stores (backticks quote names in both) unless the caller picks it by dialectOf.
+ * `prepared` sends MySQL the values apart from the SQL (a statement prepared once per connection):
+ * for megabytes of text, which the driver would otherwise escape into the SQL character by character.
+ * Only for statements of a few shapes: each shape stays prepared on the connection.
  */
-export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sql: string, params: Params): Promise<StatementResult<R>> {
+export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sql: string, params: Params, options: { prepared?: boolean } = {}): Promise<StatementResult<R>> {
   const inTransaction = (db as Trx).isTransaction === true;
   // Announced as knex announces its own, to whoever listens on the knex instance (tests count statements).
   db.client.emit('query', { sql, bindings: params });
   const conn: unknown = await db.client.acquireConnection();
   try {
-    return dialectOf(db) === 'mysql' ? await onMysql<R>(conn as MysqlConnection, sql, params) : onSqlite<R>(conn as SqliteConnection, sql, params);
+    return dialectOf(db) === 'mysql' ? await onMysql<R>(conn as MysqlConnection, sql, params, options.prepared === true) : onSqlite<R>(conn as SqliteConnection, sql, params);
   } finally {
     // A transaction's connection is its own until it ends; a pool's goes back at once.
     if (!inTransaction) await db.client.releaseConnection(conn);
   }
 }
 
-function onMysql<R>(conn: MysqlConnection, sql: string, params: Params): Promise<StatementResult<R>> {
-  return new Promise((resolve, reject) =>
-    conn.query(sql, params, (err, result) => {
-      if (err) return reject(err);
-      resolve(Array.isArray(result) ? { rows: result as R[], changes: 0 } : { rows: [], changes: (result as { affectedRows: number }).affectedRows });
-    }),
-  );
+function onMysql<R>(conn: MysqlConnection, sql: string, params: Params, prepared: boolean): Promise<StatementResult<R>> {
+  const done = (resolve: (r: StatementResult<R>) => void, reject: (err: Error) => void) => (err: Error | null, result: unknown) => {
+    if (err) return reject(err);
+    resolve(Array.isArray(result) ? { rows: result as R[], changes: 0 } : { rows: [], changes: (result as { affectedRows: number }).affectedRows });
+  };
+  return new Promise((resolve, reject) => (prepared ? conn.execute(sql, params, done(resolve, reject)) : conn.query(sql, params, done(resolve, reject))));
 }
 
 function onSqlite<R>(conn: SqliteConnection, sql: string, params: Params): StatementResult<R> {
