@@ -156,7 +156,7 @@ async function writeEvents(trx: Trx, events: NewEvent[]): Promise<void> {
     if (runs) {
       // A list built as text: each object is serialized once, and the row's size is known as it grows.
       let list = `[["${idOf(i)}",${data}]`;
-      while (end < events.length && end - i < RUN_EVENTS && list.length < RUN_BYTES && sameRow(e, events[end]!)) list += `,["${idOf(end)}",${JSON.stringify(events[end]!.data)}]`, end++;
+      for (; end < events.length && end - i < RUN_EVENTS && list.length < RUN_BYTES && sameRow(e, events[end]!); end++) list += `,["${idOf(end)}",${JSON.stringify(events[end]!.data)}]`;
       if (end > i + 1) data = `${list}]`;
     }
     statement.push({
