@@ -20,7 +20,7 @@ const dirEvents: BenchModule = {
     const raw = await openRawStore(kb.database);
     const bare = await startBareKoaProcess(1);
     const afterSync = async (tenantId: string, n: number, replay: boolean) => {
-      const events = await raw.count("SELECT COUNT(*) AS n FROM events WHERE tenant_id = ? AND type = 'department.created'", [tenantId]);
+      const events = await raw.count("SELECT COALESCE(SUM(last_sequence - sequence + 1), 0) AS n FROM events WHERE tenant_id = ? AND type = 'department.created'", [tenantId]);
       if (events !== n) throw new Error(`allOrgSync of ${n}${replay ? ', replayed' : ''}: ${events} department.created events stored, expected ${n}`);
     };
     try {

@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { startTestServer } from '../test/helpers/server.js';
 import { inTransaction } from '../src/store/db.js';
-import { emit, type NewEvent } from '../src/store/events.js';
+import { emit, readEvents, type NewEvent } from '../src/store/events.js';
 import { bareKoaBaseline, benchDir, percentile } from './lib.js';
 import type { BenchModule, BenchRow } from './types.js';
 
@@ -95,8 +95,8 @@ const webhooks: BenchModule = {
       await receiver.until(backlog + calls.length, 120_000);
       const { firstSeen } = await receiver.ask('report');
       const seen = new Map(firstSeen);
-      const emitted: { id: string; data: string }[] = await db('events').where('sequence', '>', last).select('id', 'data');
-      const latencies = emitted.map((e) => seen.get(e.id)! - committedAt.get((JSON.parse(e.data) as { n: number }).n)!).sort((a, b) => a - b);
+      const emitted = await readEvents(db, { after: last, limit: calls.length });
+      const latencies = emitted.map((e) => seen.get(e.id)! - committedAt.get((e.data as { n: number }).n)!).sort((a, b) => a - b);
       const elapsed = (performance.now() - start) / 1000;
       rows.push({
         scenario: `commit to delivery at a steady ${RATE} calls/s, p95`,

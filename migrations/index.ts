@@ -20,6 +20,7 @@ import * as auditReads from './20261206_018_audit_reads.js';
 import * as provisioning from './20261206_019_provisioning.js';
 import * as appInfoUsage from './20261207_020_app_info_usage.js';
 import * as auditOutcomes from './20261207_022_audit_outcomes.js';
+import * as eventChunks from './20261207_023_event_chunks.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs under tsc's
@@ -47,6 +48,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261206_019_provisioning': provisioning,
   '20261207_020_app_info_usage': appInfoUsage,
   '20261207_022_audit_outcomes': auditOutcomes,
+  '20261207_023_event_chunks': eventChunks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import { dialectOf, inTransaction, onCommit, type Db, type Trx } from './db.js';
 import { insertStatement, runStatement } from './statements.js';
@@ -60,8 +61,13 @@ export const directoryEventSchema = z
   .meta({ id: 'Event' });
 export type DirectoryEvent = z.infer<typeof directoryEventSchema>;
 
+/**
+ * A row of the outbox: one event, or a run of one large call's events of one type, tenant and
+ * time (sequences `sequence` through `last_sequence`, `data` then a JSON list of [id, object]).
+ */
 export interface EventRow {
   sequence: BigNumber;
+  last_sequence: BigNumber;
   id: string;
   type: EventType;
   occurred_at: BigNumber;
@@ -105,9 +111,23 @@ export function onEventsCommitted(db: Db, listener: (count: number) => void): ()
   return () => set.delete(listener);
 }
 
-/** Rows per insert: 9 values each, well below either store's limit on bound values. */
-const INSERT_CHUNK = 1_000;
-const COLUMNS = ['sequence', 'id', 'type', 'occurred_at', 'source_time', 'instance_id', 'tenant_id', 'test_flag', 'data'];
+/** Rows per insert: 10 values each, well below either store's limit on bound values. */
+const INSERT_ROWS = 1_000;
+/** Rows of runs per insert (about RUN_BYTES each: well below MySQL's max_allowed_packet), sent prepared. */
+const INSERT_RUNS = 8;
+/**
+ * A call of this many events writes them as runs, up to RUN_EVENTS (and about RUN_BYTES of JSON)
+ * a row: a 100,000-department sync writes 200 rows besides its departments, not 100,000. Smaller
+ * calls write a row per event. RUN_EVENTS bounds every read's range (see rowsFrom): it only grows
+ * with a migration that splits longer runs.
+ */
+const RUN_FROM = 100;
+const RUN_EVENTS = 500;
+const RUN_BYTES = 1_000_000;
+const COLUMNS = ['sequence', 'last_sequence', 'id', 'type', 'occurred_at', 'source_time', 'instance_id', 'tenant_id', 'test_flag', 'data'];
+
+/** Events that can share a row: what a row says once for all of them. */
+const sameRow = (a: NewEvent, b: NewEvent) => a.type === b.type && a.instanceId === b.instanceId && a.tenantId === b.tenantId && a.testFlag === b.testFlag && a.sourceTime === b.sourceTime;
 
 /**
  * Takes `events.length` numbers from the counter row, then inserts the events. On MySQL the row
@@ -117,26 +137,44 @@ const COLUMNS = ['sequence', 'id', 'type', 'occurred_at', 'source_time', 'instan
 async function writeEvents(trx: Trx, events: NewEvent[]): Promise<void> {
   const last = await takeSequences(trx, events.length);
   const occurredAt = Date.now();
-  let sequence = last - events.length;
-  for (let i = 0; i < events.length; i += INSERT_CHUNK) {
-    if (i > 0) await betweenStatements();
-    const chunk = events.slice(i, i + INSERT_CHUNK);
-    // One read of the random source per chunk: per event it cost more than building the row.
-    const random = randomBytes(ID_BYTES * chunk.length);
-    const rows = chunk.map((e, j) => ({
-      sequence: ++sequence,
-      id: `evt_${random.toString('base64url', j * ID_BYTES, (j + 1) * ID_BYTES)}`,
+  const first = last - events.length + 1;
+  // One read of the random source for the call: per event it cost more than building the row.
+  const random = randomBytes(ID_BYTES * events.length);
+  const idOf = (i: number) => `evt_${random.toString('base64url', i * ID_BYTES, (i + 1) * ID_BYTES)}`;
+  const runs = events.length >= RUN_FROM;
+  let statement: Record<string, string | number | null>[] = [];
+  const flush = async () => {
+    const { sql, params } = insertStatement('events', COLUMNS, statement);
+    statement = [];
+    await runStatement(trx, sql, params, { prepared: runs });
+    await betweenStatements();
+  };
+  for (let i = 0; i < events.length; ) {
+    const e = events[i]!;
+    let data = JSON.stringify(e.data);
+    let end = i + 1;
+    if (runs) {
+      // A list built as text: each object is serialized once, and the row's size is known as it grows.
+      let list = `[["${idOf(i)}",${data}]`;
+      for (; end < events.length && end - i < RUN_EVENTS && list.length < RUN_BYTES && sameRow(e, events[end]!); end++) list += `,["${idOf(end)}",${JSON.stringify(events[end]!.data)}]`;
+      if (end > i + 1) data = `${list}]`;
+    }
+    statement.push({
+      sequence: first + i,
+      last_sequence: first + end - 1,
+      id: idOf(i),
       type: e.type,
       occurred_at: occurredAt,
       source_time: e.sourceTime,
       instance_id: e.instanceId,
       tenant_id: e.tenantId,
       test_flag: e.testFlag ? 1 : 0,
-      data: JSON.stringify(e.data),
-    }));
-    const { sql, params } = insertStatement('events', COLUMNS, rows);
-    await runStatement(trx, sql, params);
+      data,
+    });
+    i = end;
+    if (statement.length >= (runs ? INSERT_RUNS : INSERT_ROWS)) await flush();
   }
+  if (statement.length > 0) await flush();
 }
 
 async function takeSequences(trx: Trx, count: number): Promise<number> {
@@ -153,18 +191,19 @@ async function takeSequences(trx: Trx, count: number): Promise<number> {
 /** An event id is `evt_` and 22 random base64url characters (128 bits): stable for the event's life, across every delivery. */
 const ID_BYTES = 16;
 
-export function eventOf(r: EventRow): DirectoryEvent {
-  return {
-    id: r.id,
-    sequence: Number(r.sequence),
+/** The events a row holds, in sequence order. */
+export function eventsOf(r: EventRow): DirectoryEvent[] {
+  const sequence = Number(r.sequence);
+  const common = {
     type: r.type,
     occurredAt: new Date(Number(r.occurred_at)).toISOString(),
     sourceTime: r.source_time,
     instanceId: r.instance_id,
     tenantId: r.tenant_id,
     testFlag: Number(r.test_flag) === 1 || r.test_flag === true,
-    data: JSON.parse(r.data) as Record<string, unknown>,
   };
+  if (Number(r.last_sequence) === sequence) return [{ id: r.id, sequence, ...common, data: JSON.parse(r.data) as Record<string, unknown> }];
+  return (JSON.parse(r.data) as [string, Record<string, unknown>][]).map(([id, data], i) => ({ id, sequence: sequence + i, ...common, data }));
 }
 
 export interface EventFilter {
@@ -181,19 +220,54 @@ export interface EventFilter {
  * sequence (see writeEvents), so reading past the last event returned never skips one.
  */
 export async function readEvents(db: Db | Trx, filter: EventFilter): Promise<DirectoryEvent[]> {
-  const q = db('events').where('sequence', '>', filter.after);
-  if (filter.types?.length) q.whereIn('type', filter.types);
-  if (filter.tenantId !== undefined) q.andWhere('tenant_id', filter.tenantId);
-  if (filter.instanceId !== undefined) q.andWhere('instance_id', filter.instanceId);
-  const rows: EventRow[] = await q.orderBy('sequence').limit(filter.limit);
-  return rows.map(eventOf);
+  const filtered = (q: Knex.QueryBuilder) => {
+    if (filter.types?.length) q.whereIn('type', filter.types);
+    if (filter.tenantId !== undefined) q.andWhere('tenant_id', filter.tenantId);
+    if (filter.instanceId !== undefined) q.andWhere('instance_id', filter.instanceId);
+    return q;
+  };
+  // First only the rows' ranges: the rows that hold `limit` events, read in full next.
+  const ranges: { sequence: BigNumber; last_sequence: BigNumber }[] = await filtered(rowsFrom(db, filter.after))
+    .orderBy('sequence')
+    .limit(filter.limit)
+    .select('sequence', 'last_sequence');
+  if (ranges.length === 0) return [];
+  let through = filter.after;
+  let count = 0;
+  for (const r of ranges) {
+    through = Number(r.sequence);
+    count += Number(r.last_sequence) - Math.max(through, filter.after + 1) + 1;
+    if (count >= filter.limit) break;
+  }
+  const rows: EventRow[] = await filtered(rowsFrom(db, filter.after).andWhere('sequence', '<=', through)).orderBy('sequence');
+  return rows.flatMap(eventsOf).filter((e) => e.sequence > filter.after).slice(0, filter.limit);
 }
 
-/** The events of these sequences that are still kept, in sequence order (a webhook delivery sends one). */
-export async function eventsBySequence(db: Db | Trx, sequences: number[]): Promise<DirectoryEvent[]> {
-  if (sequences.length === 0) return [];
-  const rows: EventRow[] = await db('events').whereIn('sequence', sequences).orderBy('sequence');
-  return rows.map(eventOf);
+/** The rows holding events after `after`: a row starts at most a run before its last event. */
+const rowsFrom = (db: Db | Trx, after: number) => db('events').where('sequence', '>', after + 1 - RUN_EVENTS).andWhere('last_sequence', '>', after);
+
+/**
+ * The events of the rows that hold these sequences, by sequence (a webhook delivery sends one; the
+ * rest of a run is there for the next deliveries). Sequences retention deleted are missing.
+ */
+export async function eventsHolding(db: Db | Trx, sequences: number[]): Promise<Map<number, DirectoryEvent>> {
+  const found = new Map<number, DirectoryEvent>();
+  if (sequences.length === 0) return found;
+  // Sequences near each other are one range of rows: a claim's deliveries are mostly consecutive.
+  const sorted = [...sequences].sort((a, b) => a - b);
+  const ranges: [number, number][] = [];
+  for (const s of sorted) {
+    const r = ranges[ranges.length - 1];
+    if (r && s - r[1] <= RUN_EVENTS) r[1] = s;
+    else ranges.push([s, s]);
+  }
+  const rows: EventRow[] = await db('events')
+    .where((q) => {
+      for (const [from, to] of ranges) q.orWhere((r) => r.where('sequence', '>', from - RUN_EVENTS).andWhere('sequence', '<=', to).andWhere('last_sequence', '>=', from));
+    })
+    .orderBy('sequence');
+  for (const row of rows) for (const e of eventsOf(row)) found.set(e.sequence, e);
+  return found;
 }
 
 /** The largest sequence retention has deleted, and the last one handed out. */
@@ -202,17 +276,20 @@ export async function eventBounds(db: Db | Trx): Promise<{ purgedThrough: number
   return { purgedThrough: Number(row.purged_through), last: Number(row.last) };
 }
 
-/** Deletes events older than the retention, a batch at a time, and records how far it went. */
+/** Deletes events older than the retention, a batch of rows at a time, and records how far it went. */
 export async function purgeOldEvents(db: Db, retentionDays: number, now = Date.now(), stopping?: AbortSignal): Promise<number> {
   const cutoff = now - retentionDays * 86_400_000;
   let deleted = 0;
   while (!stopping?.aborted) {
     // Old events come first in sequence order: the scan stops at the first batch's end.
-    const sequences: BigNumber[] = await db('events').where('occurred_at', '<', cutoff).orderBy('sequence').limit(5000).pluck('sequence');
-    if (sequences.length === 0) return deleted;
-    const through = Number(sequences[sequences.length - 1]);
+    const rows: { sequence: BigNumber; last_sequence: BigNumber }[] = await db('events').where('occurred_at', '<', cutoff).orderBy('sequence').limit(5000).select('sequence', 'last_sequence');
+    if (rows.length === 0) return deleted;
+    const lastRow = rows[rows.length - 1]!;
+    const through = Number(lastRow.last_sequence);
     await inTransaction(db, async (trx) => {
-      deleted += await trx('events').where('sequence', '<=', through).andWhere('occurred_at', '<', cutoff).delete();
+      const removed = await trx('events').where('sequence', '<=', lastRow.sequence).andWhere('occurred_at', '<', cutoff).delete();
+      // Counted in events: the rows read are the rows deleted, unless another process purged meanwhile.
+      deleted += removed === rows.length ? rows.reduce((n, r) => n + Number(r.last_sequence) - Number(r.sequence) + 1, 0) : removed;
       await trx('event_sequence').where('name', 'events').andWhere('purged_through', '<', through).update({ purged_through: through });
     });
   }

@@ -24,14 +24,17 @@ interface SqliteConnection {
  * past knex's query builder and runner, which cost more than the database for the few single-row
  * statements of every marketplace call and for the thousands of bindings of a bulk insert. The SQL
  * must suit both stores (backticks quote names in both) unless the caller picks it by dialectOf.
+ * `prepared` sends MySQL the values apart from the SQL even for a few values (see PREPARED_FROM_VALUES):
+ * for megabytes of text, which the driver would otherwise escape into the SQL character by character.
+ * Only for statements of a few shapes: each shape stays prepared on the connection.
  */
-export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sql: string, params: Params): Promise<StatementResult<R>> {
+export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sql: string, params: Params, options: { prepared?: boolean } = {}): Promise<StatementResult<R>> {
   const inTransaction = (db as Trx).isTransaction === true;
   // Announced as knex announces its own, to whoever listens on the knex instance (tests count statements).
   db.client.emit('query', { sql, bindings: params });
   const conn: unknown = await db.client.acquireConnection();
   try {
-    return dialectOf(db) === 'mysql' ? await onMysql<R>(conn as MysqlConnection, sql, params) : onSqlite<R>(conn as SqliteConnection, sql, params);
+    return dialectOf(db) === 'mysql' ? await onMysql<R>(conn as MysqlConnection, sql, params, options.prepared === true) : onSqlite<R>(conn as SqliteConnection, sql, params);
   } finally {
     // A transaction's connection is its own until it ends; a pool's goes back at once.
     if (!inTransaction) await db.client.releaseConnection(conn);
@@ -46,8 +49,8 @@ export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sq
  */
 const PREPARED_FROM_VALUES = 200;
 
-function onMysql<R>(conn: MysqlConnection, sql: string, params: Params): Promise<StatementResult<R>> {
-  const send = params.length >= PREPARED_FROM_VALUES ? conn.execute : conn.query;
+function onMysql<R>(conn: MysqlConnection, sql: string, params: Params, prepared: boolean): Promise<StatementResult<R>> {
+  const send = prepared || params.length >= PREPARED_FROM_VALUES ? conn.execute : conn.query;
   return new Promise((resolve, reject) =>
     send.call(conn, sql, params, (err, result) => {
       if (err) return reject(err);

@@ -110,24 +110,24 @@ const newDelivery = (endpointId: string, e: DirectoryEvent, now: number) => ({
 
 /**
  * Turns the events committed after the endpoint's cursor into its deliveries (those of its types)
- * and moves the cursor past them; true when there may be more. Runs with the endpoint row locked, so two replicas never enqueue
+ * and moves the cursor past them; `more` when there may be more. Runs with the endpoint row locked, so two replicas never enqueue
  * the same events; the unique (endpoint, event) key would refuse it anyway.
  */
-async function fanOut(trx: Trx, endpoint: WebhookEndpointRow, now: number): Promise<boolean> {
+async function fanOut(trx: Trx, endpoint: WebhookEndpointRow, now: number): Promise<{ more: boolean; events: DirectoryEvent[] }> {
   const types = endpoint.types ? (JSON.parse(endpoint.types) as EventType[]) : undefined;
   const after = Number(endpoint.enqueued_through);
   const events = await readEvents(trx, { after, limit: FAN_OUT_BATCH, types });
   let through = events.length > 0 ? events[events.length - 1]!.sequence : after;
   // Fewer than a batch of its types: every event to the end of what is committed was looked at.
   if (types && events.length < FAN_OUT_BATCH) through = Math.max(through, (await eventBounds(trx)).last);
-  if (through === after) return false;
+  if (through === after) return { more: false, events };
   if (events.length > 0) {
     const rows = events.map((e) => newDelivery(endpoint.id, e, now));
     const { sql, params } = insertStatement('webhook_deliveries', Object.keys(rows[0]!), rows);
     await runStatement(trx, sql, params);
   }
   await runStatement(trx, 'UPDATE `webhook_endpoints` SET `enqueued_through` = ? WHERE `id` = ?', [through, endpoint.id]);
-  return events.length === FAN_OUT_BATCH;
+  return { more: events.length === FAN_OUT_BATCH, events };
 }
 
 /** Which claim a result belongs to: only the claim's owner, at the attempt it claimed, records one. */
@@ -176,6 +176,8 @@ export interface Claim {
   deliveries: WebhookDeliveryRow[];
   /** More events are committed than one claim enqueues. */
   backlog: boolean;
+  /** The events this claim enqueued (the worker sends them next, without reading them again). */
+  enqueued: DirectoryEvent[];
   /** Why the results recorded now disabled the endpoint. */
   disabled?: { reason: string; failingSince: number | null };
 }
@@ -196,24 +198,30 @@ export async function claimDeliveries(db: Db, endpointId: string, settled: Settl
     const { rows: [endpoint] } = await runStatement<WebhookEndpointRow>(trx, `SELECT * FROM \`webhook_endpoints\` WHERE \`id\` = ?${lockClause(trx, 'update')}`, [endpointId]);
     if (!endpoint) return undefined;
     const disabled = await settle(trx, endpoint, settled, o.disableAfterMs, now);
-    if (disabled || bool(endpoint.disabled) || o.limit <= 0) return { endpoint, deliveries: [], backlog: false, disabled };
-    const backlog = await fanOut(trx, endpoint, now);
+    if (disabled || bool(endpoint.disabled) || o.limit <= 0) return { endpoint, deliveries: [], backlog: false, enqueued: [], disabled };
+    const { more: backlog, events: enqueued } = await fanOut(trx, endpoint, now);
     const { rows: [busy] } = await runStatement<{ n: number }>(trx, 'SELECT COUNT(*) AS `n` FROM `webhook_deliveries` WHERE `endpoint_id` = ? AND `lease_until` > ?', [endpointId, now]);
     const room = Math.min(o.limit, o.concurrency - Number(busy!.n));
-    if (room <= 0) return { endpoint, deliveries: [], backlog };
-    const { rows: due } = await runStatement<{ id: string }>(
+    if (room <= 0) return { endpoint, deliveries: [], backlog, enqueued };
+    const { rows: due } = await runStatement<WebhookDeliveryRow>(
       trx,
-      'SELECT `id` FROM `webhook_deliveries` WHERE `endpoint_id` = ? AND `status` = ? AND `next_attempt_at` <= ? AND `lease_until` <= ? ' +
+      'SELECT * FROM `webhook_deliveries` WHERE `endpoint_id` = ? AND `status` = ? AND `next_attempt_at` <= ? AND `lease_until` <= ? ' +
         `ORDER BY \`next_attempt_at\`, \`event_sequence\` LIMIT ?${skip}`,
       [endpointId, 'pending', now, now, room],
     );
-    if (due.length === 0) return { endpoint, deliveries: [], backlog };
+    if (due.length === 0) return { endpoint, deliveries: [], backlog, enqueued };
     const ids = due.map((d) => d.id);
     const marks = ids.map(() => '?').join(', ');
     // The lease condition again: without a row lock (SQLite, or several processes on one file) it is what keeps one claim per row.
-    await runStatement(trx, `UPDATE \`webhook_deliveries\` SET \`lease_until\` = ?, \`leased_by\` = ?, \`attempts\` = \`attempts\` + 1 WHERE \`id\` IN (${marks}) AND \`lease_until\` <= ?`, [now + o.leaseMs, o.owner, ...ids, now]);
+    const leaseUntil = now + o.leaseMs;
+    const { changes } = await runStatement(trx, `UPDATE \`webhook_deliveries\` SET \`lease_until\` = ?, \`leased_by\` = ?, \`attempts\` = \`attempts\` + 1 WHERE \`id\` IN (${marks}) AND \`lease_until\` <= ?`, [leaseUntil, o.owner, ...ids, now]);
+    // Every row claimed: they are as read, with the claim. Otherwise another process took some meanwhile.
+    if (changes === due.length) {
+      const claimed = due.map((d) => ({ ...d, lease_until: leaseUntil, leased_by: o.owner, attempts: Number(d.attempts) + 1 }));
+      return { endpoint, deliveries: claimed.sort((a, b) => Number(a.event_sequence) - Number(b.event_sequence)), backlog, enqueued };
+    }
     const { rows: deliveries } = await runStatement<WebhookDeliveryRow>(trx, `SELECT * FROM \`webhook_deliveries\` WHERE \`id\` IN (${marks}) AND \`leased_by\` = ? ORDER BY \`event_sequence\``, [...ids, o.owner]);
-    return { endpoint, deliveries, backlog };
+    return { endpoint, deliveries, backlog, enqueued };
   });
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime.js';
 import { describe } from '../log.js';
 import { dialectOf, type Db } from '../store/db.js';
-import { eventsBySequence, onEventsCommitted, type DirectoryEvent } from '../store/events.js';
+import { eventsHolding, onEventsCommitted, type DirectoryEvent } from '../store/events.js';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../store/rows.js';
 import { claimDeliveries, enabledEndpointIds, type Fence, type Settled } from '../store/webhooks.js';
 import { signingSecrets } from './endpoints.js';
@@ -45,6 +45,8 @@ const POLL_MS = 1_000;
 const LEASE_MARGIN_MS = 5_000;
 /** On shutdown, sends under way get this long to be answered; the rest are given back for another replica. */
 const STOP_GRACE_MS = 2_000;
+/** Events kept read for the next deliveries (those of a run come in one row): about a backlog's claims' worth. */
+const RECENT_EVENTS = 5_000;
 /** What is read of a receiver's answer: enough to keep the connection for the next delivery. */
 const ANSWER_READ_BYTES = 65_536;
 
@@ -92,6 +94,8 @@ class Worker {
   /** Results of finished sends, per endpoint, recorded by the endpoint's next claim. */
   private readonly settled = new Map<string, Settled[]>();
   private endpoints: { ids: string[]; at: number } = { ids: [], at: 0 };
+  /** Events read ahead of their deliveries, by sequence. Events never change; one retention deletes after it was read here may still go out. */
+  private readonly recent = new Map<number, DirectoryEvent>();
   private passing: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -170,10 +174,32 @@ class Worker {
     }
     // More events than one claim enqueues: go on with them right after this pass.
     if (claim.backlog) this.again = true;
+    this.keep(claim.enqueued);
     if (claim.deliveries.length === 0) return;
-    const events = new Map((await eventsBySequence(rt.db, claim.deliveries.map((d) => Number(d.event_sequence)))).map((e) => [e.sequence, e]));
+    const events = await this.eventsOf(claim.deliveries.map((d) => Number(d.event_sequence)));
     const secrets = signingSecrets(rt, claim.endpoint);
     for (const d of claim.deliveries) this.send(claim.endpoint, secrets, d, events.get(Number(d.event_sequence)));
+  }
+
+  /** The events of these sequences, read only where not read already; sent now, they are no longer kept. */
+  private async eventsOf(sequences: number[]): Promise<Map<number, DirectoryEvent>> {
+    const missing = sequences.filter((s) => !this.recent.has(s));
+    const read = missing.length > 0 ? await eventsHolding(this.rt.db, missing) : new Map<number, DirectoryEvent>();
+    const found = new Map<number, DirectoryEvent>();
+    for (const s of sequences) {
+      const e = this.recent.get(s) ?? read.get(s);
+      if (e) found.set(s, e);
+      this.recent.delete(s);
+      read.delete(s);
+    }
+    if (this.recent.size + read.size > RECENT_EVENTS) this.recent.clear();
+    this.keep(read.values());
+    return found;
+  }
+
+  /** Keeps events for the deliveries to come, as many as RECENT_EVENTS (a backlog's are read again when due). */
+  private keep(events: Iterable<DirectoryEvent>): void {
+    for (const e of events) if (this.recent.size < RECENT_EVENTS) this.recent.set(e.sequence, e);
   }
 
   private send(endpoint: WebhookEndpointRow, secrets: string[], d: WebhookDeliveryRow, event: DirectoryEvent | undefined): void {
