@@ -3,13 +3,12 @@ import { decideHeld } from '../directory/heldDecisions.js';
 import { heldRemovals, listHeldSyncs, type Decision } from '../directory/heldSyncs.js';
 import type { HeldState } from '../store/rows.js';
 import type { AdminSection } from './router.js';
-import { adminWords, renderAdmin } from './render.js';
+import { adminWords, pageNumber, renderAdmin } from './render.js';
 import { fill } from './wording.js';
 
 const PAGE_SIZE = 50;
 const STATES: HeldState[] = ['held', 'applied', 'discarded', 'superseded'];
 
-const pageNumber = (ctx: Context) => Math.min(Math.max(1, Number.parseInt(String(ctx.query.page ?? '1'), 10) || 1), 100_000);
 /** Held syncs are numbered from 1; anything else names none. */
 const idOf = (ctx: Context) => (/^[1-9]\d{0,9}$/.test(ctx.params.id ?? '') ? Number(ctx.params.id) : undefined);
 

@@ -1,7 +1,7 @@
 import { instanceView, listInstances } from '../instances/instanceView.js';
 import type { InstanceStatus } from '../instances/store.js';
 import type { AdminSection } from './router.js';
-import { adminWords, renderAdmin } from './render.js';
+import { adminWords, pageNumber, renderAdmin } from './render.js';
 
 const PAGE_SIZE = 50;
 const STATUSES: InstanceStatus[] = ['active', 'frozen', 'released'];
@@ -13,7 +13,7 @@ export const instancesSection: AdminSection = {
     router.get('/admin/instances', async (ctx) => {
       const asked = ctx.query.status;
       const status = STATUSES.find((s) => s === asked);
-      const page = Math.min(Math.max(1, Number.parseInt(String(ctx.query.page ?? '1'), 10) || 1), 100_000);
+      const page = pageNumber(ctx);
       const list = await listInstances(rt.reads, { page, pageSize: PAGE_SIZE, status, includeDeleted: true });
       renderAdmin(ctx, 'instances', { title: adminWords(ctx).instances, instances: list.items, statuses: STATUSES, status, page, pages: Math.max(1, Math.ceil(list.total / PAGE_SIZE)), total: list.total });
     });

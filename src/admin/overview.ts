@@ -3,7 +3,7 @@ import { instanceCountsByStatus } from '../instances/store.js';
 import { activeSessionCount } from '../sso/sessions.js';
 import { auditCounts, latestFailures } from '../store/audit.js';
 import type { AdminSection } from './router.js';
-import { adminWords, renderAdmin } from './render.js';
+import { adminWords, pageNumber, renderAdmin } from './render.js';
 
 const PAGE_SIZE = 50;
 const DAY_MS = 86_400_000;
@@ -16,8 +16,7 @@ export const overviewSection: AdminSection = {
   nav: { path: '/admin', word: 'overview' },
   routes(router, rt) {
     router.get('/admin', async (ctx) => {
-      const asked = typeof ctx.query.page === 'string' ? Number.parseInt(ctx.query.page, 10) : 1;
-      const page = Math.min(Math.max(1, asked || 1), 100_000);
+      const page = pageNumber(ctx);
       const now = Date.now();
       const [tenants, directory, instances, sessions, calls, failures] = await Promise.all([
         listTenants(rt.reads, { page, pageSize: PAGE_SIZE }),

@@ -70,3 +70,9 @@ export function renderAdmin(ctx: Context, view: string, data: { title: string } 
 
 /** The words of the request's language, for a page's handler. */
 export const adminWords = (ctx: Context): AdminWords => ADMIN_WORDING[adminLanguage(ctx)];
+
+/** The page a list is asked for (`?page=`): 1 for anything but a number from 1, at most 100,000. */
+export function pageNumber(ctx: Context): number {
+  const asked = typeof ctx.query.page === 'string' ? Number.parseInt(ctx.query.page, 10) : 1;
+  return Math.min(Math.max(1, asked || 1), 100_000);
+}

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { findTenant, findUser, listDepartments, listUsers, tenantDetail } from '../directory/queries.js';
 import type { AdminSection } from './router.js';
-import { adminWords, renderAdmin } from './render.js';
+import { adminWords, pageNumber, renderAdmin } from './render.js';
 
 const PAGE_SIZE = 50;
 /** The first level and each opened department show this many children; more are paged by link. */
@@ -11,7 +11,6 @@ const text = (ctx: Context, name: string) => {
   const v = ctx.query[name];
   return typeof v === 'string' && v !== '' && v.length <= 128 ? v : undefined;
 };
-const pageNumber = (ctx: Context) => Math.min(Math.max(1, Number.parseInt(text(ctx, 'page') ?? '1', 10) || 1), 100_000);
 
 /** One level of the tree as the templates show it, with the link to its next page when more follow. */
 function treeLevel(base: string, level: { items: unknown[]; total: number }, parentCode: string | undefined, page: number) {

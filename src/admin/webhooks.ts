@@ -1,7 +1,7 @@
 import { findDelivery, findEndpoint, listDeliveries, listEndpoints, retryDelivery } from '../store/webhooks.js';
 import { deliveryView, endpointView } from '../webhooks/endpoints.js';
 import type { AdminSection } from './router.js';
-import { adminWords, renderAdmin } from './render.js';
+import { adminWords, pageNumber, renderAdmin } from './render.js';
 import { fill } from './wording.js';
 
 const PAGE_SIZE = 50;
@@ -21,7 +21,7 @@ export const webhooksSection: AdminSection = {
       const t = adminWords(ctx);
       const row = ENDPOINT_ID.test(ctx.params.id!) ? await findEndpoint(rt.db, ctx.params.id!) : undefined;
       if (!row) return renderAdmin(ctx, 'message', { title: t.notFound, message: t.notFoundMessage }, 404);
-      const page = Math.min(Math.max(1, Number.parseInt(String(ctx.query.page ?? '1'), 10) || 1), 100_000);
+      const page = pageNumber(ctx);
       const { rows, total } = await listDeliveries(rt.db, row.id, { page, pageSize: PAGE_SIZE });
       const { retried, inFlight } = ctx.query;
       const message =
