@@ -3,7 +3,8 @@ import type { DeleteLimit } from '../config/index.js';
 import type { AllOrgSyncBody, OrgInfo } from '../marketplace/kitSchemas.js';
 import { removeDepartments, restampDepartments, tenantDepartments, writeDepartments, type StoredDepartment } from './departments.js';
 import { cycleNotice, findCycle, pathsOf, refuseCycle, type ParentMap } from './orgTree.js';
-import { diffSnapshot, type SnapshotDiff } from './snapshotDiff.js';
+import { diffSnapshot, snapshotDigest, type SnapshotDiff } from './snapshotDiff.js';
+import { forgetDepartmentSnapshot, recordDepartmentSnapshot, snapshotStillApplied } from '../store/departmentSnapshots.js';
 import { emit, type NewEvent } from '../store/events.js';
 import { holdFullSync, overDeleteLimit, supersedeHeldSyncs } from './heldSyncs.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
@@ -15,12 +16,18 @@ import { betweenStatements } from '../store/upsertNewer.js';
  * written by a newer call (a later singleOrgSync) keep what that call said. Only the difference
  * from the stored tree is written, so a replay writes nothing. A sync that would remove more
  * departments than `deleteLimit` allows is held instead (see heldSyncs); any other supersedes the
- * tenant's held syncs not newer than it.
+ * tenant's held syncs not newer than it. A resend of the last snapshot applied, with nothing
+ * written to the tenant's departments since, is known unchanged without reading the tree.
  */
 export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { deleteLimit: DeleteLimit; sentAt: number }): Promise<SyncResult> {
   const ts = body.timeStamp;
   const tenantKey = { instance_id: body.instanceId, tenant_id: body.tenantId };
   const snapshot = new Map(body.departments.map((d) => [d.orgCode, d]));
+  const digest = snapshotDigest(body.departments, body.testFlag);
+  if (await snapshotStillApplied(trx, tenantKey, digest, ts)) {
+    await supersedeHeldSyncs(trx, tenantKey, ts);
+    return syncResult(body, countsOf(body, snapshot, { created: 0, changed: 0, unchanged: snapshot.size, removed: 0, stale: 0 }));
+  }
   // A snapshot is one word at one time: one that loops in itself is wrong, not early.
   refuseCycle('orgInfoList', findCycle(treeAfterSync(snapshot, [])));
   // Each of these steps holds the thread for up to a tenth of a second at 100,000 departments, and
@@ -37,15 +44,10 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   // With rows newer calls wrote it may loop: each row keeps its latest word, and the loop is reported.
   const cycle = diff.newer.length > 0 ? findCycle(treeAfterSync(snapshot, diff.newer)) : undefined;
 
-  const result = syncResult(body, {
-    departments: snapshot.size,
-    duplicates: body.departments.length - snapshot.size,
-    created: diff.created.length,
-    changed: diff.changed.length,
-    unchanged: diff.unchanged,
-    removed: diff.removed.length,
-    stale: diff.newer.length,
-  });
+  const result = syncResult(
+    body,
+    countsOf(body, snapshot, { created: diff.created.length, changed: diff.changed.length, unchanged: diff.unchanged, removed: diff.removed.length, stale: diff.newer.length }),
+  );
   if (cycle) {
     result.detail.cycle = cycle;
     result.notice = cycleNotice(cycle);
@@ -69,6 +71,9 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
     await restampDepartments(trx, tenantKey, ts);
   }
   await supersedeHeldSyncs(trx, tenantKey, ts);
+  // Only a sync that left every row at its own time can be recognised when it comes again.
+  if (diff.newer.length === 0) await recordDepartmentSnapshot(trx, tenantKey, digest, ts, stored.length + diff.added);
+  else await forgetDepartmentSnapshot(trx, tenantKey);
   if (diff.created.length + diff.changed.length + diff.removed.length > 0) {
     await betweenStatements();
     emit(trx, departmentEvents(body, stored, diff));
@@ -112,6 +117,11 @@ function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[], diff
   }
   // In the order the audit detail counts them: created, changed, removed.
   return [...listed, ...deleted];
+}
+
+/** The audit record's counts of a full sync: departments listed (duplicate codes once) and what became of them. */
+function countsOf(body: AllOrgSyncBody, snapshot: Map<string, OrgInfo>, counts: Record<'created' | 'changed' | 'unchanged' | 'removed' | 'stale', number>) {
+  return { departments: snapshot.size, duplicates: body.departments.length - snapshot.size, ...counts };
 }
 
 function treeAfterSync(snapshot: Map<string, OrgInfo>, newer: StoredDepartment[]): ParentMap {

@@ -7,6 +7,7 @@ import { emit, type NewEvent } from '../store/events.js';
 import { departmentView } from './queries.js';
 import { kitEvent } from './directoryEvents.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
+import { forgetDepartmentSnapshot } from '../store/departmentSnapshots.js';
 
 /**
  * singleOrgSync (spec §5.4): one department added, changed (also moved) or deleted. A move is the
@@ -25,6 +26,9 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
   const { stored, inserted } = await departmentBeforeWrite(trx, row);
   if (stored && stored.source_ts > body.timeStamp) return { ...result, outcome: 'stale' };
   if (!inserted) await writeDepartments(trx, [row]);
+  // A row rewritten at the time it carries keeps that time: a full snapshot of that very time
+  // would no longer tell the tree (see departmentSnapshots). Only resends and exact ties get here.
+  if (stored?.source_ts === body.timeStamp) await forgetDepartmentSnapshot(trx, tenantKey);
   // Written first, then the walk up from the new parent: reaching this department means a cycle.
   // Only a department with children can be reached (a new one mostly has none): others skip it.
   if (!deleted && body.parentCode && (await hasLiveChildren(trx, tenantKey, body.orgCode))) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { OrgInfo } from '../marketplace/kitSchemas.js';
 import type { StoredDepartment } from './departments.js';
 
@@ -17,10 +18,12 @@ export interface SnapshotDiff {
   olderUnchanged: number;
   /** Not listed, already deleted, written by an older call: they too must carry this sync's time. */
   olderTombstones: number;
+  /** Listed and not stored at all: rows the sync adds to the table. */
+  added: number;
 }
 
 export function diffSnapshot(snapshot: Map<string, OrgInfo>, stored: StoredDepartment[], ts: string, testFlag: boolean): SnapshotDiff {
-  const diff: SnapshotDiff = { created: [], changed: [], removed: [], unchanged: 0, newer: [], olderUnchanged: 0, olderTombstones: 0 };
+  const diff: SnapshotDiff = { created: [], changed: [], removed: [], unchanged: 0, newer: [], olderUnchanged: 0, olderTombstones: 0, added: 0 };
   const testFlagValue = testFlag ? 1 : 0;
   for (const row of stored) {
     const listed = snapshot.get(row.org_code);
@@ -37,6 +40,29 @@ export function diffSnapshot(snapshot: Map<string, OrgInfo>, stored: StoredDepar
     // An unlisted row with this very timestamp was written by a call as recent as this one: kept.
   }
   const storedCodes = new Set(stored.map((r) => r.org_code));
-  for (const d of snapshot.values()) if (!storedCodes.has(d.orgCode)) diff.created.push(d);
+  for (const d of snapshot.values()) {
+    if (storedCodes.has(d.orgCode)) continue;
+    diff.created.push(d);
+    diff.added++;
+  }
   return diff;
+}
+
+/**
+ * Names a snapshot by what it says (its departments in order, and the test flag), whatever else
+ * its body holds: two snapshots with the same digest leave the same tree. Each text goes with
+ * its length, so no name can pass for a boundary.
+ */
+export function snapshotDigest(departments: OrgInfo[], testFlag: boolean): string {
+  const hash = createHash('sha256').update(testFlag ? 't' : 'f');
+  let text = '';
+  for (const d of departments) {
+    text += `${d.orgCode.length}:${d.orgCode}${d.orgName.length}:${d.orgName}${d.parentCode === null ? '-' : `${d.parentCode.length}:${d.parentCode}`}`;
+    // Handed over in pieces: one text of a 100,000-department snapshot would be copied whole.
+    if (text.length > 65_536) {
+      hash.update(text);
+      text = '';
+    }
+  }
+  return hash.update(text).digest('hex');
 }

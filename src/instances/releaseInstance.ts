@@ -11,6 +11,7 @@ import { forgetAppInfo } from '../store/appInfo.js';
 import { forgetUsage } from '../store/usage.js';
 import { forgetReportedPassword } from '../store/provisioning.js';
 import { forgetOrderProducts } from '../store/payPerUse.js';
+import { forgetInstanceSnapshots } from '../store/departmentSnapshots.js';
 
 /** Everything the kit calls stored under an instance, children first. */
 const DIRECTORY_TABLES = ['user_apps', 'users', 'departments', 'apps', 'tenants'] as const;
@@ -32,6 +33,7 @@ export async function releaseInstance(trx: Trx, body: ReleaseInstanceBody): Prom
   const key = { instance_id: body.instanceId };
   const removed: Record<string, number> = {};
   for (const table of DIRECTORY_TABLES) removed[table] = await trx(table).where(key).delete();
+  await forgetInstanceSnapshots(trx, body.instanceId);
   await forgetReports(trx, body.instanceId);
   const now = Date.now();
   await trx('instances')
@@ -62,6 +64,7 @@ async function startOver(trx: Trx, body: ReleaseInstanceBody, row: InstanceRow |
   const tenants: string[] = await trx('tenants').where(debug).pluck('tenant_id');
   const removed: Record<string, number> = {};
   for (const table of DIRECTORY_TABLES) removed[table] = await trx(table).where(debug).delete();
+  await forgetInstanceSnapshots(trx, instanceId);
   await trx('instance_orders').where(debug).delete();
   if (row) {
     await forgetReports(trx, instanceId);

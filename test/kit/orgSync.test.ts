@@ -120,7 +120,36 @@ describe.each(stores)('department sync on %s', (store) => {
     const replay = await statementsOn(s!.rt.db, 'departments', () => s!.kit('allOrgSync', body));
     expect(replay.reads.length).toBeGreaterThan(0);
     expect(replay.writes).toEqual([]);
+    // Nothing was written since the snapshot was applied: the tree itself is not read again.
+    expect(replay.reads.filter((sql) => /org_name/.test(sql))).toEqual([]);
     expect((await lastAudit(s!.rt.db)).detail).toMatchObject({ created: 0, changed: 0, removed: 0, unchanged: 3 });
+  });
+
+  it('a resend of the last snapshot still removes a department an older call added after it', async () => {
+    const olderTs = later();
+    const body = allOrgSync([dept('a'), dept('b', 'a')]);
+    await s!.kit('allOrgSync', body);
+    await s!.kit('singleOrgSync', singleOrgSync('late', 'a', { timeStamp: olderTs }));
+    expect(await tree()).toEqual({ a: '/a', b: '/a/b', late: '/a/late' });
+    await s!.kit('allOrgSync', body);
+    expect(await tree()).toEqual({ a: '/a', b: '/a/b' });
+    expect((await lastAudit(s!.rt.db)).detail).toMatchObject({ created: 0, changed: 0, removed: 1, unchanged: 2 });
+  });
+
+  it('a resend of the last snapshot keeps what a newer call wrote, and re-applies itself over a call of its own time', async () => {
+    const body = allOrgSync([dept('a'), dept('b', 'a', 'Bee')]);
+    await s!.kit('allOrgSync', body);
+    await s!.kit('singleOrgSync', singleOrgSync('b', null, { flag: 2, orgName: 'Same time', timeStamp: body.timeStamp }));
+    await s!.kit('allOrgSync', body);
+    const names = async () => Object.fromEntries((await s!.api(`/api/v1/tenants/${TENANT}/departments`)).body.items.map((d: { orgCode: string; orgName: string }) => [d.orgCode, d.orgName]));
+    // Equal times re-apply: the snapshot arrived last, so its word stands.
+    expect(await names()).toEqual({ a: 'Dept a', b: 'Bee' });
+    expect(await tree()).toEqual({ a: '/a', b: '/a/b' });
+
+    await s!.kit('singleOrgSync', singleOrgSync('b', null, { flag: 2, orgName: 'Newer' }));
+    await s!.kit('allOrgSync', body);
+    expect(await names()).toEqual({ a: 'Dept a', b: 'Newer' });
+    expect((await lastAudit(s!.rt.db)).detail).toMatchObject({ created: 0, changed: 0, removed: 0, unchanged: 1, stale: 1 });
   });
 
   it('the same tree under a newer timeStamp changes no values, yet older calls arriving after it are stale', async () => {
