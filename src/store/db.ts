@@ -2,7 +2,6 @@ import knex, { type Knex } from 'knex';
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../log.js';
-import { checkpointInTheBackground } from './walCheckpoints.js';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -66,7 +65,6 @@ export function openDb(options: DbOptions): Db {
         conn.pragma('journal_mode = WAL');
         conn.pragma('synchronous = NORMAL');
         conn.pragma('busy_timeout = 5000');
-        if (options.sqliteFile !== ':memory:') checkpointInTheBackground(conn, options.sqliteFile, options.log);
         keepPrepared(conn);
         done(null, conn);
       },
@@ -121,7 +119,6 @@ export const IN_LIST_CHUNK = 1_000;
 interface SqliteConnection {
   pragma(s: string): unknown;
   prepare(sql: string): unknown;
-  close(): unknown;
 }
 
 /** How much SQL a connection keeps prepared: hundreds of small statements and the few bulk inserts of a full sync. */
