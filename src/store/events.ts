@@ -63,7 +63,7 @@ export type DirectoryEvent = z.infer<typeof directoryEventSchema>;
 
 /**
  * A row of the outbox: one event, or a run of one large call's events of one type, tenant and
- * time (sequences `sequence` through `last_sequence`, `data` then a JSON list of [id, object]).
+ * time (sequences `sequence` through `last_sequence`, `data` then as runOf writes it).
  */
 export interface EventRow {
   sequence: BigNumber;
@@ -151,14 +151,7 @@ async function writeEvents(trx: Trx, events: NewEvent[]): Promise<void> {
   };
   for (let i = 0; i < events.length; ) {
     const e = events[i]!;
-    let data = JSON.stringify(e.data);
-    let end = i + 1;
-    if (runs) {
-      // A list built as text: each object is serialized once, and the row's size is known as it grows.
-      let list = `[["${idOf(i)}",${data}]`;
-      for (; end < events.length && end - i < RUN_EVENTS && list.length < RUN_BYTES && sameRow(e, events[end]!); end++) list += `,["${idOf(end)}",${JSON.stringify(events[end]!.data)}]`;
-      if (end > i + 1) data = `${list}]`;
-    }
+    const { end, data } = runs ? runOf(events, i, idOf) : { end: i + 1, data: JSON.stringify(e.data) };
     statement.push({
       sequence: first + i,
       last_sequence: first + end - 1,
@@ -175,6 +168,42 @@ async function writeEvents(trx: Trx, events: NewEvent[]): Promise<void> {
     if (statement.length >= (runs ? INSERT_RUNS : INSERT_ROWS)) await flush();
   }
   if (statement.length > 0) await flush();
+}
+
+/** The keys an event's object shows (JSON leaves out those set to undefined), in its order. */
+const shownKeys = (data: object) => Object.keys(data).filter((k) => (data as Record<string, unknown>)[k] !== undefined);
+const sameKeys = (a: string[], b: string[]) => a.length === b.length && a.every((k, j) => k === b[j]);
+
+/**
+ * The run starting at event `from`: the events after it of the same row (sameRow) and the same
+ * keys, up to RUN_EVENTS and about RUN_BYTES. Its `data` says the keys once, once each value all
+ * of them share (their instance and tenant, their time), and per event its id and the other
+ * values: a third of the text of an object per event, which cost more to write than the
+ * departments themselves. A run of one is the event's object, as a row of one event holds.
+ */
+function runOf(events: NewEvent[], from: number, idOf: (i: number) => string): { end: number; data: string } {
+  const first = events[from]!;
+  const keys = shownKeys(first.data);
+  let end = from + 1;
+  while (end < events.length && end - from < RUN_EVENTS && sameRow(first, events[end]!) && sameKeys(keys, shownKeys(events[end]!.data))) end++;
+  const values = (i: number) => events[i]!.data as Record<string, unknown>;
+  const head = values(from);
+  const shared = new Set(keys.filter((k) => {
+    const v = head[k];
+    if (v !== null && typeof v === 'object') return false;
+    for (let i = from + 1; i < end; i++) if (values(i)[k] !== v) return false;
+    return true;
+  }));
+  const own = keys.filter((k) => !shared.has(k));
+  let rows = '';
+  let i = from;
+  for (; i < end && rows.length < RUN_BYTES; i++) {
+    const d = values(i);
+    rows += `${i > from ? ',' : ''}${JSON.stringify([idOf(i), ...own.map((k) => d[k])])}`;
+  }
+  if (i === from + 1) return { end: i, data: JSON.stringify(first.data) };
+  const same = Object.fromEntries([...shared].map((k) => [k, head[k]]));
+  return { end: i, data: `{"keys":${JSON.stringify(keys)},"same":${JSON.stringify(same)},"rows":[${rows}]}` };
 }
 
 async function takeSequences(trx: Trx, count: number): Promise<number> {
@@ -203,7 +232,16 @@ export function eventsOf(r: EventRow): DirectoryEvent[] {
     testFlag: Number(r.test_flag) === 1 || r.test_flag === true,
   };
   if (Number(r.last_sequence) === sequence) return [{ id: r.id, sequence, ...common, data: JSON.parse(r.data) as Record<string, unknown> }];
-  return (JSON.parse(r.data) as [string, Record<string, unknown>][]).map(([id, data], i) => ({ id, sequence: sequence + i, ...common, data }));
+  const run = JSON.parse(r.data) as [string, Record<string, unknown>][] | { keys: string[]; same: Record<string, unknown>; rows: unknown[][] };
+  // Runs written before the keys were said once list [id, object] pairs.
+  if (Array.isArray(run)) return run.map(([id, data], i) => ({ id, sequence: sequence + i, ...common, data }));
+  const { keys, same, rows } = run;
+  return rows.map((row, i) => {
+    const data: Record<string, unknown> = {};
+    let next = 1;
+    for (const k of keys) data[k] = Object.hasOwn(same, k) ? same[k] : row[next++];
+    return { id: row[0] as string, sequence: sequence + i, ...common, data };
+  });
 }
 
 export interface EventFilter {

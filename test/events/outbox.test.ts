@@ -70,6 +70,29 @@ describe.each(stores)('the event outbox on %s', (store) => {
     expect(Number((await s.rt.db('events').where('sequence', '>', from).count({ n: '*' }))[0]!.n)).toBeLessThanOrEqual(4);
   });
 
+  it('gives back each event of a run exactly as emitted: shared and own values, nested objects, other shapes, keys left out', async () => {
+    const from = await latest();
+    const shaped = (i: number): object => {
+      if (i % 97 === 5) return { n: i, extra: 'another shape' };
+      if (i % 89 === 7) return { n: i, kind: 'same', nested: { x: i }, gone: undefined };
+      return { n: i, kind: 'same', nested: i % 2 ? { x: 1 } : { x: 2 }, list: [i], none: null };
+    };
+    const emitted = Array.from({ length: 600 }, (_, i) => event(i, { type: 'user.updated', tenantId: 't-shapes', data: shaped(i) }));
+    await inTransaction(s.rt.db, async (trx) => emit(trx, emitted));
+    const { data } = await page(`?after=${from}&limit=1000`);
+    expect(data.map((e: { data: object }) => e.data)).toEqual(emitted.map((e) => JSON.parse(JSON.stringify(e.data))));
+    expect(data.map((e: { data: object }) => Object.keys(e.data).join())).toEqual(emitted.map((e) => Object.keys(JSON.parse(JSON.stringify(e.data))).join()));
+  });
+
+  it('reads runs stored before their keys were said once', async () => {
+    const from = await latest();
+    const ids = ['evt_AAAAAAAAAAAAAAAAAAAAAA', 'evt_BBBBBBBBBBBBBBBBBBBBBB'];
+    await s.rt.db('events').insert({ sequence: from + 1, last_sequence: from + 2, id: ids[0], type: 'department.created', occurred_at: Date.now(), source_time: null, instance_id: 'i-1', tenant_id: 't-old', test_flag: 0, data: JSON.stringify([[ids[0], { orgCode: 'a' }], [ids[1], { orgCode: 'b' }]]) });
+    await s.rt.db('event_sequence').where('name', 'events').update({ last: from + 2 });
+    const { data } = await page(`?after=${from}`);
+    expect(data.map((e: { id: string; sequence: number; data: object }) => [e.id, e.sequence, e.data])).toEqual([[ids[0], from + 1, { orgCode: 'a' }], [ids[1], from + 2, { orgCode: 'b' }]]);
+  });
+
   it('writes nothing for a transaction that rolls back', async () => {
     const from = await latest();
     await expect(
