@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { dialectOf, inTransaction, onCommit, type Db, type Trx } from './db.js';
 import { insertStatement, runStatement } from './statements.js';
-import { betweenStatements } from './upsertNewer.js';
+import { inTurns } from './upsertNewer.js';
 import type { BigNumber, Flag } from './rows.js';
 
 /** The events the merchant's application can receive, in its words (README "Events"). */
@@ -142,32 +142,32 @@ async function writeEvents(trx: Trx, events: NewEvent[]): Promise<void> {
   const random = randomBytes(Math.ceil((ID_CHARS * events.length * 6) / 8)).toString('base64url');
   const idOf = (i: number) => `evt_${random.slice(i * ID_CHARS, (i + 1) * ID_CHARS)}`;
   const runs = events.length >= RUN_FROM;
-  let statement: Record<string, string | number | null>[] = [];
-  const flush = async () => {
-    const { sql, params } = insertStatement('events', COLUMNS, statement);
-    statement = [];
-    await runStatement(trx, sql, params, { prepared: runs });
-    await betweenStatements();
-  };
-  for (let i = 0; i < events.length; ) {
-    const e = events[i]!;
-    const { end, data } = runs ? runOf(events, i, idOf) : { end: i + 1, data: JSON.stringify(e.data) };
-    statement.push({
-      sequence: first + i,
-      last_sequence: first + end - 1,
-      id: idOf(i),
-      type: e.type,
-      occurred_at: occurredAt,
-      source_time: e.sourceTime,
-      instance_id: e.instanceId,
-      tenant_id: e.tenantId,
-      test_flag: e.testFlag ? 1 : 0,
-      data,
-    });
-    i = end;
-    if (statement.length >= (runs ? INSERT_RUNS : INSERT_ROWS)) await flush();
+  const perStatement = runs ? INSERT_RUNS : INSERT_ROWS;
+  function* statements() {
+    let rows: Record<string, string | number | null>[] = [];
+    for (let i = 0; i < events.length; ) {
+      const e = events[i]!;
+      const { end, data } = runs ? runOf(events, i, idOf) : { end: i + 1, data: JSON.stringify(e.data) };
+      rows.push({
+        sequence: first + i,
+        last_sequence: first + end - 1,
+        id: idOf(i),
+        type: e.type,
+        occurred_at: occurredAt,
+        source_time: e.sourceTime,
+        instance_id: e.instanceId,
+        tenant_id: e.tenantId,
+        test_flag: e.testFlag ? 1 : 0,
+        data,
+      });
+      i = end;
+      if (rows.length >= perStatement || i === events.length) {
+        yield insertStatement('events', COLUMNS, rows);
+        rows = [];
+      }
+    }
   }
-  if (statement.length > 0) await flush();
+  await inTurns(trx, statements, { prepared: runs });
 }
 
 /** The keys an event's object shows (JSON leaves out those set to undefined), in its order. */

@@ -19,27 +19,45 @@ export async function upsertNewer(trx: Trx, table: string, rows: Row[], key: str
   const columns = Object.keys(rows[0]!);
   const values = columns.filter((c) => !key.includes(c) && c !== 'source_ts' && c !== 'created_at' && c !== 'updated_at');
   const onConflict = dialectOf(trx) === 'mysql' ? mysqlNewer(values, columns.includes('updated_at')) : sqliteNewer(table, key, values, columns.includes('updated_at'));
-  await inChunks(rows, async (chunk) => {
+  await inChunks(trx, rows, (chunk) => {
     const { sql, params } = insertStatement(table, columns, chunk);
-    await runStatement(trx, sql + onConflict, params);
+    return { sql: sql + onConflict, params };
   });
 }
 
 /** Inserts many rows (all with the same columns) in as few statements as the limits above allow. */
 export async function insertRows(trx: Trx, table: string, rows: Row[]): Promise<void> {
-  await inChunks(rows, async (chunk) => {
-    const { sql, params } = insertStatement(table, Object.keys(rows[0]!), chunk);
-    await runStatement(trx, sql, params);
+  await inChunks(trx, rows, (chunk) => insertStatement(table, Object.keys(rows[0]!), chunk));
+}
+
+async function inChunks(trx: Trx, rows: Row[], statementOf: (chunk: Row[]) => Statement): Promise<void> {
+  if (rows.length === 0) return;
+  const chunkSize = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / Object.keys(rows[0]!).length)));
+  await inTurns(trx, function* () {
+    for (let i = 0; i < rows.length; i += chunkSize) yield statementOf(rows.length <= chunkSize ? rows : rows.slice(i, i + chunkSize));
   });
 }
 
-async function inChunks(rows: Row[], write: (chunk: Row[]) => Promise<void>): Promise<void> {
-  if (rows.length === 0) return;
-  const chunkSize = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / Object.keys(rows[0]!).length)));
-  for (let i = 0; i < rows.length; i += chunkSize) {
-    if (i > 0) await betweenStatements();
-    await write(rows.length <= chunkSize ? rows : rows.slice(i, i + chunkSize));
+type Statement = { sql: string; params: (string | number | null)[] };
+
+/**
+ * Runs the statements `make` makes, in order, with a turn of the event loop between two. On MySQL
+ * the next statement is made while the database runs the one before: for a large call, making
+ * them costs a good part of what the database takes for them. (SQLite's driver runs a statement
+ * before its promise is made: there they take turns anyway.) `options` go to every statement.
+ */
+export async function inTurns(trx: Trx, make: () => Iterable<Statement>, options: { prepared?: boolean } = {}): Promise<void> {
+  let running: Promise<unknown> | undefined;
+  for (const { sql, params } of make()) {
+    if (running) {
+      await running;
+      await betweenStatements();
+    }
+    running = runStatement(trx, sql, params, options);
+    // Awaited before the next is sent or at the end; until then its failure must not count as unhandled.
+    running.catch(() => {});
   }
+  await running;
 }
 
 /**
