@@ -7,7 +7,7 @@ import { diffSnapshot, type SnapshotDiff } from './snapshotDiff.js';
 import { emit, type NewEvent } from '../store/events.js';
 import { holdFullSync, overDeleteLimit, supersedeHeldSyncs } from './heldSyncs.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
-import { betweenStatements } from '../store/upsertNewer.js';
+import { betweenStatements, turnTaker } from '../store/upsertNewer.js';
 
 /**
  * allOrgSync (spec §5.5): a snapshot of the tenant's department tree. Listed departments are
@@ -22,7 +22,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   const tenantKey = { instance_id: body.instanceId, tenant_id: body.tenantId };
   const snapshot = new Map(body.departments.map((d) => [d.orgCode, d]));
   // A snapshot is one word at one time: one that loops in itself is wrong, not early.
-  refuseCycle('orgInfoList', findCycle(treeAfterSync(snapshot, [])));
+  refuseCycle('orgInfoList', await findCycle(treeAfterSync(snapshot, [])));
   // Each of these steps holds the thread for up to a tenth of a second at 100,000 departments, and
   // the driver's promises settle without a turn of the event loop: other requests get one between them.
   await betweenStatements();
@@ -35,7 +35,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
     return holdFullSync(trx, { body, snapshot, live, removed: diff.removed, limit, sentAt: options.sentAt });
   }
   // With rows newer calls wrote it may loop: each row keeps its latest word, and the loop is reported.
-  const cycle = diff.newer.length > 0 ? findCycle(treeAfterSync(snapshot, diff.newer)) : undefined;
+  const cycle = diff.newer.length > 0 ? await findCycle(treeAfterSync(snapshot, diff.newer)) : undefined;
 
   const result = syncResult(body, {
     departments: snapshot.size,
@@ -71,7 +71,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   await supersedeHeldSyncs(trx, tenantKey, ts);
   if (diff.created.length + diff.changed.length + diff.removed.length > 0) {
     await betweenStatements();
-    emit(trx, departmentEvents(body, stored, diff));
+    emit(trx, await departmentEvents(body, stored, diff));
   }
   return result;
 }
@@ -80,17 +80,20 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
  * The events of what the diff says changed: created, updated (with the name and parent before),
  * deleted (with its last state), each with its path. Paths come from the tree in memory (the stored
  * live departments, this snapshot applied), not from the store: 100,000 departments, no query.
+ * That takes a few tenths of a second: other requests get turns meanwhile.
  */
-function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[], diff: SnapshotDiff): NewEvent[] {
+async function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[], diff: SnapshotDiff): Promise<NewEvent[]> {
   const { instanceId, tenantId, testFlag, timeStamp: ts } = body;
+  const turn = turnTaker();
   const tree: ParentMap = new Map();
   for (const d of stored) if (!Number(d.deleted)) tree.set(d.org_code, d.parent_code);
   const deleted: NewEvent[] = [];
   // Plain literals (the department list's shape, see departmentView): spreading costs a lot at 100,000.
   if (diff.removed.length > 0) {
-    const before = pathsOf(tree, diff.removed.map((d) => d.org_code));
+    const before = new Map<string, string | null>();
     for (const d of diff.removed) {
-      const path = before.get(d.org_code) ?? null;
+      if (turn.due()) await betweenStatements();
+      const path = pathsOf(tree, [d.org_code], before).get(d.org_code) ?? null;
       const data = { instanceId, tenantId, orgCode: d.org_code, orgName: d.org_name, parentCode: d.parent_code, path, settled: path !== null, syncedAt: d.source_ts };
       deleted.push({ type: 'department.deleted', instanceId, tenantId, testFlag, sourceTime: ts, data });
     }
@@ -98,15 +101,17 @@ function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[], diff
   }
   for (const d of diff.created) tree.set(d.orgCode, d.parentCode);
   for (const c of diff.changed) tree.set(c.listed.orgCode, c.listed.parentCode);
-  const after = pathsOf(tree, [...diff.created.map((d) => d.orgCode), ...diff.changed.map((c) => c.listed.orgCode)]);
+  const after = new Map<string, string | null>();
   const listed: NewEvent[] = [];
   for (const d of diff.created) {
-    const path = after.get(d.orgCode) ?? null;
+    if (turn.due()) await betweenStatements();
+    const path = pathsOf(tree, [d.orgCode], after).get(d.orgCode) ?? null;
     const data = { instanceId, tenantId, orgCode: d.orgCode, orgName: d.orgName, parentCode: d.parentCode, path, settled: path !== null, syncedAt: ts };
     listed.push({ type: 'department.created', instanceId, tenantId, testFlag, sourceTime: ts, data });
   }
   for (const { listed: d, stored: was } of diff.changed) {
-    const path = after.get(d.orgCode) ?? null;
+    if (turn.due()) await betweenStatements();
+    const path = pathsOf(tree, [d.orgCode], after).get(d.orgCode) ?? null;
     const data = { instanceId, tenantId, orgCode: d.orgCode, orgName: d.orgName, parentCode: d.parentCode, path, settled: path !== null, syncedAt: ts, previousParentCode: was.parent_code, previousOrgName: was.org_name };
     listed.push({ type: 'department.updated', instanceId, tenantId, testFlag, sourceTime: ts, data });
   }

@@ -1,5 +1,6 @@
 import { invalidParam } from '../marketplace/resultCodes.js';
 import type { Notice } from '../marketplace/action.js';
+import { betweenStatements, turnTaker } from '../store/upsertNewer.js';
 
 /** orgCode → parentCode (null for a top-level department). */
 export type ParentMap = Map<string, string | null>;
@@ -7,13 +8,16 @@ export type ParentMap = Map<string, string | null>;
 /**
  * Finds a parent cycle in a department tree; returns it as codes (A, B, A) or undefined.
  * Parents that are not in the map (not yet synced) end a chain: children may precede parents.
+ * A tree of 100,000 takes a tenth of a second or more: other requests get turns meanwhile.
  */
-export function findCycle(parents: ParentMap): string[] | undefined {
+export async function findCycle(parents: ParentMap): Promise<string[] | undefined> {
   const done = new Set<string>();
   // One walk at a time: the codes on it, each with its place on the path.
   const onPath = new Map<string, number>();
   const path: string[] = [];
+  const turn = turnTaker();
   for (const start of parents.keys()) {
+    if (turn.due()) await betweenStatements();
     if (done.has(start)) continue;
     onPath.clear();
     path.length = 0;
@@ -36,10 +40,10 @@ export function refuseCycle(field: string, cycle: string[] | undefined): void {
 /**
  * Paths like /root/child/leaf from the parent links; a missing parent starts the path. A department
  * whose ancestry loops (it is in a cycle, or below one) has no path yet: null, "unsettled". Only
- * `codes` and what they hang under are resolved (all by default).
+ * `codes` and what they hang under are resolved (all by default), added to `paths` (the paths
+ * already resolved in the same tree, when resolved a slice at a time).
  */
-export function pathsOf(parents: ParentMap, codes: Iterable<string> = parents.keys()): Map<string, string | null> {
-  const paths = new Map<string, string | null>();
+export function pathsOf(parents: ParentMap, codes: Iterable<string> = parents.keys(), paths = new Map<string, string | null>()): Map<string, string | null> {
   const resolve = (code: string) => {
     const chain: string[] = [];
     const seen = new Set<string>();

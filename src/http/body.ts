@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
+import { Worker } from 'node:worker_threads';
 import { BadInput, TooLarge } from '../errors.js';
+import { betweenStatements } from '../store/upsertNewer.js';
 
 /** A body that trickles in slower than this is dropped, so a slow sender cannot hold a reader forever. */
 const READ_TIMEOUT_MS = 60_000;
@@ -29,6 +31,9 @@ export function readBody(ctx: Context, limitBytes: number): Promise<Buffer> {
   return readBytes(ctx, 'application/json', limitBytes);
 }
 
+const NOT_JSON = 'body: not valid JSON';
+const NOT_OBJECT = 'body: must be a JSON object';
+
 /** The body as a JSON object (a UTF-8 byte order mark is ignored). */
 export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   const text = raw.toString('utf8');
@@ -36,10 +41,96 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   try {
     body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
-    throw new BadInput('body: not valid JSON');
+    throw new BadInput(NOT_JSON);
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadInput('body: must be a JSON object');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadInput(NOT_OBJECT);
   return body as Record<string, unknown>;
+}
+
+/** Items of a long list the main thread parses between two turns of the event loop: a few ms each. */
+const ITEMS_PER_SLICE = 2_000;
+
+/**
+ * Runs in the worker: parses the body (as parseJsonObject does) and hands it back as text again,
+ * its long lists cut out as slices of ITEMS_PER_SLICE items, so the main thread can parse it a
+ * slice per turn. Plain JavaScript, evaluated as is: nothing to resolve or compile in the worker.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', ({ id, bytes }) => {
+  let body;
+  try {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    return parentPort.postMessage({ id, error: ${JSON.stringify(NOT_JSON)} });
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return parentPort.postMessage({ id, error: ${JSON.stringify(NOT_OBJECT)} });
+  const lists = {};
+  for (const key of Object.keys(body)) {
+    const list = body[key];
+    if (key === '__proto__' || !Array.isArray(list) || list.length <= ${ITEMS_PER_SLICE}) continue;
+    lists[key] = [];
+    for (let i = 0; i < list.length; i += ${ITEMS_PER_SLICE}) lists[key].push(JSON.stringify(list.slice(i, i + ${ITEMS_PER_SLICE})));
+    body[key] = null;
+  }
+  parentPort.postMessage({ id, rest: JSON.stringify(body), lists });
+});`;
+
+type Parsed = { rest: string; lists: Record<string, string[]> } | { error: string };
+
+/** The one parsing worker of the process, started on the first large body; a crashed one is replaced. */
+let worker: { thread: Worker; waiting: Map<number, (answer: Parsed | Error) => void> } | undefined;
+let nextId = 0;
+
+function parsingWorker() {
+  if (worker) return worker;
+  // No --import of a TypeScript loader (or a profiler) from the parent: the source is plain JavaScript.
+  const thread = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+  const current = { thread, waiting: new Map<number, (answer: Parsed | Error) => void>() };
+  const fail = (err: Error) => {
+    if (worker === current) worker = undefined;
+    for (const settle of current.waiting.values()) settle(err);
+    current.waiting.clear();
+  };
+  thread.on('message', ({ id, ...answer }: { id: number } & Parsed) => {
+    current.waiting.get(id)?.(answer);
+    current.waiting.delete(id);
+    if (current.waiting.size === 0) thread.unref();
+  });
+  thread.on('error', fail);
+  thread.on('exit', () => fail(new Error('JSON parsing worker exited')));
+  worker = current;
+  return current;
+}
+
+/**
+ * A large body as a JSON object, the same as parseJsonObject gives, without holding the thread for
+ * the whole parse (a 100,000-department snapshot takes over 100 ms): a worker thread parses it,
+ * then the main thread parses what it hands back a slice at a time, other requests in between.
+ */
+export async function parseLargeJsonObject(raw: Buffer): Promise<Record<string, unknown>> {
+  const w = parsingWorker();
+  const id = nextId++;
+  const answer = await new Promise<Parsed | Error>((resolve) => {
+    w.waiting.set(id, resolve);
+    w.thread.ref();
+    // A copy of its own to hand over: the caller keeps the bytes it hashed and verified.
+    const bytes = new Uint8Array(raw);
+    w.thread.postMessage({ id, bytes }, [bytes.buffer]);
+  });
+  if (answer instanceof Error) throw answer;
+  if ('error' in answer) throw new BadInput(answer.error);
+  const body = JSON.parse(answer.rest) as Record<string, unknown>;
+  for (const [key, slices] of Object.entries(answer.lists)) {
+    const list: unknown[] = [];
+    for (const slice of slices) {
+      await betweenStatements();
+      for (const item of JSON.parse(slice) as unknown[]) list.push(item);
+    }
+    body[key] = list;
+  }
+  return body;
 }
 
 export async function readJsonObject(ctx: Context, limitBytes: number): Promise<Record<string, unknown>> {

@@ -13,7 +13,7 @@ import { betweenStatements } from '../store/upsertNewer.js';
 import { BodyGate } from './bodyGate.js';
 import { observeClockSkew } from './clockSkew.js';
 import { Deadline, StoreStalled } from './deadline.js';
-import { parseJsonObject, readBody } from './body.js';
+import { parseJsonObject, parseLargeJsonObject, readBody } from './body.js';
 import { describe } from '../log.js';
 
 export interface Credentials {
@@ -88,8 +88,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       if (large) await betweenStatements();
       // From here the nonce is spent whatever the outcome, together with the answer the request got.
       signed = { scope: spec.channel, nonce: credentials.nonce, expiresAt: credentials.expiresAt, requestHash: requestHash(ctx, credentials, raw) };
-      if (large) await betweenStatements();
-      const body = parseJsonObject(raw);
+      const body = large ? await parseLargeJsonObject(raw) : parseJsonObject(raw);
       audit.callName = knownName(spec.nameOf(ctx, body));
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
       audit.tenantId = typeof body.tenantId === 'string' ? body.tenantId : null;
