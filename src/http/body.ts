@@ -52,8 +52,9 @@ const ITEMS_PER_SLICE = 2_000;
 
 /**
  * Runs in the worker: parses the body (as parseJsonObject does) and hands it back as text again,
- * its long lists cut out as slices of ITEMS_PER_SLICE items, so the main thread can parse it a
- * slice per turn. Plain JavaScript, evaluated as is: nothing to resolve or compile in the worker.
+ * each long list as slices of ITEMS_PER_SLICE items sent as soon as made (the main thread parses
+ * one while the next is made), then the rest. Plain JavaScript, evaluated as is: nothing to
+ * resolve or compile in the worker.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -66,71 +67,80 @@ parentPort.on('message', ({ id, bytes }) => {
     return parentPort.postMessage({ id, error: ${JSON.stringify(NOT_JSON)} });
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return parentPort.postMessage({ id, error: ${JSON.stringify(NOT_OBJECT)} });
-  const lists = {};
   for (const key of Object.keys(body)) {
     const list = body[key];
     if (key === '__proto__' || !Array.isArray(list) || list.length <= ${ITEMS_PER_SLICE}) continue;
-    lists[key] = [];
-    for (let i = 0; i < list.length; i += ${ITEMS_PER_SLICE}) lists[key].push(JSON.stringify(list.slice(i, i + ${ITEMS_PER_SLICE})));
+    for (let i = 0; i < list.length; i += ${ITEMS_PER_SLICE}) parentPort.postMessage({ id, key, slice: JSON.stringify(list.slice(i, i + ${ITEMS_PER_SLICE})) });
     body[key] = null;
   }
-  parentPort.postMessage({ id, rest: JSON.stringify(body), lists });
+  parentPort.postMessage({ id, rest: JSON.stringify(body) });
 });`;
 
-type Parsed = { rest: string; lists: Record<string, string[]> } | { error: string };
+type WorkerMessage = { id: number } & ({ key: string; slice: string } | { rest: string } | { error: string });
 
 /** The one parsing worker of the process, started on the first large body; a crashed one is replaced. */
-let worker: { thread: Worker; waiting: Map<number, (answer: Parsed | Error) => void> } | undefined;
+let worker: { thread: Worker; waiting: Map<number, (message: WorkerMessage | Error) => void> } | undefined;
 let nextId = 0;
 
 function parsingWorker() {
   if (worker) return worker;
   // No --import of a TypeScript loader (or a profiler) from the parent: the source is plain JavaScript.
   const thread = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
-  const current = { thread, waiting: new Map<number, (answer: Parsed | Error) => void>() };
+  const current = { thread, waiting: new Map<number, (message: WorkerMessage | Error) => void>() };
   const fail = (err: Error) => {
     if (worker === current) worker = undefined;
-    for (const settle of current.waiting.values()) settle(err);
+    for (const receive of current.waiting.values()) receive(err);
     current.waiting.clear();
   };
-  thread.on('message', ({ id, ...answer }: { id: number } & Parsed) => {
-    current.waiting.get(id)?.(answer);
-    current.waiting.delete(id);
-    if (current.waiting.size === 0) thread.unref();
-  });
+  thread.on('message', (message: WorkerMessage) => current.waiting.get(message.id)?.(message));
   thread.on('error', fail);
   thread.on('exit', () => fail(new Error('JSON parsing worker exited')));
+  thread.unref();
   worker = current;
   return current;
 }
 
 /**
  * A large body as a JSON object, the same as parseJsonObject gives, without holding the thread for
- * the whole parse (a 100,000-department snapshot takes over 100 ms): a worker thread parses it,
- * then the main thread parses what it hands back a slice at a time, other requests in between.
+ * the whole parse (a 100,000-department snapshot takes about 100 ms): a worker thread parses it,
+ * and the main thread parses what it hands back a slice per turn, other requests in between.
  */
 export async function parseLargeJsonObject(raw: Buffer): Promise<Record<string, unknown>> {
   const w = parsingWorker();
   const id = nextId++;
-  const answer = await new Promise<Parsed | Error>((resolve) => {
-    w.waiting.set(id, resolve);
-    w.thread.ref();
+  const arrived: (WorkerMessage | Error)[] = [];
+  let wake = () => {};
+  w.waiting.set(id, (message) => {
+    arrived.push(message);
+    wake();
+  });
+  w.thread.ref();
+  try {
     // A copy of its own to hand over: the caller keeps the bytes it hashed and verified.
     const bytes = new Uint8Array(raw);
     w.thread.postMessage({ id, bytes }, [bytes.buffer]);
-  });
-  if (answer instanceof Error) throw answer;
-  if ('error' in answer) throw new BadInput(answer.error);
-  const body = JSON.parse(answer.rest) as Record<string, unknown>;
-  for (const [key, slices] of Object.entries(answer.lists)) {
-    const list: unknown[] = [];
-    for (const slice of slices) {
-      await betweenStatements();
-      for (const item of JSON.parse(slice) as unknown[]) list.push(item);
+    const lists = new Map<string, unknown[]>();
+    // Slices that arrived together are still parsed a turn each.
+    for (let next = 0; ; next++) {
+      if (next === arrived.length) await new Promise<void>((resolve) => (wake = resolve));
+      else if (next > 0) await betweenStatements();
+      const message = arrived[next]!;
+      if (message instanceof Error) throw message;
+      if ('error' in message) throw new BadInput(message.error);
+      if ('slice' in message) {
+        const list = lists.get(message.key) ?? [];
+        for (const item of JSON.parse(message.slice) as unknown[]) list.push(item);
+        lists.set(message.key, list);
+        continue;
+      }
+      const body = JSON.parse(message.rest) as Record<string, unknown>;
+      for (const [key, list] of lists) body[key] = list;
+      return body;
     }
-    body[key] = list;
+  } finally {
+    w.waiting.delete(id);
+    if (w.waiting.size === 0) w.thread.unref();
   }
-  return body;
 }
 
 export async function readJsonObject(ctx: Context, limitBytes: number): Promise<Record<string, unknown>> {
