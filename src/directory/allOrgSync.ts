@@ -20,9 +20,9 @@ import { betweenStatements, turnTaker } from '../store/upsertNewer.js';
 export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { deleteLimit: DeleteLimit; sentAt: number }): Promise<SyncResult> {
   const ts = body.timeStamp;
   const tenantKey = { instance_id: body.instanceId, tenant_id: body.tenantId };
-  const snapshot = new Map(body.departments.map((d) => [d.orgCode, d]));
+  const snapshot = await snapshotOf(body.departments);
   // A snapshot is one word at one time: one that loops in itself is wrong, not early.
-  refuseCycle('orgInfoList', await findCycle(treeAfterSync(snapshot, [])));
+  refuseCycle('orgInfoList', await findCycle(await treeAfterSync(snapshot, [])));
   // Each of these steps holds the thread for up to a tenth of a second at 100,000 departments, and
   // the driver's promises settle without a turn of the event loop: other requests get one between them.
   await betweenStatements();
@@ -35,7 +35,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
     return holdFullSync(trx, { body, snapshot, live, removed: diff.removed, limit, sentAt: options.sentAt });
   }
   // With rows newer calls wrote it may loop: each row keeps its latest word, and the loop is reported.
-  const cycle = diff.newer.length > 0 ? await findCycle(treeAfterSync(snapshot, diff.newer)) : undefined;
+  const cycle = diff.newer.length > 0 ? await findCycle(await treeAfterSync(snapshot, diff.newer)) : undefined;
 
   const result = syncResult(body, {
     departments: snapshot.size,
@@ -119,9 +119,24 @@ async function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[]
   return [...listed, ...deleted];
 }
 
-function treeAfterSync(snapshot: Map<string, OrgInfo>, newer: StoredDepartment[]): ParentMap {
+/** The listed departments by code (the last of a code listed twice). Like each step of a sync of 100,000, in turns. */
+async function snapshotOf(departments: OrgInfo[]): Promise<Map<string, OrgInfo>> {
+  const turn = turnTaker();
+  const snapshot = new Map<string, OrgInfo>();
+  for (const d of departments) {
+    if (turn.due()) await betweenStatements();
+    snapshot.set(d.orgCode, d);
+  }
+  return snapshot;
+}
+
+async function treeAfterSync(snapshot: Map<string, OrgInfo>, newer: StoredDepartment[]): Promise<ParentMap> {
+  const turn = turnTaker();
   const parents: ParentMap = new Map();
-  for (const [code, d] of snapshot) parents.set(code, d.parentCode);
+  for (const [code, d] of snapshot) {
+    if (turn.due()) await betweenStatements();
+    parents.set(code, d.parentCode);
+  }
   for (const n of newer) {
     if (n.deleted) parents.delete(n.org_code);
     else parents.set(n.org_code, n.parent_code);
