@@ -78,7 +78,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const credentials = freshCredentials(rt, spec, ctx, audit);
       leave = await gateOf(rt).enter(ctx);
       const raw = await readBody(ctx, rt.config.bodyLimitBytes);
-      // A large body's signature, hash and parse each hold the thread a while: other requests get a turn between them.
+      // A large body's signature and hash each hold the thread a while: other requests get a turn between them (its parse goes to a worker).
       const large = raw.length > rt.config.largeBodyBytes;
       const matched = verifySignature(rt, spec, credentials, raw, audit);
       audit.signForm = matched.form;
