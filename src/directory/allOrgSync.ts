@@ -8,7 +8,7 @@ import { forgetDepartmentSnapshot, recordDepartmentSnapshot, snapshotStillApplie
 import { emit, type NewEvent } from '../store/events.js';
 import { holdFullSync, overDeleteLimit, supersedeHeldSyncs } from './heldSyncs.js';
 import { syncResult, syncStamp, type SyncResult } from './syncResult.js';
-import { betweenStatements } from '../store/upsertNewer.js';
+import { betweenStatements, turnTaker } from '../store/upsertNewer.js';
 
 /**
  * allOrgSync (spec §5.5): a snapshot of the tenant's department tree. Listed departments are
@@ -22,14 +22,14 @@ import { betweenStatements } from '../store/upsertNewer.js';
 export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { deleteLimit: DeleteLimit; sentAt: number }): Promise<SyncResult> {
   const ts = body.timeStamp;
   const tenantKey = { instance_id: body.instanceId, tenant_id: body.tenantId };
-  const snapshot = new Map(body.departments.map((d) => [d.orgCode, d]));
+  const snapshot = await snapshotOf(body.departments);
   const digest = snapshotDigest(body.departments, body.testFlag);
   if (await snapshotStillApplied(trx, tenantKey, digest, ts)) {
     await supersedeHeldSyncs(trx, tenantKey, ts);
     return syncResult(body, countsOf(body, snapshot, { created: 0, changed: 0, unchanged: snapshot.size, removed: 0, stale: 0 }));
   }
   // A snapshot is one word at one time: one that loops in itself is wrong, not early.
-  refuseCycle('orgInfoList', findCycle(treeAfterSync(snapshot, [])));
+  refuseCycle('orgInfoList', findCycle(await treeAfterSync(snapshot, [])));
   // Each of these steps holds the thread for up to a tenth of a second at 100,000 departments, and
   // the driver's promises settle without a turn of the event loop: other requests get one between them.
   await betweenStatements();
@@ -42,7 +42,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
     return holdFullSync(trx, { body, snapshot, live, removed: diff.removed, limit, sentAt: options.sentAt });
   }
   // With rows newer calls wrote it may loop: each row keeps its latest word, and the loop is reported.
-  const cycle = diff.newer.length > 0 ? findCycle(treeAfterSync(snapshot, diff.newer)) : undefined;
+  const cycle = diff.newer.length > 0 ? findCycle(await treeAfterSync(snapshot, diff.newer)) : undefined;
 
   const result = syncResult(
     body,
@@ -76,7 +76,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   else await forgetDepartmentSnapshot(trx, tenantKey);
   if (diff.created.length + diff.changed.length + diff.removed.length > 0) {
     await betweenStatements();
-    emit(trx, departmentEvents(body, stored, diff));
+    emit(trx, await departmentEvents(body, stored, diff));
   }
   return result;
 }
@@ -85,17 +85,20 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
  * The events of what the diff says changed: created, updated (with the name and parent before),
  * deleted (with its last state), each with its path. Paths come from the tree in memory (the stored
  * live departments, this snapshot applied), not from the store: 100,000 departments, no query.
+ * That takes a few tenths of a second: other requests get turns meanwhile.
  */
-function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[], diff: SnapshotDiff): NewEvent[] {
+async function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[], diff: SnapshotDiff): Promise<NewEvent[]> {
   const { instanceId, tenantId, testFlag, timeStamp: ts } = body;
+  const turn = turnTaker();
   const tree: ParentMap = new Map();
   for (const d of stored) if (!Number(d.deleted)) tree.set(d.org_code, d.parent_code);
   const deleted: NewEvent[] = [];
   // Plain literals (the department list's shape, see departmentView): spreading costs a lot at 100,000.
   if (diff.removed.length > 0) {
-    const before = pathsOf(tree, diff.removed.map((d) => d.org_code));
+    const before = new Map<string, string | null>();
     for (const d of diff.removed) {
-      const path = before.get(d.org_code) ?? null;
+      if (turn.due()) await betweenStatements();
+      const path = pathsOf(tree, [d.org_code], before).get(d.org_code) ?? null;
       const data = { instanceId, tenantId, orgCode: d.org_code, orgName: d.org_name, parentCode: d.parent_code, path, settled: path !== null, syncedAt: d.source_ts };
       deleted.push({ type: 'department.deleted', instanceId, tenantId, testFlag, sourceTime: ts, data });
     }
@@ -103,15 +106,17 @@ function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[], diff
   }
   for (const d of diff.created) tree.set(d.orgCode, d.parentCode);
   for (const c of diff.changed) tree.set(c.listed.orgCode, c.listed.parentCode);
-  const after = pathsOf(tree, [...diff.created.map((d) => d.orgCode), ...diff.changed.map((c) => c.listed.orgCode)]);
+  const after = new Map<string, string | null>();
   const listed: NewEvent[] = [];
   for (const d of diff.created) {
-    const path = after.get(d.orgCode) ?? null;
+    if (turn.due()) await betweenStatements();
+    const path = pathsOf(tree, [d.orgCode], after).get(d.orgCode) ?? null;
     const data = { instanceId, tenantId, orgCode: d.orgCode, orgName: d.orgName, parentCode: d.parentCode, path, settled: path !== null, syncedAt: ts };
     listed.push({ type: 'department.created', instanceId, tenantId, testFlag, sourceTime: ts, data });
   }
   for (const { listed: d, stored: was } of diff.changed) {
-    const path = after.get(d.orgCode) ?? null;
+    if (turn.due()) await betweenStatements();
+    const path = pathsOf(tree, [d.orgCode], after).get(d.orgCode) ?? null;
     const data = { instanceId, tenantId, orgCode: d.orgCode, orgName: d.orgName, parentCode: d.parentCode, path, settled: path !== null, syncedAt: ts, previousParentCode: was.parent_code, previousOrgName: was.org_name };
     listed.push({ type: 'department.updated', instanceId, tenantId, testFlag, sourceTime: ts, data });
   }
@@ -124,9 +129,24 @@ function countsOf(body: AllOrgSyncBody, snapshot: Map<string, OrgInfo>, counts: 
   return { departments: snapshot.size, duplicates: body.departments.length - snapshot.size, ...counts };
 }
 
-function treeAfterSync(snapshot: Map<string, OrgInfo>, newer: StoredDepartment[]): ParentMap {
+/** The listed departments by code (the last of a code listed twice). Like each step of a sync of 100,000, in turns. */
+async function snapshotOf(departments: OrgInfo[]): Promise<Map<string, OrgInfo>> {
+  const turn = turnTaker();
+  const snapshot = new Map<string, OrgInfo>();
+  for (const d of departments) {
+    if (turn.due()) await betweenStatements();
+    snapshot.set(d.orgCode, d);
+  }
+  return snapshot;
+}
+
+async function treeAfterSync(snapshot: Map<string, OrgInfo>, newer: StoredDepartment[]): Promise<ParentMap> {
+  const turn = turnTaker();
   const parents: ParentMap = new Map();
-  for (const [code, d] of snapshot) parents.set(code, d.parentCode);
+  for (const [code, d] of snapshot) {
+    if (turn.due()) await betweenStatements();
+    parents.set(code, d.parentCode);
+  }
   for (const n of newer) {
     if (n.deleted) parents.delete(n.org_code);
     else parents.set(n.org_code, n.parent_code);

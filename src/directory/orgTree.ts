@@ -44,10 +44,10 @@ export function refuseCycle(field: string, cycle: string[] | undefined): void {
 /**
  * Paths like /root/child/leaf from the parent links; a missing parent starts the path. A department
  * whose ancestry loops (it is in a cycle, or below one) has no path yet: null, "unsettled". Only
- * `codes` and what they hang under are resolved (all by default).
+ * `codes` and what they hang under are resolved (all by default), added to `paths` (the paths
+ * already resolved in the same tree, when resolved a slice at a time).
  */
-export function pathsOf(parents: ParentMap, codes: Iterable<string> = parents.keys()): Map<string, string | null> {
-  const paths = new Map<string, string | null>();
+export function pathsOf(parents: ParentMap, codes: Iterable<string> = parents.keys(), paths = new Map<string, string | null>()): Map<string, string | null> {
   const resolve = (code: string) => {
     const chain: string[] = [];
     const seen = new Set<string>();

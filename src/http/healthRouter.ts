@@ -16,9 +16,10 @@ export function healthRouter(rt: Runtime): Router {
   });
   // One check at a time: a database that hangs gets no pile of probes, each later probe waits on the same one.
   let checking: Promise<boolean> | undefined;
+  // The reads go where a long write does not hold them up (SQLite's read connection, see openReads).
   const check = async () => {
-    await rt.db.raw('select 1');
-    if (!(await migrationsCurrent(rt.db))) return false;
+    await rt.reads.raw('select 1');
+    if (!(await migrationsCurrent(rt.reads))) return false;
     await probeWrite(rt.db);
     return true;
   };

@@ -2,6 +2,7 @@ import knex, { type Knex } from 'knex';
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../log.js';
+import { startCheckpointer } from './checkpointer.js';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -51,8 +52,11 @@ export function openDb(options: DbOptions): Db {
       log: knexLog(options.log),
     });
   }
-  if (options.sqliteFile !== ':memory:') keepPrivate(options.sqliteFile);
-  return knex({
+  const file = options.sqliteFile !== ':memory:';
+  if (file) keepPrivate(options.sqliteFile);
+  // SQLite's default, until the checkpoint worker runs (see startCheckpointer).
+  let autoCheckpointPages = 1000;
+  const db = knex({
     client: 'better-sqlite3',
     compileSqlOnError: false,
     connection: { filename: options.sqliteFile },
@@ -65,11 +69,29 @@ export function openDb(options: DbOptions): Db {
         conn.pragma('journal_mode = WAL');
         conn.pragma('synchronous = NORMAL');
         conn.pragma('busy_timeout = 5000');
+        conn.pragma(`wal_autocheckpoint = ${autoCheckpointPages}`);
         keepPrepared(conn);
         done(null, conn);
       },
     },
   });
+  if (!file) return db;
+  autoCheckpointPages = 0;
+  const checkpointer = startCheckpointer(options.sqliteFile, (err) => {
+    const message = 'SQLite checkpoint worker stopped; the writer checkpoints again';
+    if (options.log) options.log.warn({ err: err.message }, message);
+    else console.warn(`${message}: ${err.message}`);
+    autoCheckpointPages = 1000;
+    db.raw(`PRAGMA wal_autocheckpoint = ${autoCheckpointPages}`).catch(() => {});
+  });
+  // knex's destroy() ends in its client's (the instance's own is read-only).
+  const client = db.client as { destroy(callback?: unknown): Promise<void> };
+  const destroy = client.destroy.bind(client);
+  client.destroy = async (callback) => {
+    await checkpointer.stop();
+    return destroy(callback);
+  };
+  return db;
 }
 
 /**

@@ -66,6 +66,26 @@ export async function inTurns(trx: Trx, make: () => Iterable<Statement>, options
  */
 export const betweenStatements = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Work between two turns of a long loop (see turnTaker): short enough for every other request to wait little. */
+const TURN_MS = 15;
+
+/**
+ * For a long loop over a large call's rows on the main thread: `due()` says (cheaply, it is asked
+ * every step) whether the loop has held the thread for a turn's worth, and then it should await
+ * betweenStatements. Each due() restarts the clock when it answers true.
+ */
+export function turnTaker(): { due(): boolean } {
+  let since = performance.now();
+  let steps = 0;
+  return {
+    due() {
+      if ((++steps & 255) !== 0 || performance.now() - since < TURN_MS) return false;
+      since = performance.now();
+      return true;
+    },
+  };
+}
+
 /**
  * MySQL has no WHERE on its upsert and applies the assignments left to right, each seeing the ones
  * before: updated_at goes first (it compares the values before they change), source_ts last.

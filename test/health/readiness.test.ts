@@ -37,6 +37,27 @@ describe.each(stores)('readiness on %s', (store) => {
     expect((await readyz(s)).status).toBe(200);
   });
 
+  it('stays ready while a long write holds the store (a full sync holds SQLite\'s one writer for seconds)', async () => {
+    expect((await readyz(s)).status).toBe(200);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const write = s.rt.db.transaction(async (trx) => {
+      await trx('readiness_probes').update({ checked_at: 0 }).where('replica', '');
+      entered();
+      await held;
+    });
+    await inside;
+    try {
+      const probe = await readyz(s);
+      expect(probe).toMatchObject({ status: 200, body: { status: 'ready' } });
+      expect(probe.ms).toBeLessThan(500);
+    } finally {
+      release();
+      await write;
+    }
+  });
 });
 
 describe.runIf(stores.includes('mysql'))('readiness while MariaDB stops answering', () => {

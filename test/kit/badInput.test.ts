@@ -102,3 +102,40 @@ describe.each(stores)('kit bad input on %s', (store) => {
     expect(((await res.json()) as { resultCode: string }).resultCode).toBe('000002');
   });
 });
+
+// Bodies above LARGE_BODY_BYTES are parsed in a worker thread and handed back a slice at a time.
+describe.each(stores)('large bodies on %s', (store) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(store, { LARGE_BODY_BYTES: '1024' });
+  });
+  afterAll(() => s.stop());
+
+  const padding = ' '.repeat(2048);
+
+  it('refuses malformed JSON and a JSON array as a small body is refused', async () => {
+    const before = await directorySnapshot(s.rt.db);
+    for (const [raw, message] of [[`{"tenantId": "abc",${padding}`, 'body: not valid JSON'], [`[${padding}]`, 'body: must be a JSON object']] as const) {
+      const answer = await s.kit('allOrgSync', raw);
+      expect(answer).toMatchObject({ resultCode: '000002' });
+      expect(answer.resultMsg).toContain(message);
+    }
+    expect(await directorySnapshot(s.rt.db)).toEqual(before);
+  });
+
+  it('applies a long department list (a byte order mark first) as sent, and names a bad entry by its place in it', async () => {
+    const tenantId = 'large-body';
+    expect((await s.kit('tenantSync', tenantSync({ tenantId }))).resultCode).toBe('000000');
+    const list = Array.from({ length: 4_500 }, (_, i) => dept(`d${i}`, i === 0 ? null : `d${Math.floor((i - 1) / 10)}`, `部门 ${i} "q"`));
+    const bad = structuredClone(list);
+    delete (bad[4_321] as { orgName?: string }).orgName;
+    const refused = await s.kit('allOrgSync', allOrgSync(bad, { tenantId }));
+    expect(refused).toMatchObject({ resultCode: '000002' });
+    expect(refused.resultMsg).toContain('orgInfoList[4321].orgName');
+    expect((await s.kit('allOrgSync', `\ufeff${JSON.stringify(allOrgSync(list, { tenantId }))}`)).resultCode).toBe('000000');
+    const rows = await s.rt.db('departments').where({ tenant_id: tenantId }).orderBy('org_code').select('org_code', 'org_name', 'parent_code');
+    expect(rows).toHaveLength(list.length);
+    const stored = new Map(rows.map((r) => [r.org_code, r]));
+    for (const i of [0, 1_999, 2_000, 4_001, 4_499]) expect(stored.get(`d${i}`)).toMatchObject({ org_name: `部门 ${i} "q"`, parent_code: i === 0 ? null : `d${Math.floor((i - 1) / 10)}` });
+  });
+});
