@@ -21,6 +21,7 @@ import * as provisioning from './20261206_019_provisioning.js';
 import * as appInfoUsage from './20261207_020_app_info_usage.js';
 import * as auditOutcomes from './20261207_022_audit_outcomes.js';
 import * as eventChunks from './20261207_023_event_chunks.js';
+import * as eventIdsUnindexed from './20261208_024_event_ids_unindexed.js';
 import * as departmentSnapshots from './20261208_026_department_snapshots.js';
 
 /**
@@ -50,6 +51,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261207_020_app_info_usage': appInfoUsage,
   '20261207_022_audit_outcomes': auditOutcomes,
   '20261207_023_event_chunks': eventChunks,
+  '20261208_024_event_ids_unindexed': eventIdsUnindexed,
   '20261208_026_department_snapshots': departmentSnapshots,
 };
 
