@@ -2,7 +2,7 @@ import type { Trx } from '../store/db.js';
 import type { DeleteLimit } from '../config/index.js';
 import type { AllOrgSyncBody, OrgInfo } from '../marketplace/kitSchemas.js';
 import { removeDepartments, restampDepartments, tenantDepartments, writeDepartments, type StoredDepartment } from './departments.js';
-import { cycleNotice, findCycle, pathsOf, refuseCycle, type ParentMap } from './orgTree.js';
+import { cycleNotice, findCycle, pathResolver, refuseCycle, type ParentMap } from './orgTree.js';
 import { diffSnapshot, snapshotDigest, type SnapshotDiff } from './snapshotDiff.js';
 import { forgetDepartmentSnapshot, recordDepartmentSnapshot, snapshotStillApplied } from '../store/departmentSnapshots.js';
 import { emit, type NewEvent } from '../store/events.js';
@@ -95,10 +95,10 @@ async function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[]
   const deleted: NewEvent[] = [];
   // Plain literals (the department list's shape, see departmentView): spreading costs a lot at 100,000.
   if (diff.removed.length > 0) {
-    const before = new Map<string, string | null>();
+    const pathBefore = pathResolver(tree);
     for (const d of diff.removed) {
       if (turn.due()) await betweenStatements();
-      const path = pathsOf(tree, [d.org_code], before).get(d.org_code) ?? null;
+      const path = pathBefore(d.org_code);
       const data = { instanceId, tenantId, orgCode: d.org_code, orgName: d.org_name, parentCode: d.parent_code, path, settled: path !== null, syncedAt: d.source_ts };
       deleted.push({ type: 'department.deleted', instanceId, tenantId, testFlag, sourceTime: ts, data });
     }
@@ -106,17 +106,17 @@ async function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[]
   }
   for (const d of diff.created) tree.set(d.orgCode, d.parentCode);
   for (const c of diff.changed) tree.set(c.listed.orgCode, c.listed.parentCode);
-  const after = new Map<string, string | null>();
+  const pathAfter = pathResolver(tree);
   const listed: NewEvent[] = [];
   for (const d of diff.created) {
     if (turn.due()) await betweenStatements();
-    const path = pathsOf(tree, [d.orgCode], after).get(d.orgCode) ?? null;
+    const path = pathAfter(d.orgCode);
     const data = { instanceId, tenantId, orgCode: d.orgCode, orgName: d.orgName, parentCode: d.parentCode, path, settled: path !== null, syncedAt: ts };
     listed.push({ type: 'department.created', instanceId, tenantId, testFlag, sourceTime: ts, data });
   }
   for (const { listed: d, stored: was } of diff.changed) {
     if (turn.due()) await betweenStatements();
-    const path = pathsOf(tree, [d.orgCode], after).get(d.orgCode) ?? null;
+    const path = pathAfter(d.orgCode);
     const data = { instanceId, tenantId, orgCode: d.orgCode, orgName: d.orgName, parentCode: d.parentCode, path, settled: path !== null, syncedAt: ts, previousParentCode: was.parent_code, previousOrgName: was.org_name };
     listed.push({ type: 'department.updated', instanceId, tenantId, testFlag, sourceTime: ts, data });
   }

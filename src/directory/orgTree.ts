@@ -44,13 +44,26 @@ export function refuseCycle(field: string, cycle: string[] | undefined): void {
 /**
  * Paths like /root/child/leaf from the parent links; a missing parent starts the path. A department
  * whose ancestry loops (it is in a cycle, or below one) has no path yet: null, "unsettled". Only
- * `codes` and what they hang under are resolved (all by default), added to `paths` (the paths
- * already resolved in the same tree, when resolved a slice at a time).
+ * `codes` and what they hang under are resolved (all by default).
  */
-export function pathsOf(parents: ParentMap, codes: Iterable<string> = parents.keys(), paths = new Map<string, string | null>()): Map<string, string | null> {
-  const resolve = (code: string) => {
-    const chain: string[] = [];
-    const seen = new Set<string>();
+export function pathsOf(parents: ParentMap, codes: Iterable<string> = parents.keys()): Map<string, string | null> {
+  const paths = new Map<string, string | null>();
+  const pathOf = pathResolver(parents, paths);
+  for (const code of codes) pathOf(code);
+  return paths;
+}
+
+/**
+ * The path of one code at a time (as pathsOf says it), each walk stopping at a code an earlier
+ * one resolved: for a full sync that asks for 100,000 paths between turns of the event loop.
+ */
+export function pathResolver(parents: ParentMap, paths = new Map<string, string | null>()): (code: string) => string | null {
+  const chain: string[] = [];
+  const seen = new Set<string>();
+  return (code) => {
+    if (paths.has(code)) return paths.get(code)!;
+    chain.length = 0;
+    seen.clear();
     let c: string | null | undefined = code;
     while (c != null && parents.has(c) && !paths.has(c) && !seen.has(c)) {
       seen.add(c);
@@ -59,13 +72,13 @@ export function pathsOf(parents: ParentMap, codes: Iterable<string> = parents.ke
     }
     // Stopped on a code of this very walk: a loop, so nothing on the walk has a settled path.
     let prefix: string | null = c != null && seen.has(c) ? null : c != null && paths.has(c) ? paths.get(c)! : '';
-    for (const link of chain.reverse()) {
-      prefix = prefix === null ? null : `${prefix}/${link}`;
-      paths.set(link, prefix);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      prefix = prefix === null ? null : `${prefix}/${chain[i]}`;
+      paths.set(chain[i]!, prefix);
     }
+    // A code not in the tree has no path of its own.
+    return paths.get(code) ?? null;
   };
-  for (const code of codes) if (!paths.has(code)) resolve(code);
-  return paths;
 }
 
 /**
