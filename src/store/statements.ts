@@ -75,8 +75,14 @@ export function lockClause(db: Db | Trx, mode: 'share' | 'update'): string {
   return mode === 'update' ? ' FOR UPDATE' : ' LOCK IN SHARE MODE';
 }
 
+/** A statement's SQL and the values it binds, in order. */
+export interface Statement {
+  sql: string;
+  params: Params;
+}
+
 /** `INSERT INTO t (a, b) VALUES (?, ?), …` for `rows` rows of these columns, and the rows' values in that order. */
-export function insertStatement(table: string, columns: string[], rows: Record<string, string | number | null>[]): { sql: string; params: Params } {
+export function insertStatement(table: string, columns: string[], rows: Record<string, string | number | null>[]): Statement {
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const params: Params = [];
   for (const r of rows) for (const c of columns) params.push(r[c] ?? null);

@@ -1,5 +1,5 @@
 import { dialectOf, type Trx } from './db.js';
-import { insertStatement, name, runStatement } from './statements.js';
+import { insertStatement, name, runStatement, type Statement } from './statements.js';
 
 export type Row = Record<string, string | number | null>;
 
@@ -37,8 +37,6 @@ async function inChunks(trx: Trx, rows: Row[], statementOf: (chunk: Row[]) => St
     for (let i = 0; i < rows.length; i += chunkSize) yield statementOf(rows.length <= chunkSize ? rows : rows.slice(i, i + chunkSize));
   });
 }
-
-type Statement = { sql: string; params: (string | number | null)[] };
 
 /**
  * Runs the statements `make` makes, in order, with a turn of the event loop between two. On MySQL
