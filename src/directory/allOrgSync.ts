@@ -2,7 +2,7 @@ import type { Trx } from '../store/db.js';
 import type { DeleteLimit } from '../config/index.js';
 import type { AllOrgSyncBody, OrgInfo } from '../marketplace/kitSchemas.js';
 import { removeDepartments, restampDepartments, tenantDepartments, writeDepartments, type StoredDepartment } from './departments.js';
-import { cycleNotice, findCycle, pathResolver, refuseCycle, type ParentMap } from './orgTree.js';
+import { cycleNotice, findCycle, numberedTree, pathResolver, refuseCycle, type NumberedTree, type ParentMap } from './orgTree.js';
 import { diffSnapshot, snapshotDigest, type SnapshotDiff } from './snapshotDiff.js';
 import { forgetDepartmentSnapshot, recordDepartmentSnapshot, snapshotStillApplied } from '../store/departmentSnapshots.js';
 import { emit, type NewEvent } from '../store/events.js';
@@ -29,7 +29,9 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
     return syncResult(body, countsOf(body, snapshot, { created: 0, changed: 0, unchanged: snapshot.size, removed: 0, stale: 0 }));
   }
   // A snapshot is one word at one time: one that loops in itself is wrong, not early.
-  refuseCycle('orgInfoList', findCycle(await treeAfterSync(snapshot, [])));
+  await betweenStatements();
+  const listed = numberedTree(linksOf(snapshot));
+  refuseCycle('orgInfoList', findCycle(listed));
   // Each of these steps holds the thread for up to a tenth of a second at 100,000 departments, and
   // the driver's promises settle without a turn of the event loop: other requests get one between them.
   await betweenStatements();
@@ -42,7 +44,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
     return holdFullSync(trx, { body, snapshot, live, removed: diff.removed, limit, sentAt: options.sentAt });
   }
   // With rows newer calls wrote it may loop: each row keeps its latest word, and the loop is reported.
-  const cycle = diff.newer.length > 0 ? findCycle(await treeAfterSync(snapshot, diff.newer)) : undefined;
+  const cycle = diff.newer.length > 0 ? findCycle(numberedTree(await treeAfterSync(snapshot, diff.newer))) : undefined;
 
   const result = syncResult(
     body,
@@ -76,7 +78,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   else await forgetDepartmentSnapshot(trx, tenantKey);
   if (diff.created.length + diff.changed.length + diff.removed.length > 0) {
     await betweenStatements();
-    emit(trx, await departmentEvents(body, stored, diff));
+    emit(trx, await departmentEvents(body, snapshot, stored, diff, listed));
   }
   return result;
 }
@@ -85,43 +87,42 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
  * The events of what the diff says changed: created, updated (with the name and parent before),
  * deleted (with its last state), each with its path. Paths come from the tree in memory (the stored
  * live departments, this snapshot applied), not from the store: 100,000 departments, no query.
- * That takes a few tenths of a second: other requests get turns meanwhile.
+ * That tree is the listed one unless rows of as recent or newer calls stand beside it. It takes a
+ * few tenths of a second: other requests get turns meanwhile.
  */
-async function departmentEvents(body: AllOrgSyncBody, stored: StoredDepartment[], diff: SnapshotDiff): Promise<NewEvent[]> {
+async function departmentEvents(body: AllOrgSyncBody, snapshot: Map<string, OrgInfo>, stored: StoredDepartment[], diff: SnapshotDiff, listed: NumberedTree): Promise<NewEvent[]> {
   const { instanceId, tenantId, testFlag, timeStamp: ts } = body;
   const turn = turnTaker();
-  const tree: ParentMap = new Map();
-  for (const d of stored) if (!Number(d.deleted)) tree.set(d.org_code, d.parent_code);
   const deleted: NewEvent[] = [];
   // Plain literals (the department list's shape, see departmentView): spreading costs a lot at 100,000.
   if (diff.removed.length > 0) {
-    const pathBefore = pathResolver(tree);
+    const before: ParentMap = new Map();
+    for (const d of stored) if (!Number(d.deleted)) before.set(d.org_code, d.parent_code);
+    const pathBefore = pathResolver(numberedTree(before));
     for (const d of diff.removed) {
       if (turn.due()) await betweenStatements();
       const path = pathBefore(d.org_code);
       const data = { instanceId, tenantId, orgCode: d.org_code, orgName: d.org_name, parentCode: d.parent_code, path, settled: path !== null, syncedAt: d.source_ts };
       deleted.push({ type: 'department.deleted', instanceId, tenantId, testFlag, sourceTime: ts, data });
     }
-    for (const d of diff.removed) tree.delete(d.org_code);
   }
-  for (const d of diff.created) tree.set(d.orgCode, d.parentCode);
-  for (const c of diff.changed) tree.set(c.listed.orgCode, c.listed.parentCode);
-  const pathAfter = pathResolver(tree);
-  const listed: NewEvent[] = [];
+  const standing = [...diff.newer, ...diff.kept];
+  const pathAfter = pathResolver(standing.length === 0 ? listed : numberedTree(await treeAfterSync(snapshot, standing)));
+  const written: NewEvent[] = [];
   for (const d of diff.created) {
     if (turn.due()) await betweenStatements();
     const path = pathAfter(d.orgCode);
     const data = { instanceId, tenantId, orgCode: d.orgCode, orgName: d.orgName, parentCode: d.parentCode, path, settled: path !== null, syncedAt: ts };
-    listed.push({ type: 'department.created', instanceId, tenantId, testFlag, sourceTime: ts, data });
+    written.push({ type: 'department.created', instanceId, tenantId, testFlag, sourceTime: ts, data });
   }
   for (const { listed: d, stored: was } of diff.changed) {
     if (turn.due()) await betweenStatements();
     const path = pathAfter(d.orgCode);
     const data = { instanceId, tenantId, orgCode: d.orgCode, orgName: d.orgName, parentCode: d.parentCode, path, settled: path !== null, syncedAt: ts, previousParentCode: was.parent_code, previousOrgName: was.org_name };
-    listed.push({ type: 'department.updated', instanceId, tenantId, testFlag, sourceTime: ts, data });
+    written.push({ type: 'department.updated', instanceId, tenantId, testFlag, sourceTime: ts, data });
   }
   // In the order the audit detail counts them: created, changed, removed.
-  return [...listed, ...deleted];
+  return [...written, ...deleted];
 }
 
 /** The audit record's counts of a full sync: departments listed (duplicate codes once) and what became of them. */
@@ -140,14 +141,20 @@ async function snapshotOf(departments: OrgInfo[]): Promise<Map<string, OrgInfo>>
   return snapshot;
 }
 
-async function treeAfterSync(snapshot: Map<string, OrgInfo>, newer: StoredDepartment[]): Promise<ParentMap> {
+/** The snapshot's links (orgCode, parentCode), in its order. */
+function* linksOf(snapshot: Map<string, OrgInfo>): Generator<[string, string | null]> {
+  for (const d of snapshot.values()) yield [d.orgCode, d.parentCode];
+}
+
+/** The listed tree with the rows that stand beside it: newer rows as stored (a deleted one gone), rows of this very time kept. */
+async function treeAfterSync(snapshot: Map<string, OrgInfo>, standing: StoredDepartment[]): Promise<ParentMap> {
   const turn = turnTaker();
   const parents: ParentMap = new Map();
   for (const [code, d] of snapshot) {
     if (turn.due()) await betweenStatements();
     parents.set(code, d.parentCode);
   }
-  for (const n of newer) {
+  for (const n of standing) {
     if (n.deleted) parents.delete(n.org_code);
     else parents.set(n.org_code, n.parent_code);
   }

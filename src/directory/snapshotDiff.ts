@@ -14,6 +14,8 @@ export interface SnapshotDiff {
   unchanged: number;
   /** Written by a newer call, listed or not: left as that call said. */
   newer: StoredDepartment[];
+  /** Live, not listed, written at this very time (by a call as recent as this one): left as they are. */
+  kept: StoredDepartment[];
   /** Listed unchanged, but written by an older call: they must carry this sync's time. */
   olderUnchanged: number;
   /** Not listed, already deleted, written by an older call: they too must carry this sync's time. */
@@ -23,7 +25,7 @@ export interface SnapshotDiff {
 }
 
 export function diffSnapshot(snapshot: Map<string, OrgInfo>, stored: StoredDepartment[], ts: string, testFlag: boolean): SnapshotDiff {
-  const diff: SnapshotDiff = { created: [], changed: [], removed: [], unchanged: 0, newer: [], olderUnchanged: 0, olderTombstones: 0, added: 0 };
+  const diff: SnapshotDiff = { created: [], changed: [], removed: [], unchanged: 0, newer: [], kept: [], olderUnchanged: 0, olderTombstones: 0, added: 0 };
   const testFlagValue = testFlag ? 1 : 0;
   for (const row of stored) {
     const listed = snapshot.get(row.org_code);
@@ -36,8 +38,7 @@ export function diffSnapshot(snapshot: Map<string, OrgInfo>, stored: StoredDepar
     } else if (row.source_ts < ts) {
       if (row.deleted) diff.olderTombstones++;
       else diff.removed.push(row);
-    }
-    // An unlisted row with this very timestamp was written by a call as recent as this one: kept.
+    } else if (!row.deleted) diff.kept.push(row);
   }
   const storedCodes = new Set(stored.map((r) => r.org_code));
   for (const d of snapshot.values()) {

@@ -84,6 +84,17 @@ describe.each(stores)('the event outbox on %s', (store) => {
     expect(data.map((e: { data: object }) => Object.keys(e.data).join())).toEqual(emitted.map((e) => Object.keys(JSON.parse(JSON.stringify(e.data))).join()));
   });
 
+  it('keeps rows of large events to about a megabyte each, and gives each event back whole', async () => {
+    const from = await latest();
+    const emitted = Array.from({ length: 400 }, (_, i) => event(i, { type: 'user.updated', tenantId: 't-large', data: { n: i, note: `${i}`.padEnd(9_000, 'x') } }));
+    await inTransaction(s.rt.db, async (trx) => emit(trx, emitted));
+    const rows: { data: string }[] = await s.rt.db('events').where('sequence', '>', from).select('data');
+    expect(rows.length).toBeGreaterThan(3);
+    for (const r of rows) expect(r.data.length).toBeLessThan(1_100_000);
+    const { data } = await page(`?after=${from}&limit=1000`);
+    expect(data.map((e: { data: object }) => e.data)).toEqual(emitted.map((e) => e.data));
+  });
+
   it('reads runs stored before their keys were said once', async () => {
     const from = await latest();
     const ids = ['evt_AAAAAAAAAAAAAAAAAAAAAA', 'evt_BBBBBBBBBBBBBBBBBBBBBB'];

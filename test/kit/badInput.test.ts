@@ -103,7 +103,7 @@ describe.each(stores)('kit bad input on %s', (store) => {
   });
 });
 
-// Bodies above LARGE_BODY_BYTES are parsed in a worker thread and handed back a slice at a time.
+// Bodies above LARGE_BODY_BYTES wait for a turn to be read, and are checked and parsed in turns of their own.
 describe.each(stores)('large bodies on %s', (store) => {
   let s: TestServer;
   beforeAll(async () => {
