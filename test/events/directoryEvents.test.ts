@@ -277,6 +277,23 @@ describe.each(stores)('directory events of the kit calls on %s', (store) => {
     expect(await newEvents()).toEqual([]);
   });
 
+  it('allOrgSync: paths also run through departments a newer or as recent call wrote beside the snapshot', async () => {
+    const tenantId = 'events-standing';
+    await ok('tenantSync', tenantSync({ tenantId }));
+    await ok('allOrgSync', allOrgSync([dept('root'), dept('a', 'root')], { tenantId }));
+    const [same, newer] = [later(), later()];
+    // Not listed in the snapshot below: one written after it was taken, one at its very time.
+    await ok('singleOrgSync', singleOrgSync('n', 'root', { tenantId, timeStamp: newer }));
+    await ok('singleOrgSync', singleOrgSync('k', 'root', { tenantId, timeStamp: same }));
+    await newEvents();
+    await ok('allOrgSync', allOrgSync([dept('root'), dept('a', 'root'), dept('c1', 'n'), dept('c2', 'k')], { tenantId, timeStamp: same }));
+    const created = (await newEvents()).map((e) => [e.type, e.data.orgCode, e.data.path]);
+    expect(created).toEqual([
+      ['department.created', 'c1', '/root/n/c1'],
+      ['department.created', 'c2', '/root/k/c2'],
+    ]);
+  });
+
   it('a held full sync emits nothing until the merchant applies it, then its events', async () => {
     const tenantId = 'events-held';
     await ok('tenantSync', tenantSync({ tenantId }));
