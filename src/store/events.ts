@@ -138,16 +138,15 @@ async function writeEvents(trx: Trx, events: NewEvent[]): Promise<void> {
   const last = await takeSequences(trx, events.length);
   const occurredAt = Date.now();
   const first = last - events.length + 1;
-  // One read of the random source and one encoding for the call: per event they cost more than building the row.
-  const random = randomBytes(Math.ceil((ID_CHARS * events.length * 6) / 8)).toString('base64url');
-  const idOf = (i: number) => `evt_${random.slice(i * ID_CHARS, (i + 1) * ID_CHARS)}`;
+  const callId = `evt_${randomBytes(ID_RANDOM_BYTES).toString('base64url').slice(0, ID_RANDOM_CHARS)}`;
+  const idOf = (i: number) => callId + countChars(i);
   const runs = events.length >= RUN_FROM;
   const perStatement = runs ? INSERT_RUNS : INSERT_ROWS;
   function* statements() {
     let rows: Record<string, string | number | null>[] = [];
     for (let i = 0; i < events.length; ) {
       const e = events[i]!;
-      const { end, data } = runs ? runOf(events, i, idOf) : { end: i + 1, data: JSON.stringify(e.data) };
+      const { end, data } = runs ? runOf(events, i) : { end: i + 1, data: JSON.stringify(e.data) };
       rows.push({
         sequence: first + i,
         last_sequence: first + end - 1,
@@ -184,12 +183,13 @@ function showsKeys(data: object, keys: string[]): boolean {
 
 /**
  * The run starting at event `from`: the events after it of the same row (sameRow) and the same
- * keys, up to `most` (RUN_EVENTS) and RUN_BYTES of rows. Its `data` says the keys once, once each value all
- * of them share (their instance and tenant, their time), and per event its id and the other
- * values: a third of the text of an object per event, which cost more to write than the
- * departments themselves. A run of one is the event's object, as a row of one event holds.
+ * keys, up to `most` (RUN_EVENTS) and RUN_BYTES of rows. Its `data` says the keys once, once each
+ * value all of them share (their instance and tenant, their time), and per event the other values
+ * (its id counts on from the row's): a fifth of the text of an object and its id per event, which
+ * cost more to write than the departments themselves. A run of one is the event's object, as a
+ * row of one event holds.
  */
-function runOf(events: NewEvent[], from: number, idOf: (i: number) => string, most = RUN_EVENTS): { end: number; data: string } {
+function runOf(events: NewEvent[], from: number, most = RUN_EVENTS): { end: number; data: string } {
   const first = events[from]!;
   const keys = shownKeys(first.data);
   let end = from + 1;
@@ -208,15 +208,15 @@ function runOf(events: NewEvent[], from: number, idOf: (i: number) => string, mo
   const rows: unknown[][] = [];
   for (let i = from; i < end; i++) {
     const d = values(i);
-    const row: unknown[] = [idOf(i)];
+    const row: unknown[] = [];
     for (const k of own) row.push(d[k]);
     rows.push(row);
   }
   const text = JSON.stringify(rows);
   // Events with large objects: the run holds half as many, and the next run starts after them.
-  if (text.length > RUN_BYTES) return runOf(events, from, idOf, Math.ceil((end - from) / 2));
+  if (text.length > RUN_BYTES) return runOf(events, from, Math.ceil((end - from) / 2));
   const same = Object.fromEntries([...shared].map((k) => [k, head[k]]));
-  return { end, data: `{"keys":${JSON.stringify(keys)},"same":${JSON.stringify(same)},"rows":${text}}` };
+  return { end, data: `{"ids":"counted","keys":${JSON.stringify(keys)},"same":${JSON.stringify(same)},"rows":${text}}` };
 }
 
 async function takeSequences(trx: Trx, count: number): Promise<number> {
@@ -230,8 +230,30 @@ async function takeSequences(trx: Trx, count: number): Promise<number> {
   return Number(rows[0]!.last);
 }
 
-/** An event id is `evt_` and 22 random base64url characters (132 bits): stable for the event's life, across every delivery. */
-const ID_CHARS = 22;
+/**
+ * An event id is `evt_` and 22 base64url characters, stable for the event's life, across every
+ * delivery: 18 random ones (108 bits) that a call's events share, and 4 that count the event
+ * within the call. A run's row holds the id of its first event; the others count on from it.
+ */
+const ID_RANDOM_CHARS = 18;
+const ID_RANDOM_BYTES = 14;
+const ID_COUNT_CHARS = 4;
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** n (below 64^4, far more events than a call's body can carry) in ID_COUNT_CHARS characters. */
+function countChars(n: number): string {
+  let chars = '';
+  for (let shift = 6 * (ID_COUNT_CHARS - 1); shift >= 0; shift -= 6) chars += BASE64URL[(n >> shift) & 63];
+  return chars;
+}
+
+/** The id of the event `k` places after the one with this id, in the same call. */
+function idAfter(id: string, k: number): string {
+  const head = id.length - ID_COUNT_CHARS;
+  let n = 0;
+  for (let i = head; i < id.length; i++) n = n * 64 + BASE64URL.indexOf(id[i]!);
+  return id.slice(0, head) + countChars(n + k);
+}
 
 /** The events a row holds, in sequence order. */
 export function eventsOf(r: EventRow): DirectoryEvent[] {
@@ -245,15 +267,17 @@ export function eventsOf(r: EventRow): DirectoryEvent[] {
     testFlag: Number(r.test_flag) === 1 || r.test_flag === true,
   };
   if (Number(r.last_sequence) === sequence) return [{ id: r.id, sequence, ...common, data: JSON.parse(r.data) as Record<string, unknown> }];
-  const run = JSON.parse(r.data) as [string, Record<string, unknown>][] | { keys: string[]; same: Record<string, unknown>; rows: unknown[][] };
+  const run = JSON.parse(r.data) as [string, Record<string, unknown>][] | { ids?: 'counted'; keys: string[]; same: Record<string, unknown>; rows: unknown[][] };
   // Runs written before the keys were said once list [id, object] pairs.
   if (Array.isArray(run)) return run.map(([id, data], i) => ({ id, sequence: sequence + i, ...common, data }));
-  const { keys, same, rows } = run;
+  const { ids, keys, same, rows } = run;
+  // Runs written before ids were counted start each row with its event's id.
+  const counted = ids === 'counted';
   return rows.map((row, i) => {
     const data: Record<string, unknown> = {};
-    let next = 1;
+    let next = counted ? 0 : 1;
     for (const k of keys) data[k] = Object.hasOwn(same, k) ? same[k] : row[next++];
-    return { id: row[0] as string, sequence: sequence + i, ...common, data };
+    return { id: counted ? idAfter(r.id, i) : (row[0] as string), sequence: sequence + i, ...common, data };
   });
 }
 

@@ -95,6 +95,16 @@ describe.each(stores)('the event outbox on %s', (store) => {
     expect(data.map((e: { data: object }) => e.data)).toEqual(emitted.map((e) => e.data));
   });
 
+  it('reads runs stored before their ids were counted, each row starting with its id', async () => {
+    const from = await latest();
+    const ids = ['evt_CCCCCCCCCCCCCCCCCCCCCC', 'evt_DDDDDDDDDDDDDDDDDDDDDD'];
+    const data = { keys: ['orgCode', 'tenant'], same: { tenant: 't-old' }, rows: [[ids[0], 'a'], [ids[1], 'b']] };
+    await s.rt.db('events').insert({ sequence: from + 1, last_sequence: from + 2, id: ids[0], type: 'department.created', occurred_at: Date.now(), source_time: null, instance_id: 'i-1', tenant_id: 't-old', test_flag: 0, data: JSON.stringify(data) });
+    await s.rt.db('event_sequence').where('name', 'events').update({ last: from + 2 });
+    const { data: events } = await page(`?after=${from}`);
+    expect(events.map((e: { id: string; data: object }) => [e.id, e.data])).toEqual([[ids[0], { orgCode: 'a', tenant: 't-old' }], [ids[1], { orgCode: 'b', tenant: 't-old' }]]);
+  });
+
   it('reads runs stored before their keys were said once', async () => {
     const from = await latest();
     const ids = ['evt_AAAAAAAAAAAAAAAAAAAAAA', 'evt_BBBBBBBBBBBBBBBBBBBBBB'];
