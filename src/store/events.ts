@@ -45,6 +45,22 @@ export interface NewEvent {
   data: object;
 }
 
+/**
+ * Many events of one type, instance, tenant, test flag and time whose objects show the same keys in
+ * the same order, as a large call makes them: `same` holds the values all of them share, each of
+ * `rows` the other values of one event, in the keys' order. Written as runs (see runOf) with no
+ * object per event ever made: at 100,000 departments the objects cost more than their text.
+ */
+export interface NewEventBatch extends Omit<NewEvent, 'data'> {
+  keys: string[];
+  same: Record<string, unknown>;
+  rows: unknown[][];
+}
+
+type Pending = NewEvent | NewEventBatch;
+const isBatch = (p: Pending): p is NewEventBatch => 'rows' in p;
+const sizeOf = (p: Pending) => (isBatch(p) ? p.rows.length : 1);
+
 /** An event as the events API and the webhooks send it (the OpenAPI document is generated from this). */
 export const directoryEventSchema = z
   .object({
@@ -78,7 +94,7 @@ export interface EventRow {
   data: string;
 }
 
-const pending = new WeakMap<Trx, NewEvent[]>();
+const pending = new WeakMap<Trx, Pending[]>();
 /** Keyed by the knex client's settings, which a transaction's client shares with its pool's. */
 const committedListeners = new WeakMap<object, Set<(count: number) => void>>();
 
@@ -86,18 +102,23 @@ const committedListeners = new WeakMap<object, Set<(count: number) => void>>();
  * Adds events to the transaction's outbox. They are written as its last statements and commit or
  * roll back with everything else it did (the transaction must be run by inTransaction).
  */
-export function emit(trx: Trx, events: NewEvent[]): void {
-  if (events.length === 0) return;
+export function emit(trx: Trx, events: (NewEvent | NewEventBatch)[]): void {
+  for (const e of events) {
+    const own = isBatch(e) ? e.keys.filter((k) => !Object.hasOwn(e.same, k)).length : 0;
+    if (isBatch(e) && e.rows.some((r) => r.length !== own)) throw new Error(`event batch ${e.type}: each row must hold ${own} values`);
+  }
+  const added = events.filter((e) => sizeOf(e) > 0);
+  if (added.length === 0) return;
   const list = pending.get(trx);
   if (list) {
-    for (const e of events) list.push(e);
+    for (const e of added) list.push(e);
     return;
   }
-  pending.set(trx, [...events]);
+  pending.set(trx, added);
   onCommit(trx, {
     before: () => writeEvents(trx, pending.get(trx)!),
     after: () => {
-      const count = pending.get(trx)!.length;
+      const count = pending.get(trx)!.reduce((n, e) => n + sizeOf(e), 0);
       for (const listener of committedListeners.get(trx.client.config) ?? []) listener(count);
     },
   });
@@ -130,43 +151,77 @@ const COLUMNS = ['sequence', 'last_sequence', 'id', 'type', 'occurred_at', 'sour
 const sameRow = (a: NewEvent, b: NewEvent) => a.type === b.type && a.instanceId === b.instanceId && a.tenantId === b.tenantId && a.testFlag === b.testFlag && a.sourceTime === b.sourceTime;
 
 /**
- * Takes `events.length` numbers from the counter row, then inserts the events. On MySQL the row
- * stays locked until the transaction commits: another transaction taking numbers waits, so the
- * numbers are handed out in commit order. SQLite runs one writer at a time, so its order is that already.
+ * Takes a number per event from the counter row, then inserts the events. On MySQL the row stays
+ * locked until the transaction commits: another transaction taking numbers waits, so the numbers
+ * are handed out in commit order. SQLite runs one writer at a time, so its order is that already.
  */
-async function writeEvents(trx: Trx, events: NewEvent[]): Promise<void> {
-  const last = await takeSequences(trx, events.length);
+async function writeEvents(trx: Trx, items: Pending[]): Promise<void> {
+  const count = items.reduce((n, e) => n + sizeOf(e), 0);
+  const last = await takeSequences(trx, count);
   const occurredAt = Date.now();
-  const first = last - events.length + 1;
+  const first = last - count + 1;
   const callId = `evt_${randomBytes(ID_RANDOM_BYTES).toString('base64url').slice(0, ID_RANDOM_CHARS)}`;
-  const idOf = (i: number) => callId + countChars(i);
-  const runs = events.length >= RUN_FROM;
+  const runs = count >= RUN_FROM;
   const perStatement = runs ? INSERT_RUNS : INSERT_ROWS;
+  // Events one at a time (consecutive ones may share a run), and batches.
+  const segments: (NewEvent[] | NewEventBatch)[] = [];
+  for (const e of items) {
+    const open = segments[segments.length - 1];
+    if (isBatch(e)) segments.push(e);
+    else if (Array.isArray(open)) open.push(e);
+    else segments.push([e]);
+  }
   function* statements() {
     let rows: Record<string, string | number | null>[] = [];
-    for (let i = 0; i < events.length; ) {
-      const e = events[i]!;
-      const { end, data } = runs ? runOf(events, i) : { end: i + 1, data: JSON.stringify(e.data) };
-      rows.push({
-        sequence: first + i,
-        last_sequence: first + end - 1,
-        id: idOf(i),
-        type: e.type,
-        occurred_at: occurredAt,
-        source_time: e.sourceTime,
-        instance_id: e.instanceId,
-        tenant_id: e.tenantId,
-        test_flag: e.testFlag ? 1 : 0,
-        data,
-      });
-      i = end;
-      if (rows.length >= perStatement || i === events.length) {
-        yield insertStatement('events', COLUMNS, rows);
-        rows = [];
+    let written = 0;
+    for (const segment of segments) {
+      const events = Array.isArray(segment) ? segment : undefined;
+      const size = events ? events.length : (segment as NewEventBatch).rows.length;
+      for (let i = 0; i < size; ) {
+        const head = events ? events[i]! : (segment as NewEventBatch);
+        const { end, data } = events ? (runs ? runOf(events, i) : { end: i + 1, data: JSON.stringify(events[i]!.data) }) : batchRunOf(segment as NewEventBatch, i);
+        rows.push({
+          sequence: first + written,
+          last_sequence: first + written + end - i - 1,
+          id: callId + countChars(written),
+          type: head.type,
+          occurred_at: occurredAt,
+          source_time: head.sourceTime,
+          instance_id: head.instanceId,
+          tenant_id: head.tenantId,
+          test_flag: head.testFlag ? 1 : 0,
+          data,
+        });
+        written += end - i;
+        i = end;
+        if (rows.length >= perStatement) {
+          yield insertStatement('events', COLUMNS, rows);
+          rows = [];
+        }
       }
     }
+    if (rows.length > 0) yield insertStatement('events', COLUMNS, rows);
   }
   await inTurns(trx, statements, { prepared: runs });
+}
+
+/** The `data` of a run: the keys once, the values all of its events share, the rows of the others. */
+const runText = (keys: string[], same: Record<string, unknown>, rows: string) => `{"ids":"counted","keys":${JSON.stringify(keys)},"same":${JSON.stringify(same)},"rows":${rows}}`;
+
+/** The run of a batch's events from `from`: up to `most` (RUN_EVENTS) and RUN_BYTES of rows. */
+function batchRunOf(batch: NewEventBatch, from: number, most = RUN_EVENTS): { end: number; data: string } {
+  const end = Math.min(batch.rows.length, from + most);
+  if (end === from + 1) return { end, data: JSON.stringify(objectOf(batch.keys, batch.same, batch.rows[from]!, 0)) };
+  const text = JSON.stringify(batch.rows.slice(from, end));
+  if (text.length > RUN_BYTES) return batchRunOf(batch, from, Math.ceil((end - from) / 2));
+  return { end, data: runText(batch.keys, batch.same, text) };
+}
+
+/** An event's object from its run: the keys in order, each value shared or the next of the row from `next`. */
+function objectOf(keys: string[], same: Record<string, unknown>, row: unknown[], next: number): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const k of keys) data[k] = Object.hasOwn(same, k) ? same[k] : row[next++];
+  return data;
 }
 
 /** The keys an event's object shows (JSON leaves out those set to undefined), in its order. */
@@ -216,7 +271,7 @@ function runOf(events: NewEvent[], from: number, most = RUN_EVENTS): { end: numb
   // Events with large objects: the run holds half as many, and the next run starts after them.
   if (text.length > RUN_BYTES) return runOf(events, from, Math.ceil((end - from) / 2));
   const same = Object.fromEntries([...shared].map((k) => [k, head[k]]));
-  return { end, data: `{"ids":"counted","keys":${JSON.stringify(keys)},"same":${JSON.stringify(same)},"rows":${text}}` };
+  return { end, data: runText(keys, same, text) };
 }
 
 async function takeSequences(trx: Trx, count: number): Promise<number> {
@@ -273,12 +328,7 @@ export function eventsOf(r: EventRow): DirectoryEvent[] {
   const { ids, keys, same, rows } = run;
   // Runs written before ids were counted start each row with its event's id.
   const counted = ids === 'counted';
-  return rows.map((row, i) => {
-    const data: Record<string, unknown> = {};
-    let next = counted ? 0 : 1;
-    for (const k of keys) data[k] = Object.hasOwn(same, k) ? same[k] : row[next++];
-    return { id: counted ? idAfter(r.id, i) : (row[0] as string), sequence: sequence + i, ...common, data };
-  });
+  return rows.map((row, i) => ({ id: counted ? idAfter(r.id, i) : (row[0] as string), sequence: sequence + i, ...common, data: objectOf(keys, same, row, counted ? 0 : 1) }));
 }
 
 export interface EventFilter {

@@ -95,6 +95,25 @@ describe.each(stores)('the event outbox on %s', (store) => {
     expect(data.map((e: { data: object }) => e.data)).toEqual(emitted.map((e) => e.data));
   });
 
+  it('writes batches of value lists between single events, in order, as the objects they stand for', async () => {
+    const from = await latest();
+    const head = { instanceId: 'i-1', tenantId: 't-batch', testFlag: false, sourceTime: '20261202120000000' };
+    const batch = (n: number) => ({ ...head, type: 'department.created' as const, keys: ['tenant', 'n', 'kind'], same: { tenant: 't-batch' }, rows: Array.from({ length: n }, (_, i) => [i, i % 3 ? 'a' : null]) });
+    await inTransaction(s.rt.db, async (trx) => emit(trx, [event(-1), batch(1_200), event(-2), batch(1), batch(0), event(-3)]));
+    const firstPage = await page(`?after=${from}&limit=1000`);
+    const data = [...firstPage.data, ...(await page(`?after=${firstPage.next}&limit=1000`)).data];
+    expect(data.map((e: { data: object }) => e.data)).toEqual([
+      { n: -1 },
+      ...Array.from({ length: 1_200 }, (_, i) => ({ tenant: 't-batch', n: i, kind: i % 3 ? 'a' : null })),
+      { n: -2 },
+      { tenant: 't-batch', n: 0, kind: null },
+      { n: -3 },
+    ]);
+    expect(data.map((e: { sequence: number }) => e.sequence)).toEqual(data.map((_: unknown, i: number) => from + 1 + i));
+    expect(new Set(data.map((e: { id: string }) => e.id)).size).toBe(1_204);
+    await expect(inTransaction(s.rt.db, async (trx) => emit(trx, [{ ...batch(2), rows: [[1, 'a'], [2]] }]))).rejects.toThrow('each row must hold 2 values');
+  });
+
   it('reads runs stored before their ids were counted, each row starting with its id', async () => {
     const from = await latest();
     const ids = ['evt_CCCCCCCCCCCCCCCCCCCCCC', 'evt_DDDDDDDDDDDDDDDDDDDDDD'];
