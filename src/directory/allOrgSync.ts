@@ -2,7 +2,7 @@ import type { Trx } from '../store/db.js';
 import type { DeleteLimit } from '../config/index.js';
 import type { AllOrgSyncBody, OrgInfo } from '../marketplace/kitSchemas.js';
 import { removeDepartments, restampDepartments, tenantDepartments, writeDepartments, type StoredDepartment } from './departments.js';
-import { cycleNotice, findCycle, numberedTree, pathResolver, refuseCycle, type NumberedTree, type ParentMap } from './orgTree.js';
+import { cycleNotice, findCycle, numberedTree, pathResolver, refuseCycle, treeOf, type NumberedTree, type ParentMap } from './orgTree.js';
 import { diffSnapshot, snapshotDigest, type SnapshotDiff } from './snapshotDiff.js';
 import { forgetDepartmentSnapshot, recordDepartmentSnapshot, snapshotStillApplied } from '../store/departmentSnapshots.js';
 import { emit, type EventType, type NewEventBatch } from '../store/events.js';
@@ -30,7 +30,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   }
   // A snapshot is one word at one time: one that loops in itself is wrong, not early.
   await betweenStatements();
-  const listed = numberedTree(linksOf(snapshot));
+  const listed = listedTree(snapshot);
   refuseCycle('orgInfoList', findCycle(listed));
   // Each of these steps holds the thread for up to a tenth of a second at 100,000 departments, and
   // the driver's promises settle without a turn of the event loop: other requests get one between them.
@@ -44,7 +44,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
     return holdFullSync(trx, { body, snapshot, live, removed: diff.removed, limit, sentAt: options.sentAt });
   }
   // With rows newer calls wrote it may loop: each row keeps its latest word, and the loop is reported.
-  const cycle = diff.newer.length > 0 ? findCycle(numberedTree(await treeAfterSync(snapshot, diff.newer))) : undefined;
+  const cycle = diff.newer.length > 0 ? findCycle(treeOf(await treeAfterSync(snapshot, diff.newer))) : undefined;
 
   const result = syncResult(
     body,
@@ -103,7 +103,7 @@ async function departmentEvents(body: AllOrgSyncBody, snapshot: Map<string, OrgI
   if (diff.removed.length > 0) {
     const before: ParentMap = new Map();
     for (const d of stored) if (!Number(d.deleted)) before.set(d.org_code, d.parent_code);
-    const pathBefore = pathResolver(numberedTree(before));
+    const pathBefore = pathResolver(treeOf(before));
     for (const d of diff.removed) {
       if (turn.due()) await betweenStatements();
       const path = pathBefore(d.org_code);
@@ -111,7 +111,7 @@ async function departmentEvents(body: AllOrgSyncBody, snapshot: Map<string, OrgI
     }
   }
   const standing = [...diff.newer, ...diff.kept];
-  const pathAfter = pathResolver(standing.length === 0 ? listed : numberedTree(await treeAfterSync(snapshot, standing)));
+  const pathAfter = pathResolver(standing.length === 0 ? listed : treeOf(await treeAfterSync(snapshot, standing)));
   const created = batch('department.created', DEPARTMENT_KEYS, { instanceId, tenantId, syncedAt: ts });
   for (const d of diff.created) {
     if (turn.due()) await betweenStatements();
@@ -144,9 +144,15 @@ async function snapshotOf(departments: OrgInfo[]): Promise<Map<string, OrgInfo>>
   return snapshot;
 }
 
-/** The snapshot's links (orgCode, parentCode), in its order. */
-function* linksOf(snapshot: Map<string, OrgInfo>): Generator<[string, string | null]> {
-  for (const d of snapshot.values()) yield [d.orgCode, d.parentCode];
+/** The snapshot's tree, in its order. */
+function listedTree(snapshot: Map<string, OrgInfo>): NumberedTree {
+  const codes: string[] = [];
+  const parents: (string | null)[] = [];
+  for (const d of snapshot.values()) {
+    codes.push(d.orgCode);
+    parents.push(d.parentCode);
+  }
+  return numberedTree(codes, parents);
 }
 
 /** The listed tree with the rows that stand beside it: newer rows as stored (a deleted one gone), rows of this very time kept. */

@@ -16,16 +16,10 @@ export interface NumberedTree {
   parentOf: Int32Array;
 }
 
-/** The tree of these links (orgCode, parentCode), each code once (a ParentMap is such a list). */
-export function numberedTree(links: Iterable<readonly [string, string | null]>): NumberedTree {
-  const codes: string[] = [];
-  const parents: (string | null)[] = [];
+/** The tree of these codes (each once) and their parents' codes (null: a top-level department), in the same order. */
+export function numberedTree(codes: string[], parents: (string | null)[]): NumberedTree {
   const index = new Map<string, number>();
-  for (const [code, parent] of links) {
-    index.set(code, codes.length);
-    codes.push(code);
-    parents.push(parent);
-  }
+  for (let i = 0; i < codes.length; i++) index.set(codes[i]!, i);
   const parentOf = new Int32Array(codes.length);
   for (let i = 0; i < codes.length; i++) {
     const parent = parents[i];
@@ -33,6 +27,9 @@ export function numberedTree(links: Iterable<readonly [string, string | null]>):
   }
   return { codes, index, parentOf };
 }
+
+/** The tree of a parent map, in its order. */
+export const treeOf = (parents: ParentMap) => numberedTree([...parents.keys()], [...parents.values()]);
 
 /** Finds a parent cycle in a department tree; returns it as codes (A, B, A) or undefined. */
 export function findCycle({ codes, parentOf }: NumberedTree): string[] | undefined {
@@ -62,7 +59,7 @@ export function refuseCycle(field: string, cycle: string[] | undefined): void {
  * whose ancestry loops (it is in a cycle, or below one) has no path yet: null, "unsettled".
  */
 export function pathsOf(parents: ParentMap): Map<string, string | null> {
-  const pathOf = pathResolver(numberedTree(parents));
+  const pathOf = pathResolver(treeOf(parents));
   const paths = new Map<string, string | null>();
   for (const code of parents.keys()) paths.set(code, pathOf(code));
   return paths;
