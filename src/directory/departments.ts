@@ -36,19 +36,22 @@ async function lockedDepartment(trx: Trx, key: TenantKey, code: string): Promise
  * writes only over one that was. On MySQL a locking read of a missing row would lock the gap
  * around it, and concurrent calls adding departments to that gap would deadlock each other on
  * their inserts: a plain read tells whether the row is there, and only a row that is gets the
- * locking read. An insert that meets a row added meanwhile reads it locked instead.
+ * locking read. An insert that meets a row added meanwhile reads it locked instead. `likelyNew`
+ * (an add) tries the insert first, sparing the read a new department mostly does not need.
  */
-export async function departmentBeforeWrite(trx: Trx, row: Row & TenantKey & { org_code: string }): Promise<{ stored?: StoredDepartment; inserted: boolean }> {
-  const params = [row.instance_id, row.tenant_id, row.org_code];
-  const mysql = dialectOf(trx) === 'mysql';
-  const seen = (await runStatement<StoredDepartment>(trx, DEPARTMENT_BY_CODE, params)).rows[0];
-  if (seen) return { stored: mysql ? await lockedDepartment(trx, row, row.org_code) : seen, inserted: false };
+export async function departmentBeforeWrite(trx: Trx, row: Row & TenantKey & { org_code: string }, likelyNew = false): Promise<{ stored?: StoredDepartment; inserted: boolean }> {
+  if (!likelyNew) {
+    const seen = (await runStatement<StoredDepartment>(trx, DEPARTMENT_BY_CODE, [row.instance_id, row.tenant_id, row.org_code])).rows[0];
+    if (seen) return { stored: dialectOf(trx) === 'mysql' ? await lockedDepartment(trx, row, row.org_code) : seen, inserted: false };
+  }
   const { sql, params: values } = insertStatement('departments', Object.keys(row), [row]);
   try {
     await runStatement(trx, sql, values);
     return { inserted: true };
   } catch (err) {
-    if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+    // SQLite's failed statement leaves the transaction as it was, as MySQL's does.
+    const code = (err as { code?: string }).code;
+    if (code !== 'ER_DUP_ENTRY' && code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
     return { stored: await lockedDepartment(trx, row, row.org_code), inserted: false };
   }
 }
