@@ -255,6 +255,7 @@ const ROLLBACK_TIMEOUT_MS = 5_000;
  * several of its statements. This one is a query builder over a client that lends the connection
  * (everything else is the pool's client's) and, as knex's does, refuses any query once the
  * transaction ended. BEGIN, COMMIT and ROLLBACK are sent as knex sends them, to the same listeners.
+ * Of a knex transaction it has what the store modules use: the call, `raw`, `client`, `isTransaction`.
  */
 async function transaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
   const client = db.client as TransactionClient;
