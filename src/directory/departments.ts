@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, IN_LIST_CHUNK, type Db, type Trx } from '../store/db.js';
+import { IN_LIST_CHUNK, type Db, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
 import { onePage, readInPages, withChanges, type ChangeFilter, type Page } from '../store/pages.js';
@@ -33,22 +33,26 @@ async function lockedDepartment(trx: Trx, key: TenantKey, code: string): Promise
 /**
  * The department `row` names as stored before this call (also a tombstone), locked until the call
  * commits; a department not stored yet is inserted as `row` at once (`inserted`), and the caller
- * writes only over one that was. On MySQL a locking read of a missing row would lock the gap
- * around it, and concurrent calls adding departments to that gap would deadlock each other on
- * their inserts: a plain read tells whether the row is there, and only a row that is gets the
- * locking read. An insert that meets a row added meanwhile reads it locked instead.
+ * writes only over one that was. On MySQL a locking read of a missing row locks the gap around it,
+ * and concurrent calls adding departments to that gap would deadlock each other on their inserts:
+ * so an add (`expected` 'new') tries its insert first and reads the row, locked, only when the key
+ * is taken. A change or a delete ('stored'), whose row is mostly there, reads it locked at once (one
+ * that overtook its add locks the gap until it commits); an insert that meets a row added meanwhile
+ * reads it locked instead.
  */
-export async function departmentBeforeWrite(trx: Trx, row: Row & TenantKey & { org_code: string }): Promise<{ stored?: StoredDepartment; inserted: boolean }> {
-  const params = [row.instance_id, row.tenant_id, row.org_code];
-  const mysql = dialectOf(trx) === 'mysql';
-  const seen = (await runStatement<StoredDepartment>(trx, DEPARTMENT_BY_CODE, params)).rows[0];
-  if (seen) return { stored: mysql ? await lockedDepartment(trx, row, row.org_code) : seen, inserted: false };
+export async function departmentBeforeWrite(trx: Trx, row: Row & TenantKey & { org_code: string }, expected: 'new' | 'stored'): Promise<{ stored?: StoredDepartment; inserted: boolean }> {
+  if (expected === 'stored') {
+    const seen = await lockedDepartment(trx, row, row.org_code);
+    if (seen) return { stored: seen, inserted: false };
+  }
   const { sql, params: values } = insertStatement('departments', Object.keys(row), [row]);
   try {
     await runStatement(trx, sql, values);
     return { inserted: true };
   } catch (err) {
-    if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+    // SQLite's failed statement leaves the transaction as it was, as MySQL's does.
+    const code = (err as { code?: string }).code;
+    if (code !== 'ER_DUP_ENTRY' && code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
     return { stored: await lockedDepartment(trx, row, row.org_code), inserted: false };
   }
 }

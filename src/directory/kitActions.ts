@@ -19,11 +19,14 @@ import { kitGuard } from '../instances/kitGuard.js';
  */
 export function kitActions(rt: Runtime, deleteLimit: DeleteLimit = rt.config.orgSyncDeleteLimit): Record<string, MarketplaceAction> {
   const secrets = { rsaKeys: rt.rsaKeys, box: rt.box };
-  const underTenant = unlessTenantDeleted({
-    applicationSync: action(applicationSyncBody, (trx, body) => applicationSync(trx, body, secrets)),
-    authSync: action(authSyncBody, authSync),
-    singleOrgSync: action(singleOrgSyncBody, singleOrgSync),
-    allOrgSync: action(allOrgSyncBody, (trx, body: AllOrgSyncBody, request) => allOrgSync(trx, body, { deleteLimit, sentAt: request.sentAt }), allOrgSyncDepartments),
-  });
-  return notAheadOfRequest(kitGuard({ tenantSync: action(tenantSyncBody, tenantSync), ...underTenant }), rt.config.maxFutureSkewSeconds);
+  const underTenant = kitGuard(
+    {
+      applicationSync: action(applicationSyncBody, (trx, body) => applicationSync(trx, body, secrets)),
+      authSync: action(authSyncBody, authSync),
+      singleOrgSync: action(singleOrgSyncBody, singleOrgSync),
+      allOrgSync: action(allOrgSyncBody, (trx, body: AllOrgSyncBody, request) => allOrgSync(trx, body, { deleteLimit, sentAt: request.sentAt }), allOrgSyncDepartments),
+    },
+    unlessTenantDeleted,
+  );
+  return notAheadOfRequest({ ...kitGuard({ tenantSync: action(tenantSyncBody, tenantSync) }), ...underTenant }, rt.config.maxFutureSkewSeconds);
 }

@@ -23,7 +23,7 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
   if (!deleted && body.parentCode === body.orgCode) throw invalidParam(`parentCode: department ${body.orgCode} cannot be its own parent`);
   // Locked until the call commits: a newer call's row stands (stale), and what was before is known.
   const row = { ...key, org_name: body.orgName, parent_code: body.parentCode, ...syncStamp(body.timeStamp, body.testFlag, deleted) };
-  const { stored, inserted } = await departmentBeforeWrite(trx, row);
+  const { stored, inserted } = await departmentBeforeWrite(trx, row, body.flag === 1 ? 'new' : 'stored');
   if (stored && stored.source_ts > body.timeStamp) return { ...result, outcome: 'stale' };
   if (!inserted) await writeDepartments(trx, [row]);
   // A row rewritten at the time it carries keeps that time: a full snapshot of that very time

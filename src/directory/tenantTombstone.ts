@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
 import type { Trx } from '../store/db.js';
-import { guarded, type MarketplaceAction } from '../marketplace/action.js';
+import type { CallResult } from '../marketplace/action.js';
 import { syncResult } from './syncResult.js';
-import { lockClause, runStatement } from '../store/statements.js';
 import type { TenantRow } from '../store/rows.js';
 
 /**
@@ -52,15 +51,11 @@ interface ChildBody {
 
 /**
  * The calls under a tenant (apps, users, departments) answer success and change nothing when they
- * are not newer than the tenant's latest deletion, audited as stale. The tenant row is read shared,
- * so a concurrent deletion waits for this call and then ends what it wrote.
+ * are not newer than the tenant's latest deletion, audited as stale. The kit guard reads the tenant
+ * row shared (see kitGuard), so a concurrent deletion waits for this call and then ends what it wrote.
  */
-export function unlessTenantDeleted(actions: Record<string, MarketplaceAction>): Record<string, MarketplaceAction> {
-  return guarded<ChildBody>(actions, async (trx, body) => {
-    const sql = `SELECT deleted_ts FROM tenants WHERE instance_id = ? AND tenant_id = ?${lockClause(trx, 'share')}`;
-    const [tenant] = (await runStatement<Pick<TenantRow, 'deleted_ts'>>(trx, sql, [body.instanceId, body.tenantId])).rows;
-    const deletedAt = tenant?.deleted_ts;
-    if (!deletedAt || (body.currentSyncTime ?? body.timeStamp) > deletedAt) return undefined;
-    return { ...syncResult(body, { tenantDeletedAt: deletedAt, note: 'the tenant was deleted after this call; nothing changed' }), outcome: 'stale' };
-  });
+export function unlessTenantDeleted(body: ChildBody, tenant: Pick<TenantRow, 'deleted_ts'> | undefined): CallResult | undefined {
+  const deletedAt = tenant?.deleted_ts;
+  if (!deletedAt || (body.currentSyncTime ?? body.timeStamp) > deletedAt) return undefined;
+  return { ...syncResult(body, { tenantDeletedAt: deletedAt, note: 'the tenant was deleted after this call; nothing changed' }), outcome: 'stale' };
 }

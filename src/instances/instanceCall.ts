@@ -22,7 +22,7 @@ export function unchanged(result: CallResult, why: Record<string, unknown>): Cal
 }
 
 /** A debug request (testFlag "1") naming an instance that real orders created: it must not change it. */
-export const debugOnRealData = (call: InstanceCall, row: InstanceRow | undefined) => call.testFlag && row !== undefined && !row.test_flag;
+export const debugOnRealData = (call: InstanceCall, row: Pick<InstanceRow, 'test_flag'> | undefined) => call.testFlag && row !== undefined && !row.test_flag;
 
 /** What such a request answers instead: success, changing nothing (dial-testing must keep passing). */
 export const debugNoop = (call: InstanceCall) => unchanged(resultFor(call), { debugRequest: 'the instance is real data; answered without change' });
