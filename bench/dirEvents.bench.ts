@@ -5,7 +5,7 @@
  * upsert of the same rows, on the same store in the same run), with this feature's targets, and
  * each sync's events counted in the store.
  */
-import { fullSync } from './kit.bench.js';
+import { fullSync, fullSyncRuns } from './kit.bench.js';
 import { startBareKoaProcess, startKoobridgeProcess } from './lib.js';
 import { openRawStore } from './rawStore.js';
 import type { BenchModule, BenchRow } from './types.js';
@@ -26,7 +26,7 @@ const dirEvents: BenchModule = {
     try {
       const rows: BenchRow[] = [];
       for (const n of ctx.quick ? [10_000] : [10_000, 100_000]) {
-        rows.push(...(await fullSync(kb, raw, bare, n, ctx.quick ? 1 : 3, { first: FIRST_SYNC_TARGET, replay: REPLAY_TARGET, label: ' with events', afterSync })));
+        rows.push(...(await fullSync(kb, raw, bare, n, fullSyncRuns(n, ctx.quick), { first: FIRST_SYNC_TARGET, replay: REPLAY_TARGET, label: ' with events', afterSync })));
       }
       return rows;
     } finally {
