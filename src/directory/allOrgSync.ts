@@ -62,8 +62,8 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   // A plain literal per row: spreading a shared base into 100,000 objects costs half a second.
   const row = (d: OrgInfo) => ({ instance_id, tenant_id, org_code: d.orgCode, org_name: d.orgName, parent_code: d.parentCode, deleted: 0, test_flag, source_ts, created_at, updated_at });
   // The events are made while the rows are written: on MySQL the thread would only wait for the store.
-  const changes = diff.created.length + diff.changed.length + diff.removed.length > 0 ? departmentEvents(body, snapshot, stored, diff, listed) : undefined;
-  changes?.catch(() => {}); // awaited below, unless a write fails first
+  const events = diff.created.length + diff.changed.length + diff.removed.length > 0 ? departmentEvents(body, snapshot, stored, diff, listed) : undefined;
+  events?.catch(() => {}); // awaited below, unless a write fails first
   await betweenStatements();
   await writeDepartments(trx, [...diff.created.map(row), ...diff.changed.map((c) => row(c.listed))]);
   // The locked read saw every row, so the rows still older than ts are the listed unchanged ones
@@ -79,7 +79,7 @@ export async function allOrgSync(trx: Trx, body: AllOrgSyncBody, options: { dele
   // Only a sync that left every row at its own time can be recognised when it comes again.
   if (diff.newer.length === 0) await recordDepartmentSnapshot(trx, tenantKey, digest, ts, stored.length + diff.added);
   else await forgetDepartmentSnapshot(trx, tenantKey);
-  if (changes) emit(trx, await changes);
+  if (events) emit(trx, await events);
   return result;
 }
 

@@ -175,14 +175,10 @@ async function writeEvents(trx: Trx, items: Pending[]): Promise<void> {
     let rows: Record<string, string | number | null>[] = [];
     let written = 0;
     for (const segment of segments) {
-      const events = Array.isArray(segment) ? segment : undefined;
-      const size = events ? events.length : (segment as NewEventBatch).rows.length;
-      for (let i = 0; i < size; ) {
-        const head = events ? events[i]! : (segment as NewEventBatch);
-        const { end, data } = events ? (runs ? runOf(events, i) : { end: i + 1, data: JSON.stringify(events[i]!.data) }) : batchRunOf(segment as NewEventBatch, i);
+      for (const { head, count, data } of rowsOf(segment, runs)) {
         rows.push({
           sequence: first + written,
-          last_sequence: first + written + end - i - 1,
+          last_sequence: first + written + count - 1,
           id: callId + countChars(written),
           type: head.type,
           occurred_at: occurredAt,
@@ -192,8 +188,7 @@ async function writeEvents(trx: Trx, items: Pending[]): Promise<void> {
           test_flag: head.testFlag ? 1 : 0,
           data,
         });
-        written += end - i;
-        i = end;
+        written += count;
         if (rows.length >= perStatement) {
           yield insertStatement('events', COLUMNS, rows);
           rows = [];
@@ -203,6 +198,16 @@ async function writeEvents(trx: Trx, items: Pending[]): Promise<void> {
     if (rows.length > 0) yield insertStatement('events', COLUMNS, rows);
   }
   await inTurns(trx, statements, { prepared: runs });
+}
+
+/** The rows a segment is written as: what each says for all of its events, how many it holds, its `data`. */
+function* rowsOf(segment: NewEvent[] | NewEventBatch, runs: boolean): Generator<{ head: Omit<NewEvent, 'data'>; count: number; data: string }> {
+  const size = Array.isArray(segment) ? segment.length : segment.rows.length;
+  for (let i = 0; i < size; ) {
+    const { end, data } = !Array.isArray(segment) ? batchRunOf(segment, i) : runs ? runOf(segment, i) : { end: i + 1, data: JSON.stringify(segment[i]!.data) };
+    yield { head: Array.isArray(segment) ? segment[i]! : segment, count: end - i, data };
+    i = end;
+  }
 }
 
 /** The `data` of a run: the keys once, the values all of its events share, the rows of the others. */
