@@ -10,26 +10,7 @@ async function main() {
   const config = loadConfig();
   const running = await startServer(config);
   const { rt, port } = running;
-  const base = productionAddress(config);
-  const origin = config.publicUrl;
-  const store = config.databaseUrl ? 'MySQL' : `SQLite file ${config.sqliteFile}`;
-  const listening = `koobridge listening on ${config.host}:${port}`;
-  const addresses = {
-    productionAddress: base,
-    kitAddress: `${base}/produceAPI/v2/{tenantSync,applicationSync,authSync,singleOrgSync,allOrgSync}`,
-    rsaPublicKey: sellerCentrePublicKey(config.rsaPrivateKeyPem),
-    callbackUrl: `${origin}/sso/callback`,
-    directoryApi: `${origin}/api/v1/tenants`,
-  };
-  const landing = `APP_ORIGIN is not set: after sign-in people land on koobridge's own page ${origin}/sso/account, with no link to the application.`;
-  if (!isDevelopment(config.nodeEnv)) {
-    // In production stdout is a JSON log stream: the banner is log lines too, its facts as fields.
-    if (!config.appOrigin) rt.log.warn(`${landing} Set APP_ORIGIN to the application's address before going live.`);
-    rt.log.info({ store, ...addresses }, `${listening} (store: ${store})`);
-  } else {
-    console.log(developmentBanner(config, `${listening} (store: ${store})`, addresses, config.appOrigin ? undefined : landing));
-  }
-
+  // Before the banner says it listens: whoever reads that may signal at once (a platform, a test).
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -51,6 +32,25 @@ async function main() {
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stop(signal));
+  const base = productionAddress(config);
+  const origin = config.publicUrl;
+  const store = config.databaseUrl ? 'MySQL' : `SQLite file ${config.sqliteFile}`;
+  const listening = `koobridge listening on ${config.host}:${port}`;
+  const addresses = {
+    productionAddress: base,
+    kitAddress: `${base}/produceAPI/v2/{tenantSync,applicationSync,authSync,singleOrgSync,allOrgSync}`,
+    rsaPublicKey: sellerCentrePublicKey(config.rsaPrivateKeyPem),
+    callbackUrl: `${origin}/sso/callback`,
+    directoryApi: `${origin}/api/v1/tenants`,
+  };
+  const landing = `APP_ORIGIN is not set: after sign-in people land on koobridge's own page ${origin}/sso/account, with no link to the application.`;
+  if (!isDevelopment(config.nodeEnv)) {
+    // In production stdout is a JSON log stream: the banner is log lines too, its facts as fields.
+    if (!config.appOrigin) rt.log.warn(`${landing} Set APP_ORIGIN to the application's address before going live.`);
+    rt.log.info({ store, ...addresses }, `${listening} (store: ${store})`);
+  } else {
+    console.log(developmentBanner(config, `${listening} (store: ${store})`, addresses, config.appOrigin ? undefined : landing));
+  }
 }
 
 /** What a developer needs to set up the seller centre, as plain lines, with the keys generated for them. */
