@@ -13,7 +13,7 @@ import { betweenStatements } from '../store/upsertNewer.js';
 import { BodyGate } from './bodyGate.js';
 import { observeClockSkew } from './clockSkew.js';
 import { Deadline, StoreStalled } from './deadline.js';
-import { parseJsonObject, readBody } from './body.js';
+import { parseBody, readBody } from './body.js';
 import { describe } from '../log.js';
 
 export interface Credentials {
@@ -78,8 +78,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       const credentials = freshCredentials(rt, spec, ctx, audit);
       leave = await gateOf(rt).enter(ctx);
       const raw = await readBody(ctx, rt.config.bodyLimitBytes);
-      // A large body's signature, hash and parse each hold the thread a while (its parse, a 100,000-department
-      // snapshot, some 50-100 ms): other requests get a turn between them.
+      // A large body's signature, hash and parse each hold the thread a while (see parseBody): other requests get a turn between them.
       const large = raw.length > rt.config.largeBodyBytes;
       const matched = verifySignature(rt, spec, credentials, raw, audit);
       audit.signForm = matched.form;
@@ -90,7 +89,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
       // From here the nonce is spent whatever the outcome, together with the answer the request got.
       signed = { scope: spec.channel, nonce: credentials.nonce, expiresAt: credentials.expiresAt, requestHash: requestHash(ctx, credentials, raw) };
       if (large) await betweenStatements();
-      const body = parseJsonObject(raw);
+      const body = await parseBody(raw);
       audit.callName = knownName(spec.nameOf(ctx, body));
       audit.instanceId = typeof body.instanceId === 'string' ? body.instanceId : null;
       audit.tenantId = typeof body.tenantId === 'string' ? body.tenantId : null;
