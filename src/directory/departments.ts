@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { IN_LIST_CHUNK, type Db, type Trx } from '../store/db.js';
+import { dialectOf, IN_LIST_CHUNK, type Db, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
 import { onePage, readInPages, withChanges, type ChangeFilter, type Page } from '../store/pages.js';
@@ -46,11 +46,19 @@ export async function departmentBeforeWrite(trx: Trx, row: Row & TenantKey & { o
     if (seen) return { stored: seen, inserted: false };
   }
   const { sql, params: values } = insertStatement('departments', Object.keys(row), [row]);
+  if (dialectOf(trx) === 'mysql') {
+    // A plain INSERT that meets a taken key keeps a shared lock on the row, and two calls that
+    // both then lock it for writing deadlock each other (concurrent resends do). This form locks
+    // the row exclusively at once and leaves it as it is; LAST_INSERT_ID(0) says it was there
+    // (the answer's insert id is then 0, else the new row's id).
+    const { insertId } = await runStatement(trx, `${sql} ON DUPLICATE KEY UPDATE id = IF(LAST_INSERT_ID(0), id, id)`, values);
+    return insertId ? { inserted: true } : { stored: await lockedDepartment(trx, row, row.org_code), inserted: false };
+  }
   try {
     await runStatement(trx, sql, values);
     return { inserted: true };
   } catch (err) {
-    // SQLite's failed statement leaves the transaction as it was, as MySQL's does.
+    // SQLite's failed statement leaves the transaction as it was.
     const code = (err as { code?: string }).code;
     if (code !== 'ER_DUP_ENTRY' && code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
     return { stored: await lockedDepartment(trx, row, row.org_code), inserted: false };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db, Trx } from './db.js';
-import { insertStatement, runStatement } from './statements.js';
+import { insertStatement, runLater } from './statements.js';
 
 export interface AuditRecord {
   /** api: the merchant's decisions through the bearer API (held syncs); admin: through the admin console; resultCode is the HTTP status there, as for sso. */
@@ -25,7 +25,7 @@ export interface AuditRecord {
 export async function writeAudit(db: Db | Trx, r: AuditRecord): Promise<void> {
   const row = auditRow(r, Date.now());
   const { sql, params } = insertStatement('audit_log', Object.keys(row), [row]);
-  await runStatement(db, sql, params);
+  await runLater(db, sql, params);
 }
 
 /**

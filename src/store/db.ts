@@ -47,7 +47,11 @@ export function openDb(options: DbOptions): Db {
         // Bulk inserts go prepared (see runStatement), one statement per row count: a few dozen
         // per connection stay, well within the server's max_prepared_stmt_count for every pool.
         maxPreparedStatements: 64,
-      } as Knex.MySql2ConnectionConfig & { uri: string; maxPreparedStatements: number },
+        // A call's writes that answer nothing travel with its next statement, one packet for
+        // several (see sendLater). Every value is bound (placeholders, escaped by the driver):
+        // no text from a request is ever spliced into SQL, with or without this.
+        multipleStatements: true,
+      } as Knex.MySql2ConnectionConfig & { uri: string; maxPreparedStatements: number; multipleStatements: boolean },
       pool: { min: 0, max: options.mysqlPoolMax ?? 10 },
       log: knexLog(options.log),
     });
@@ -241,12 +245,58 @@ interface TransactionClient {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
   query(connection: unknown, sql: string): Promise<unknown>;
+  _query(connection: unknown, query: unknown): Promise<unknown>;
   queryBuilder(): Knex.QueryBuilder;
   raw(...args: unknown[]): Knex.Raw;
+  emit(event: 'query', query: { sql: string; bindings: unknown[] }): void;
 }
 
 /** How long a ROLLBACK may take before the connection goes back anyway (knex waits as long). */
 const ROLLBACK_TIMEOUT_MS = 5_000;
+
+/** A statement waiting for its transaction's next one (see sendLater). */
+export interface LaterStatement {
+  sql: string;
+  params: (string | number | null)[];
+}
+const later = new WeakMap<Trx, LaterStatement[]>();
+
+/**
+ * Statements of a MySQL transaction that answer nothing the call reads (its BEGIN, its audit
+ * record, its events) wait here and travel with the transaction's next statement or its COMMIT,
+ * in one packet: each round trip costs the server's thread a socket write and a wake-up, more than
+ * such a statement costs the database. A failure among them fails the statement they travel with
+ * (so callers defer only writes whose failure fails the whole call). Undefined where statements
+ * go at once: SQLite (no round trips), MySQL outside a transaction.
+ */
+export function sendLater(db: Db | Trx): LaterStatement[] | undefined {
+  return later.get(db as Trx);
+}
+
+/** The waiting statements, taken off the list: the next packet carries them. */
+export function takeLater(db: Db | Trx): LaterStatement[] {
+  const list = later.get(db as Trx);
+  return list ? list.splice(0) : [];
+}
+
+/** What a mysql2 connection does here: text statements, several in one packet. */
+interface MysqlTextConnection {
+  query(sql: string, params: unknown[], done: (err: Error | null, result: unknown) => void): void;
+}
+
+/**
+ * Sends the statements as one packet (MySQL stops at the first that fails, and the packet fails
+ * with its error) and answers the last one's result. Listeners on the knex instance see each
+ * statement, as they see knex's own.
+ */
+export function sendPacket(client: { emit: TransactionClient['emit'] }, connection: unknown, statements: LaterStatement[]): Promise<unknown> {
+  for (const s of statements) client.emit('query', { sql: s.sql, bindings: s.params });
+  const sql = statements.map((s) => s.sql).join(';\n');
+  const params = statements.flatMap((s) => s.params);
+  return new Promise((resolve, reject) =>
+    (connection as MysqlTextConnection).query(sql, params, (err, result) => (err ? reject(err) : resolve(statements.length > 1 ? (result as unknown[])[statements.length - 1] : result))),
+  );
+}
 
 /**
  * One transaction on a connection of the pool: committed when `work` resolves, rolled back when it
@@ -254,36 +304,49 @@ const ROLLBACK_TIMEOUT_MS = 5_000;
  * defined anew, a client copy with its listeners), which costs a small marketplace call more than
  * several of its statements. This one is a query builder over a client that lends the connection
  * (everything else is the pool's client's) and, as knex's does, refuses any query once the
- * transaction ended. BEGIN, COMMIT and ROLLBACK are sent as knex sends them, to the same listeners.
+ * transaction ended. BEGIN, COMMIT and ROLLBACK are announced as knex announces them, to the same
+ * listeners; on MySQL the BEGIN waits for the first statement and goes in its packet (sendLater).
  * Of a knex transaction it has what the store modules use: the call, `raw`, `client`, `isTransaction`.
  */
 async function transaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
   const client = db.client as TransactionClient;
+  const mysql = dialectOf(db) === 'mysql';
   const connection = await client.acquireConnection();
   let ended = false;
   const lent: TransactionClient = Object.create(client, {
     transacting: { value: true },
     acquireConnection: { value: () => (ended ? Promise.reject(new Error('Transaction query already complete')) : Promise.resolve(connection)) },
     releaseConnection: { value: () => Promise.resolve() },
+    // A query knex builds goes after the waiting statements, each packet queued on the connection in turn.
+    _query: { value: (conn: unknown, query: unknown) => Promise.all([flush(), client._query.call(lent, conn, query)]).then(([, r]) => r) },
   });
   const builder = (table?: string) => (table ? lent.queryBuilder().table(table) : lent.queryBuilder());
   const trx = Object.assign(builder, { client: lent, isTransaction: true, raw: (...args: unknown[]) => lent.raw(...args) }) as unknown as Trx;
+  const flush = () => {
+    const waiting = takeLater(trx);
+    return waiting.length > 0 ? sendPacket(client, connection, waiting) : Promise.resolve();
+  };
+  const begin: LaterStatement = { sql: 'BEGIN', params: [] };
+  if (mysql) later.set(trx, [begin]);
   try {
-    await client.query(connection, 'BEGIN;');
+    if (!mysql) await client.query(connection, 'BEGIN;');
     let value: T;
     try {
       value = await work(trx);
     } finally {
       ended = true;
     }
-    await client.query(connection, 'COMMIT;');
+    if (mysql) await sendPacket(client, connection, [...takeLater(trx), { sql: 'COMMIT', params: [] }]);
+    else await client.query(connection, 'COMMIT;');
     return value;
   } catch (err) {
     // Also after a failed COMMIT: SQLite keeps the transaction open then, and the connection is reused.
-    await rollback(client, connection);
+    // A MySQL transaction whose BEGIN never left has nothing to roll back.
+    if (later.get(trx)?.[0] !== begin) await rollback(client, connection);
     throw err;
   } finally {
     ended = true;
+    later.delete(trx);
     await client.releaseConnection(connection);
   }
 }

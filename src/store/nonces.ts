@@ -1,5 +1,5 @@
 import type { Db, Trx } from './db.js';
-import { lockClause, runStatement } from './statements.js';
+import { lockClause, runLater, runStatement } from './statements.js';
 import type { NonceRow } from './rows.js';
 import { SecretUnreadable, type SecretBox } from './secretBox.js';
 
@@ -49,7 +49,7 @@ export async function claimNonce(db: Db | Trx, n: SpentNonce, answer: StoredAnsw
 export async function storeAnswer(trx: Trx, n: SpentNonce, answer: StoredAnswer, box?: SecretBox): Promise<void> {
   const text = JSON.stringify(answer);
   const stored = box ? box.seal(text, answerSealContext(n.scope, n.nonce)) : text;
-  await runStatement(trx, 'UPDATE nonces SET answer = ? WHERE scope = ? AND nonce = ?', [stored, n.scope, n.nonce]);
+  await runLater(trx, 'UPDATE nonces SET answer = ? WHERE scope = ? AND nonce = ?', [stored, n.scope, n.nonce]);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { dialectOf, type Db, type Trx } from './db.js';
+import { dialectOf, sendLater, sendPacket, takeLater, type Db, type Trx } from './db.js';
 
 /** What a statement gave back: the rows it read (none for a write), and how many rows it wrote. */
 export interface StatementResult<R> {
@@ -30,16 +30,41 @@ interface SqliteConnection {
  */
 export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sql: string, params: Params, options: { prepared?: boolean } = {}): Promise<StatementResult<R>> {
   const inTransaction = (db as Trx).isTransaction === true;
-  // Announced as knex announces its own, to whoever listens on the knex instance (tests count statements).
-  db.client.emit('query', { sql, bindings: params });
   const conn: unknown = await db.client.acquireConnection();
   try {
-    return dialectOf(db) === 'mysql' ? await onMysql<R>(conn as MysqlConnection, sql, params, options.prepared === true) : onSqlite<R>(conn as SqliteConnection, sql, params);
+    if (dialectOf(db) === 'sqlite') {
+      announce(db, sql, params);
+      return onSqlite<R>(conn as SqliteConnection, sql, params);
+    }
+    const waiting = takeLater(db);
+    if (options.prepared === true || params.length >= PREPARED_FROM_VALUES) {
+      // A prepared statement goes alone: the waiting ones go just before it, in a packet of their own.
+      const before = waiting.length > 0 ? sendPacket(db.client, conn, waiting) : undefined;
+      announce(db, sql, params);
+      return (await Promise.all([before, answerOf<R>(conn as MysqlConnection, 'execute', sql, params)]))[1];
+    }
+    if (waiting.length > 0) return resultOf<R>(await sendPacket(db.client, conn, [...waiting, { sql, params }]));
+    announce(db, sql, params);
+    return await answerOf<R>(conn as MysqlConnection, 'query', sql, params);
   } finally {
     // A transaction's connection is its own until it ends; a pool's goes back at once.
     if (!inTransaction) await db.client.releaseConnection(conn);
   }
 }
+
+/**
+ * A write whose answer the call does not read, and whose failure fails the whole call (an audit
+ * record, an answer stored, events): in a MySQL transaction it goes with the next statement or
+ * the COMMIT, in their packet (see sendLater); elsewhere at once.
+ */
+export async function runLater(db: Db | Trx, sql: string, params: Params): Promise<void> {
+  const waiting = sendLater(db);
+  if (waiting && params.length < PREPARED_FROM_VALUES) waiting.push({ sql, params });
+  else await runStatement(db, sql, params);
+}
+
+/** Announced as knex announces its own, to whoever listens on the knex instance (tests count statements). */
+const announce = (db: Db | Trx, sql: string, params: Params) => db.client.emit('query', { sql, bindings: params });
 
 /**
  * From this many values on, a statement goes as a prepared one (mysql2 keeps it per connection, see
@@ -49,16 +74,15 @@ export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sq
  */
 const PREPARED_FROM_VALUES = 200;
 
-function onMysql<R>(conn: MysqlConnection, sql: string, params: Params, prepared: boolean): Promise<StatementResult<R>> {
-  const send = prepared || params.length >= PREPARED_FROM_VALUES ? conn.execute : conn.query;
-  return new Promise((resolve, reject) =>
-    send.call(conn, sql, params, (err, result) => {
-      if (err) return reject(err);
-      if (Array.isArray(result)) return resolve({ rows: result as R[], changes: 0 });
-      const { affectedRows, insertId } = result as { affectedRows: number; insertId: number };
-      resolve({ rows: [], changes: affectedRows, insertId });
-    }),
-  );
+function answerOf<R>(conn: MysqlConnection, send: 'query' | 'execute', sql: string, params: Params): Promise<StatementResult<R>> {
+  return new Promise((resolve, reject) => conn[send](sql, params, (err, result) => (err ? reject(err) : resolve(resultOf<R>(result)))));
+}
+
+/** A mysql2 result as a StatementResult: rows for a read, the counts of a write. */
+function resultOf<R>(result: unknown): StatementResult<R> {
+  if (Array.isArray(result)) return { rows: result as R[], changes: 0 };
+  const { affectedRows, insertId } = result as { affectedRows: number; insertId: number };
+  return { rows: [], changes: affectedRows, insertId };
 }
 
 function onSqlite<R>(conn: SqliteConnection, sql: string, params: Params): StatementResult<R> {
