@@ -222,7 +222,7 @@ export async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>, o
     let after: (() => void)[] = [];
     let result: T;
     try {
-      result = await transaction(db, async (trx) => {
+      result = await transaction(db, until, async (trx) => {
         const value = await work(trx);
         const hooks = commitHooks.get(trx);
         for (const hook of hooks?.before ?? []) await hook();
@@ -260,6 +260,10 @@ export interface LaterStatement {
   params: (string | number | null)[];
 }
 const later = new WeakMap<Trx, LaterStatement[]>();
+const dueAt = new WeakMap<Trx, number>();
+
+/** When the caller stops waiting for the transaction (inTransaction's `until`): Infinity if never. */
+export const answerDueAt = (trx: Trx) => dueAt.get(trx) ?? Infinity;
 
 /**
  * Statements of a MySQL transaction that answer nothing the call reads (its BEGIN, its audit
@@ -308,7 +312,7 @@ export function sendPacket(client: { emit: TransactionClient['emit'] }, connecti
  * listeners; on MySQL the BEGIN waits for the first statement and goes in its packet (sendLater).
  * Of a knex transaction it has what the store modules use: the call, `raw`, `client`, `isTransaction`.
  */
-async function transaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
+async function transaction<T>(db: Db, until: number, work: (trx: Trx) => Promise<T>): Promise<T> {
   const client = db.client as TransactionClient;
   const mysql = dialectOf(db) === 'mysql';
   const connection = await client.acquireConnection();
@@ -328,6 +332,7 @@ async function transaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T
   };
   const begin: LaterStatement = { sql: 'BEGIN', params: [] };
   if (mysql) later.set(trx, [begin]);
+  dueAt.set(trx, until);
   try {
     if (!mysql) await client.query(connection, 'BEGIN;');
     let value: T;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { dialectOf, inTransaction, onCommit, type Db, type Trx } from './db.js';
+import { answerDueAt, dialectOf, inTransaction, onCommit, type Db, type Trx } from './db.js';
 import { insertStatement, runLater, runStatement } from './statements.js';
 import { inTurns } from './upsertNewer.js';
 import type { BigNumber, Flag } from './rows.js';
@@ -151,17 +151,33 @@ const COLUMNS = ['sequence', 'last_sequence', 'id', 'type', 'occurred_at', 'sour
 const sameRow = (a: NewEvent, b: NewEvent) => a.type === b.type && a.instanceId === b.instanceId && a.tenantId === b.tenantId && a.testFlag === b.testFlag && a.sourceTime === b.sourceTime;
 
 /**
+ * How long before its answer is due a call may still leave its events' numbers to its COMMIT's
+ * packet (see writeEvents). The counter row may be held meanwhile by a large sync writing its
+ * events: at 100,000 departments, for a few hundred milliseconds.
+ */
+const COUNTER_WAIT_MARGIN_MS = 2_000;
+
+/**
  * Takes a number per event from the counter row, then inserts the events. On MySQL the row stays
  * locked until the transaction commits: another transaction taking numbers waits, so the numbers
  * are handed out in commit order. SQLite runs one writer at a time, so its order is that already.
+ * A small call's events on MySQL are numbered by the database itself (LAST_INSERT_ID, which the
+ * counter's update sets) in the packet that commits: the row is then locked only while the
+ * database runs those three statements, not for round trips through a busy server. The call's
+ * deadline is then checked before the row is taken, not after: unless its answer is due soon, a
+ * wait for the row ends well before it.
  */
 async function writeEvents(trx: Trx, items: Pending[]): Promise<void> {
   const count = items.reduce((n, e) => n + sizeOf(e), 0);
-  const last = await takeSequences(trx, count);
-  const occurredAt = Date.now();
-  const first = last - count + 1;
-  const callId = `evt_${randomBytes(ID_RANDOM_BYTES).toString('base64url').slice(0, ID_RANDOM_CHARS)}`;
   const runs = count >= RUN_FROM;
+  const atCommit = !runs && dialectOf(trx) === 'mysql' && answerDueAt(trx) - Date.now() > COUNTER_WAIT_MARGIN_MS;
+  const last = atCommit ? undefined : await takeSequences(trx, count);
+  if (atCommit) await runLater(trx, TAKE_SEQUENCES_MYSQL, [count]);
+  // A row's numbers: known here, or as how far below the counter's new value they are.
+  const numbered = (from: number, to: number) => (last === undefined ? { sequence: count - 1 - from, last_sequence: count - 1 - to } : { sequence: last - count + 1 + from, last_sequence: last - count + 1 + to });
+  const expressions: Record<string, string> = last === undefined ? { sequence: 'LAST_INSERT_ID() - ?', last_sequence: 'LAST_INSERT_ID() - ?' } : {};
+  const occurredAt = Date.now();
+  const callId = `evt_${randomBytes(ID_RANDOM_BYTES).toString('base64url').slice(0, ID_RANDOM_CHARS)}`;
   const perStatement = runs ? INSERT_RUNS : INSERT_ROWS;
   // Events one at a time (consecutive ones may share a run), and batches.
   const segments: (NewEvent[] | NewEventBatch)[] = [];
@@ -177,8 +193,7 @@ async function writeEvents(trx: Trx, items: Pending[]): Promise<void> {
     for (const segment of segments) {
       for (const { head, count, data } of rowsOf(segment, runs)) {
         rows.push({
-          sequence: first + written,
-          last_sequence: first + written + count - 1,
+          ...numbered(written, written + count - 1),
           id: callId + countChars(written),
           type: head.type,
           occurred_at: occurredAt,
@@ -190,15 +205,15 @@ async function writeEvents(trx: Trx, items: Pending[]): Promise<void> {
         });
         written += count;
         if (rows.length >= perStatement) {
-          yield insertStatement('events', COLUMNS, rows);
+          yield insertStatement('events', COLUMNS, rows, expressions);
           rows = [];
         }
       }
     }
-    if (rows.length > 0) yield insertStatement('events', COLUMNS, rows);
+    if (rows.length > 0) yield insertStatement('events', COLUMNS, rows, expressions);
   }
   if (runs) return inTurns(trx, statements, { prepared: true });
-  // A small call's events go with its COMMIT (see runLater): the counter's lock is held one round trip less.
+  // A small call's events go with its COMMIT (see runLater): on MySQL the counter's lock is held a round trip less, or none.
   for (const { sql, params } of statements()) await runLater(trx, sql, params);
 }
 
@@ -281,11 +296,13 @@ function runOf(events: NewEvent[], from: number, most = RUN_EVENTS): { end: numb
   return { end, data: runText(keys, same, text) };
 }
 
+const TAKE_SEQUENCES_MYSQL = "UPDATE event_sequence SET last = LAST_INSERT_ID(last + ?) WHERE name = 'events'";
+
 async function takeSequences(trx: Trx, count: number): Promise<number> {
   if (dialectOf(trx) === 'mysql') {
     // LAST_INSERT_ID(expr) hands the new value back in the update's own answer: one round trip,
     // sent past knex, for the row stays locked from here to the commit.
-    const { insertId } = await runStatement(trx, "UPDATE event_sequence SET last = LAST_INSERT_ID(last + ?) WHERE name = 'events'", [count]);
+    const { insertId } = await runStatement(trx, TAKE_SEQUENCES_MYSQL, [count]);
     return Number(insertId);
   }
   const { rows } = await runStatement<{ last: number }>(trx, "UPDATE event_sequence SET last = last + ? WHERE name = 'events' RETURNING last", [count]);

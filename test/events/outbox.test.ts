@@ -164,11 +164,12 @@ describe.each(stores)('the event outbox on %s', (store) => {
     const firstHeld = new Promise<void>((r) => (releaseFirst = r));
     let firstNumbered!: () => void;
     const numbered = new Promise<void>((r) => (firstNumbered = r));
-    // The first transaction takes its number, then waits before committing.
+    // The first transaction takes its number, then waits before committing. (Its answer is due
+    // soon: on MySQL it takes the number at once, as a large call does, not in its COMMIT's packet.)
     const first = inTransaction(s.rt.db, async (trx) => {
       emit(trx, [event(8)]);
       onCommit(trx, { before: async () => (firstNumbered(), await firstHeld) });
-    });
+    }, { until: Date.now() + 1_000 });
     await numbered;
     // On SQLite the second waits for the one connection; on MySQL for the counter row's lock.
     const second = inTransaction(s.rt.db, async (trx) => emit(trx, [event(9)]));
@@ -181,6 +182,29 @@ describe.each(stores)('the event outbox on %s', (store) => {
     await Promise.all([first, second]);
     for (const seen of seenMeanwhile) expect(seen).toEqual([]);
     expect((await page(`?after=${from}`)).data.map((e: { data: { n: number } }) => e.data.n)).toEqual([8, 9]);
+  });
+
+  it('numbers a small call\'s events as it commits: one held before its commit does not hold up the next', async () => {
+    const from = await latest();
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    let firstWaits!: () => void;
+    const waiting = new Promise<void>((r) => (firstWaits = r));
+    const first = inTransaction(s.rt.db, async (trx) => {
+      emit(trx, [event(13)]);
+      onCommit(trx, { before: async () => (firstWaits(), await firstHeld) });
+    });
+    await waiting;
+    // On SQLite the second waits for the one connection; on MySQL neither waits for the other:
+    // the counter row is taken in the packet that commits.
+    const second = inTransaction(s.rt.db, async (trx) => emit(trx, [event(14)]));
+    if (store === 'mysql') await second;
+    else await new Promise((r) => setTimeout(r, 100));
+    const seenMeanwhile = (await page(`?after=${from}`)).data.map((e: { data: { n: number } }) => e.data.n);
+    releaseFirst();
+    await Promise.all([first, second]);
+    expect(seenMeanwhile).toEqual(store === 'mysql' ? [14] : []);
+    expect((await page(`?after=${from}`)).data.map((e: { data: { n: number } }) => e.data.n)).toEqual(store === 'mysql' ? [14, 13] : [13, 14]);
   });
 
   it('pages by cursor and filters by type, tenant and instance', async () => {
