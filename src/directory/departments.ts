@@ -3,7 +3,7 @@ import { dialectOf, IN_LIST_CHUNK, type Db, type Trx } from '../store/db.js';
 import { upsertNewer, type Row } from '../store/upsertNewer.js';
 import type { ParentMap } from './orgTree.js';
 import { onePage, readInPages, withChanges, type ChangeFilter, type Page } from '../store/pages.js';
-import { insertStatement, lockClause, runStatement } from '../store/statements.js';
+import { insertStatement, lockClause, runStatement, runStatements, type Statement } from '../store/statements.js';
 import type { DepartmentRow } from '../store/rows.js';
 
 /** The departments table's SQL: what the department syncs read and write, and the directory's pages of it. */
@@ -100,9 +100,18 @@ export async function restampDepartments(trx: Trx, key: TenantKey, ts: string): 
  * range of `code`'s children locked, so a concurrent move that would put a department under it
  * waits for this call, and then walks up through what it wrote.
  */
-export async function hasLiveChildren(trx: Trx, key: TenantKey, code: string): Promise<boolean> {
-  const sql = `SELECT org_code FROM departments WHERE instance_id = ? AND tenant_id = ? AND parent_code = ? AND deleted = 0 LIMIT 1${lockClause(trx, 'share')}`;
-  return (await runStatement(trx, sql, [key.instance_id, key.tenant_id, code])).rows.length > 0;
+const liveChildStatement = (trx: Trx, key: TenantKey, code: string): Statement => ({
+  sql: `SELECT org_code FROM departments WHERE instance_id = ? AND tenant_id = ? AND parent_code = ? AND deleted = 0 LIMIT 1${lockClause(trx, 'share')}`,
+  params: [key.instance_id, key.tenant_id, code],
+});
+
+/**
+ * Whether `code` has live children (liveChildStatement) and the ancestry of `parent`, in one round
+ * trip: a department moved or added under `parent` asks both (the second for its event's path).
+ */
+export async function liveChildrenAndAncestry(trx: Trx, key: TenantKey, code: string, parent: string): Promise<{ hasChildren: boolean; above: ParentMap }> {
+  const [children, up] = await runStatements<{ org_code: string; parent_code: string | null }>(trx, [liveChildStatement(trx, key, code), ancestryStatement(key, [parent])]);
+  return { hasChildren: children!.rows.length > 0, above: parentMapOf(up!.rows) };
 }
 
 /**
@@ -130,6 +139,13 @@ export async function lockedAncestors(trx: Trx, key: TenantKey, code: string, st
 /** The live departments `codes` name, their parents, and so on up: the parent links their paths need. */
 export async function ancestry(db: Db | Trx, key: TenantKey, codes: string[]): Promise<ParentMap> {
   if (codes.length === 0) return new Map();
+  const { sql, params } = ancestryStatement(key, codes);
+  return parentMapOf((await runStatement<{ org_code: string; parent_code: string | null }>(db, sql, params)).rows);
+}
+
+const parentMapOf = (rows: { org_code: string; parent_code: string | null }[]): ParentMap => new Map(rows.map((r) => [r.org_code, r.parent_code]));
+
+function ancestryStatement(key: TenantKey, codes: string[]): Statement {
   const live = 'd.instance_id = ? AND d.tenant_id = ? AND d.deleted = 0';
   // UNION, not UNION ALL: a row met twice is not walked again, so even stored data that loops ends.
   // CROSS JOIN keeps SQLite from scanning the tenant's departments for each step instead of using the key.
@@ -139,9 +155,7 @@ export async function ancestry(db: Db | Trx, key: TenantKey, codes: string[]): P
     `SELECT d.org_code, d.parent_code FROM departments AS d WHERE ${live} AND d.org_code IN (${codes.map(() => '?').join(', ')})` +
     ` UNION SELECT d.org_code, d.parent_code FROM up CROSS JOIN departments AS d ON d.org_code = up.parent_code WHERE ${live}` +
     ') SELECT org_code, parent_code FROM up';
-  const params = [key.instance_id, key.tenant_id, ...codes, key.instance_id, key.tenant_id];
-  const { rows } = await runStatement<{ org_code: string; parent_code: string | null }>(db, sql, params);
-  return new Map(rows.map((r) => [r.org_code, r.parent_code]));
+  return { sql, params: [key.instance_id, key.tenant_id, ...codes, key.instance_id, key.tenant_id] };
 }
 
 export interface DepartmentFilter extends Page, ChangeFilter {

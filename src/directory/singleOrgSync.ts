@@ -1,8 +1,8 @@
 import type { Trx } from '../store/db.js';
 import type { SingleOrgSyncBody } from '../marketplace/kitSchemas.js';
 import { invalidParam } from '../marketplace/resultCodes.js';
-import { ancestry, departmentBeforeWrite, hasLiveChildren, lockedAncestors, writeDepartments, type StoredDepartment } from './departments.js';
-import { cycleNotice, pathsOf, pathUnder } from './orgTree.js';
+import { ancestry, departmentBeforeWrite, liveChildrenAndAncestry, lockedAncestors, writeDepartments, type StoredDepartment } from './departments.js';
+import { cycleNotice, pathsOf, pathUnder, type ParentMap } from './orgTree.js';
 import { emit, type NewEvent } from '../store/events.js';
 import { departmentView } from './queries.js';
 import { kitEvent } from './directoryEvents.js';
@@ -31,15 +31,17 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
   if (stored?.source_ts === body.timeStamp) await forgetDepartmentSnapshot(trx, tenantKey);
   // Written first, then the walk up from the new parent: reaching this department means a cycle.
   // Only a department with children can be reached (a new one mostly has none): others skip it.
-  if (!deleted && body.parentCode && (await hasLiveChildren(trx, tenantKey, body.orgCode))) {
-    const chain = await lockedAncestors(trx, tenantKey, body.parentCode, body.orgCode);
+  // The parent's ancestry, for the event's path, comes with the question.
+  const read = !deleted && body.parentCode ? await liveChildrenAndAncestry(trx, tenantKey, body.orgCode, body.parentCode) : undefined;
+  if (read?.hasChildren) {
+    const chain = await lockedAncestors(trx, tenantKey, body.parentCode!, body.orgCode);
     if (chain.at(-1) === body.orgCode) {
       const cycle = [body.orgCode, ...chain];
       result.detail.cycle = cycle;
       result.notice = cycleNotice(cycle);
     }
   }
-  const event = await departmentEvent(trx, body, stored);
+  const event = await departmentEvent(trx, body, stored, read?.above);
   if (event) emit(trx, [event]);
   return result;
 }
@@ -49,13 +51,14 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
  * updated (renamed, moved, or its test flag; with the name and parent before), deleted (with its
  * last state). The path is the one after the change, from the department's live ancestors.
  */
-async function departmentEvent(trx: Trx, body: SingleOrgSyncBody, stored: StoredDepartment | undefined): Promise<NewEvent | undefined> {
+async function departmentEvent(trx: Trx, body: SingleOrgSyncBody, stored: StoredDepartment | undefined, aboveNewParent?: ParentMap): Promise<NewEvent | undefined> {
   const key = { instance_id: body.instanceId, tenant_id: body.tenantId };
   const live = stored !== undefined && !Number(stored.deleted);
   const changed = !live || stored.org_name !== body.orgName || stored.parent_code !== body.parentCode || Number(stored.test_flag) !== (body.testFlag ? 1 : 0);
   if (body.flag === 0 ? !live : !changed) return undefined;
   const shown = body.flag === 0 ? stored! : { org_code: body.orgCode, org_name: body.orgName, parent_code: body.parentCode, source_ts: body.timeStamp };
-  const above = shown.parent_code === null ? new Map() : pathsOf(await ancestry(trx, key, [shown.parent_code]));
+  const parents = shown.parent_code === null ? undefined : body.flag !== 0 && aboveNewParent ? aboveNewParent : await ancestry(trx, key, [shown.parent_code]);
+  const above = parents ? pathsOf(parents) : new Map();
   const data = { instanceId: body.instanceId, tenantId: body.tenantId, ...departmentView(shown, pathUnder(above, shown.parent_code, shown.org_code)) };
   if (body.flag === 0) return kitEvent(body, body.timeStamp, 'department.deleted', data);
   if (!live) return kitEvent(body, body.timeStamp, 'department.created', data);

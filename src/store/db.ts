@@ -290,15 +290,20 @@ interface MysqlTextConnection {
 
 /**
  * Sends the statements as one packet (MySQL stops at the first that fails, and the packet fails
- * with its error) and answers the last one's result. Listeners on the knex instance see each
- * statement, as they see knex's own.
+ * with its error) and answers the results of the last `answered` of them (none: undefined).
+ * Listeners on the knex instance see each statement, as they see knex's own.
  */
-export function sendPacket(client: { emit: TransactionClient['emit'] }, connection: unknown, statements: LaterStatement[]): Promise<unknown> {
+export function sendPacket(client: { emit: TransactionClient['emit'] }, connection: unknown, statements: LaterStatement[], answered = 0): Promise<unknown[] | undefined> {
   for (const s of statements) client.emit('query', { sql: s.sql, bindings: s.params });
   const sql = statements.map((s) => s.sql).join(';\n');
   const params = statements.flatMap((s) => s.params);
   return new Promise((resolve, reject) =>
-    (connection as MysqlTextConnection).query(sql, params, (err, result) => (err ? reject(err) : resolve(statements.length > 1 ? (result as unknown[])[statements.length - 1] : result))),
+    (connection as MysqlTextConnection).query(sql, params, (err, result) => {
+      if (err) return reject(err);
+      if (answered === 0) return resolve(undefined);
+      // One statement's result comes as is; several come as a list, one result each.
+      resolve(statements.length === 1 ? [result] : (result as unknown[]).slice(statements.length - answered));
+    }),
   );
 }
 
@@ -328,7 +333,7 @@ async function transaction<T>(db: Db, until: number, work: (trx: Trx) => Promise
   const trx = Object.assign(builder, { client: lent, isTransaction: true, raw: (...args: unknown[]) => lent.raw(...args) }) as unknown as Trx;
   const flush = () => {
     const waiting = takeLater(trx);
-    return waiting.length > 0 ? sendPacket(client, connection, waiting) : Promise.resolve();
+    return waiting.length > 0 ? sendPacket(client, connection, waiting) : Promise.resolve(undefined);
   };
   const begin: LaterStatement = { sql: 'BEGIN', params: [] };
   if (mysql) later.set(trx, [begin]);

@@ -43,11 +43,32 @@ export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sq
       announce(db, sql, params);
       return (await Promise.all([before, answerOf<R>(conn as MysqlConnection, 'execute', sql, params)]))[1];
     }
-    if (waiting.length > 0) return resultOf<R>(await sendPacket(db.client, conn, [...waiting, { sql, params }]));
+    if (waiting.length > 0) return resultOf<R>(((await sendPacket(db.client, conn, [...waiting, { sql, params }], 1)) as unknown[])[0]);
     announce(db, sql, params);
     return await answerOf<R>(conn as MysqlConnection, 'query', sql, params);
   } finally {
     // A transaction's connection is its own until it ends; a pool's goes back at once.
+    if (!inTransaction) await db.client.releaseConnection(conn);
+  }
+}
+
+/**
+ * Several statements whose answers the caller reads, in order: on MySQL in one packet (with the
+ * writes waiting for it, see sendLater), as text. The first that fails fails them all.
+ */
+export async function runStatements<R = Record<string, unknown>>(db: Db | Trx, statements: Statement[]): Promise<StatementResult<R>[]> {
+  if (dialectOf(db) === 'sqlite' || statements.length < 2) {
+    const results: StatementResult<R>[] = [];
+    for (const { sql, params } of statements) results.push(await runStatement<R>(db, sql, params));
+    return results;
+  }
+  const inTransaction = (db as Trx).isTransaction === true;
+  const conn: unknown = await db.client.acquireConnection();
+  try {
+    const waiting = takeLater(db);
+    const answers = (await sendPacket(db.client, conn, [...waiting, ...statements], statements.length)) as unknown[];
+    return answers.map((a) => resultOf<R>(a));
+  } finally {
     if (!inTransaction) await db.client.releaseConnection(conn);
   }
 }

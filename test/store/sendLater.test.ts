@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshStore, storeUrl, type FreshStore } from '../helpers/database.js';
 import { stores } from '../helpers/stores.js';
 import { inTransaction, openDb, type Db } from '../../src/store/db.js';
-import { runLater, runStatement } from '../../src/store/statements.js';
+import { runLater, runStatement, runStatements } from '../../src/store/statements.js';
 
 /**
  * Writes whose answer a call does not read wait for the transaction's next statement (on MySQL in
@@ -33,9 +33,13 @@ describe.each(stores)('writes sent later, on %s', (store) => {
       // A query knex builds comes after them too.
       const built = await trx('later_t').where('k', 'b').first('v');
       await runLater(trx, 'INSERT INTO later_t (k, v) VALUES (?, ?)', ['c', 3]);
-      return { read: rows[0]?.v, built: built?.v };
+      const [c, all] = await runStatements<{ v: number }>(trx, [
+        { sql: 'SELECT v FROM later_t WHERE k = ?', params: ['c'] },
+        { sql: 'SELECT v FROM later_t ORDER BY k', params: [] },
+      ]);
+      return { read: rows[0]?.v, built: built?.v, several: [c!.rows.map((r) => r.v), all!.rows.map((r) => r.v)] };
     });
-    expect(seen).toEqual({ read: 11, built: 2 });
+    expect(seen).toEqual({ read: 11, built: 2, several: [[3], [11, 2, 3]] });
     expect(await Promise.all(['a', 'b', 'c'].map(count))).toEqual([1, 1, 1]);
   });
 
@@ -80,14 +84,18 @@ describe.each(stores)('writes sent later, on %s', (store) => {
       await inTransaction(db, async (trx) => {
         await runStatement(trx, 'SELECT v FROM later_t WHERE k = ?', ['a']);
         await runLater(trx, 'INSERT INTO later_t (k, v) VALUES (?, ?)', ['h', 9]);
+        await runStatements(trx, [
+          { sql: 'SELECT v FROM later_t WHERE k = ?', params: ['h'] },
+          { sql: 'SELECT v FROM later_t WHERE k = ?', params: ['a'] },
+        ]);
         await runLater(trx, 'INSERT INTO later_t (k, v) VALUES (?, ?)', ['i', 10]);
       });
     } finally {
       Object.assign(conn, send);
     }
-    // BEGIN with the read, the two writes with the COMMIT.
-    expect(packets.map((p) => p.split(';\n').length)).toEqual([2, 3]);
-    expect(packets[1]).toMatch(/COMMIT$/);
+    // BEGIN with the read; a write with two reads; the last write with the COMMIT.
+    expect(packets.map((p) => p.split(';\n').length)).toEqual([2, 3, 2]);
+    expect(packets.at(-1)).toMatch(/COMMIT$/);
     expect(await Promise.all(['h', 'i'].map(count))).toEqual([1, 1]);
   });
 });
