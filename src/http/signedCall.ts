@@ -122,7 +122,7 @@ export function signedCall(rt: Runtime, spec: SignedCallSpec): Middleware {
         // wait for the events counter): a call answered "retry" meanwhile must not commit.
         onCommit(trx, { before: async () => deadline.assertBefore() });
         return { result: r, reply };
-      }, { until: deadline.at }));
+      }, { until: deadline.at, long: large }));
       if (result) {
         rt.changes.committed(result.changes);
         if (result.notice) {

@@ -145,6 +145,8 @@ export const IN_LIST_CHUNK = 1_000;
 interface SqliteConnection {
   pragma(s: string): unknown;
   prepare(sql: string): unknown;
+  /** Whether SQLite has a transaction open (it ends one by itself after some errors). */
+  inTransaction: boolean;
 }
 
 /** How much SQL a connection keeps prepared: hundreds of small statements and the few bulk inserts of a full sync. */
@@ -190,7 +192,7 @@ const sqliteBusy = (code: unknown) => typeof code === 'string' && code.startsWit
 
 function isRetryable(err: unknown): boolean {
   const e = err as { errno?: number; code?: string };
-  return (e?.errno !== undefined && RETRYABLE_MYSQL.has(e.errno)) || sqliteBusy(e?.code);
+  return (e?.errno !== undefined && RETRYABLE_MYSQL.has(e.errno)) || sqliteBusy(e?.code) || err instanceof OverdueMember;
 }
 
 interface CommitHooks {
@@ -215,14 +217,17 @@ export function onCommit(trx: Trx, hooks: { before?: () => Promise<void>; after?
 /**
  * One marketplace call = one transaction. InnoDB may pick concurrent duplicate upserts as
  * deadlock victims; the whole call is then re-run, which is safe because every write is an upsert.
+ * On SQLite the transaction may share its COMMIT with others (see inGroup): it is re-run too when
+ * that COMMIT was busy, or was given up for another member's passed deadline. `long` says it will
+ * hold the writer a while (a large call): it then shares its COMMIT only with transactions after it.
  */
-export async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>, options: { attempts?: number; until?: number } = {}): Promise<T> {
-  const { attempts = 6, until = Infinity } = options;
+export async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>, options: { attempts?: number; until?: number; long?: boolean } = {}): Promise<T> {
+  const { attempts = 6, until = Infinity, long = false } = options;
   for (let attempt = 1; ; attempt++) {
     let after: (() => void)[] = [];
     let result: T;
     try {
-      result = await transaction(db, until, async (trx) => {
+      result = await transaction(db, until, long, async (trx) => {
         const value = await work(trx);
         const hooks = commitHooks.get(trx);
         for (const hook of hooks?.before ?? []) await hook();
@@ -308,56 +313,229 @@ export function sendPacket(client: { emit: TransactionClient['emit'] }, connecti
 }
 
 /**
- * One transaction on a connection of the pool: committed when `work` resolves, rolled back when it
- * throws. knex's own (db.transaction) builds a whole knex instance for each (a hundred methods
- * defined anew, a client copy with its listeners), which costs a small marketplace call more than
- * several of its statements. This one is a query builder over a client that lends the connection
- * (everything else is the pool's client's) and, as knex's does, refuses any query once the
- * transaction ended. BEGIN, COMMIT and ROLLBACK are announced as knex announces them, to the same
- * listeners; on MySQL the BEGIN waits for the first statement and goes in its packet (sendLater).
- * Of a knex transaction it has what the store modules use: the call, `raw`, `client`, `isTransaction`.
+ * One transaction: committed when `work` resolves, rolled back when it throws. On MySQL each has a
+ * connection of the pool to itself; SQLite's single writer runs them in groups (see inGroup).
  */
-async function transaction<T>(db: Db, until: number, work: (trx: Trx) => Promise<T>): Promise<T> {
+function transaction<T>(db: Db, until: number, long: boolean, work: (trx: Trx) => Promise<T>): Promise<T> {
   const client = db.client as TransactionClient;
-  const mysql = dialectOf(db) === 'mysql';
-  const connection = await client.acquireConnection();
+  return dialectOf(db) === 'mysql' ? alone(client, until, work) : inGroup(client, until, long, work);
+}
+
+/**
+ * A transaction as the store modules see it, over `connection`. knex's own (db.transaction) builds
+ * a whole knex instance for each (a hundred methods defined anew, a client copy with its
+ * listeners), which costs a small marketplace call more than several of its statements. This one
+ * is a query builder over a client that lends the connection (everything else is the pool's
+ * client's) and, as knex's does, refuses any query once `end` is called. Of a knex transaction it
+ * has what the store modules use: the call, `raw`, `client`, `isTransaction`. With `waiting` (MySQL),
+ * statements may wait for the next one (sendLater), which a query knex builds sends first.
+ */
+function lend(client: TransactionClient, connection: unknown, until: number, waiting?: LaterStatement[]): { trx: Trx; end: () => void } {
   let ended = false;
+  const flush = () => {
+    const statements = takeLater(trx);
+    return statements.length > 0 ? sendPacket(client, connection, statements) : Promise.resolve(undefined);
+  };
   const lent: TransactionClient = Object.create(client, {
     transacting: { value: true },
     acquireConnection: { value: () => (ended ? Promise.reject(new Error('Transaction query already complete')) : Promise.resolve(connection)) },
     releaseConnection: { value: () => Promise.resolve() },
-    // A query knex builds goes after the waiting statements, each packet queued on the connection in turn.
-    _query: { value: (conn: unknown, query: unknown) => Promise.all([flush(), client._query.call(lent, conn, query)]).then(([, r]) => r) },
+    // Each packet is queued on the connection in turn: the waiting statements go just before the query.
+    ...(waiting && { _query: { value: (conn: unknown, query: unknown) => Promise.all([flush(), client._query.call(lent, conn, query)]).then(([, r]) => r) } }),
   });
   const builder = (table?: string) => (table ? lent.queryBuilder().table(table) : lent.queryBuilder());
   const trx = Object.assign(builder, { client: lent, isTransaction: true, raw: (...args: unknown[]) => lent.raw(...args) }) as unknown as Trx;
-  const flush = () => {
-    const waiting = takeLater(trx);
-    return waiting.length > 0 ? sendPacket(client, connection, waiting) : Promise.resolve(undefined);
-  };
-  const begin: LaterStatement = { sql: 'BEGIN', params: [] };
-  if (mysql) later.set(trx, [begin]);
+  if (waiting) later.set(trx, waiting);
   dueAt.set(trx, until);
+  return { trx, end: () => (ended = true) };
+}
+
+/**
+ * A MySQL transaction on a connection of its own. BEGIN, COMMIT and ROLLBACK are announced as knex
+ * announces them, to the same listeners; the BEGIN waits for the first statement and goes in its
+ * packet, and the writes still waiting at the end go in the COMMIT's (sendLater).
+ */
+async function alone<T>(client: TransactionClient, until: number, work: (trx: Trx) => Promise<T>): Promise<T> {
+  const connection = await client.acquireConnection();
+  const begin: LaterStatement = { sql: 'BEGIN', params: [] };
+  const { trx, end } = lend(client, connection, until, [begin]);
   try {
-    if (!mysql) await client.query(connection, 'BEGIN;');
     let value: T;
     try {
       value = await work(trx);
     } finally {
-      ended = true;
+      end();
     }
-    if (mysql) await sendPacket(client, connection, [...takeLater(trx), { sql: 'COMMIT', params: [] }]);
-    else await client.query(connection, 'COMMIT;');
+    await sendPacket(client, connection, [...takeLater(trx), { sql: 'COMMIT', params: [] }]);
     return value;
   } catch (err) {
-    // Also after a failed COMMIT: SQLite keeps the transaction open then, and the connection is reused.
-    // A MySQL transaction whose BEGIN never left has nothing to roll back.
+    // Also after a failed COMMIT: the connection is reused. One whose BEGIN never left has nothing to roll back.
     if (later.get(trx)?.[0] !== begin) await rollback(client, connection);
     throw err;
   } finally {
-    ended = true;
-    later.delete(trx);
+    end();
     await client.releaseConnection(connection);
+  }
+}
+
+/** A transaction waiting to run in a group, and how its caller is told the outcome. */
+interface Member {
+  work: (trx: Trx) => Promise<unknown>;
+  /** The caller's deadline (inTransaction's `until`): past it, the member must not commit. */
+  until: number;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** A group's members not yet run, in arrival order; `admitted` counts those run too. */
+interface Group {
+  waiting: Member[];
+  admitted: number;
+}
+
+/**
+ * A member's deadline passed after its own check (its work's end) while later members ran: the
+ * group rolls back rather than commit a call already answered "retry", and every member runs its
+ * work again (the overdue one's inTransaction then gives up: its time is over).
+ */
+class OverdueMember extends Error {
+  constructor() {
+    super('a transaction of the group passed its deadline before the commit');
+  }
+}
+
+/**
+ * Bounds of a group. Each member's answer waits for the members after it, so no member starts in
+ * a group older than GROUP_MAX_MS: 10 ms holds a few dozen small calls (about 0.3 ms each on the
+ * writer), enough to spread the COMMIT (a write() per dirty page, most pages shared by the calls)
+ * thin, and little next to a call's wait for the writer at any real concurrency. GROUP_MAX_MEMBERS
+ * bounds the work a failed COMMIT sends back to be done again, and the dirty pages SQLite's cache holds.
+ */
+const GROUP_MAX_MS = 10;
+const GROUP_MAX_MEMBERS = 64;
+
+/** The group that transactions arriving now join, per client (one writer connection each). */
+const openGroups = new WeakMap<TransactionClient, Group>();
+
+/**
+ * Group commit on SQLite. Its one writer connection runs one transaction at a time anyway, and the
+ * COMMIT costs about a quarter of a small call. So transactions that arrive while one runs join it:
+ * each member's work runs in a savepoint of its own, one member at a time in arrival order, and is
+ * undone alone if it throws (that member alone is told the error); once no member waits (or a bound
+ * is reached) the group commits once and only then tells every member it committed. A failed
+ * COMMIT is every member's error (a busy one: each inTransaction runs its own work again).
+ */
+function inGroup<T>(client: TransactionClient, until: number, long: boolean, work: (trx: Trx) => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const member: Member = { work, until, resolve: resolve as (value: unknown) => void, reject };
+    const open = openGroups.get(client);
+    // A long one (a large call) starts a group of its own, after the open one: the calls before it
+    // commit without waiting for it. (Its group waits for the writer connection meanwhile.)
+    if (!open || long) return startGroup(client, [member]);
+    open.waiting.push(member);
+    if (++open.admitted >= GROUP_MAX_MEMBERS) openGroups.delete(client);
+  });
+}
+
+function startGroup(client: TransactionClient, waiting: Member[]): void {
+  const group: Group = { waiting, admitted: waiting.length };
+  openGroups.set(client, group);
+  void runGroup(client, group);
+}
+
+/** Takes no more members; those not run yet are returned. */
+function close(client: TransactionClient, group: Group): Member[] {
+  if (openGroups.get(client) === group) openGroups.delete(client);
+  return group.waiting.splice(0);
+}
+
+/** Members a group will not run: ahead of those of the group open now, else in a group of their own. */
+function handOver(client: TransactionClient, left: Member[]): void {
+  if (left.length === 0) return;
+  const open = openGroups.get(client);
+  if (!open) return startGroup(client, left);
+  open.waiting.unshift(...left);
+  open.admitted += left.length;
+}
+
+/** One turn of the event loop, its I/O included: requests that came in meanwhile reach their transaction and join. */
+const oneTurn = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+
+async function runGroup(client: TransactionClient, group: Group): Promise<void> {
+  let connection: unknown;
+  try {
+    connection = await client.acquireConnection();
+    await client.query(connection, 'BEGIN;');
+  } catch (err) {
+    // As a transaction of its own would: every member is told, none tried again here.
+    if (connection !== undefined) await giveBack(client, connection);
+    for (const member of close(client, group)) member.reject(err);
+    return;
+  }
+  const done: { member: Member; value: unknown }[] = [];
+  let running: Member | undefined;
+  try {
+    const began = Date.now();
+    for (;;) {
+      if (group.waiting.length === 0 && openGroups.get(client) === group) await oneTurn();
+      if (group.waiting.length === 0 || Date.now() - began >= GROUP_MAX_MS) break;
+      running = group.waiting.shift()!;
+      const outcome = await runMember(client, connection, running);
+      if (outcome.ok) done.push({ member: running, value: outcome.value });
+      else running.reject(outcome.err);
+      running = undefined;
+      // A busy error means this transaction's snapshot is stale (another process committed since
+      // it began): the members after would fail the same, so they start afresh after this commit.
+      if (!outcome.ok && isRetryable(outcome.err)) break;
+    }
+    handOver(client, close(client, group));
+    const now = Date.now();
+    if (done.some(({ member }) => now >= member.until)) throw new OverdueMember();
+    await client.query(connection, 'COMMIT;');
+  } catch (err) {
+    // Also after a failed COMMIT: SQLite keeps the transaction open then, and the connection is reused.
+    handOver(client, close(client, group));
+    await rollback(client, connection);
+    await giveBack(client, connection);
+    for (const { member } of done) member.reject(err);
+    running?.reject(err);
+    return;
+  }
+  await giveBack(client, connection);
+  for (const { member, value } of done) member.resolve(value);
+}
+
+/** The connection back to the pool; a pool already destroyed (the store closing) has nothing to take it back. */
+async function giveBack(client: TransactionClient, connection: unknown): Promise<void> {
+  try {
+    await client.releaseConnection(connection);
+  } catch {
+    // Nothing to do: the connection went with its pool.
+  }
+}
+
+/**
+ * One member's work in its savepoint. Its failure is its own ({ ok: false }) unless SQLite ended
+ * the whole transaction (some I/O and out-of-space errors do) or cannot undo the savepoint: then
+ * the group's earlier members lost their work too, and runMember throws for the group.
+ */
+async function runMember(client: TransactionClient, connection: unknown, member: Member): Promise<{ ok: true; value: unknown } | { ok: false; err: unknown }> {
+  await client.query(connection, 'SAVEPOINT member;');
+  const { trx, end } = lend(client, connection, member.until);
+  try {
+    let value: unknown;
+    try {
+      value = await member.work(trx);
+    } finally {
+      end();
+    }
+    await client.query(connection, 'RELEASE member;');
+    return { ok: true, value };
+  } catch (err) {
+    if (!(connection as SqliteConnection).inTransaction) throw err;
+    await client.query(connection, 'ROLLBACK TO member;');
+    await client.query(connection, 'RELEASE member;');
+    return { ok: false, err };
   }
 }
 
