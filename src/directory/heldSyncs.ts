@@ -209,7 +209,8 @@ export async function decideHeldSync(db: Db, id: number, decision: Decision, run
       startedAt,
     });
     return outcome;
-  });
+    // Applying a held full sync writes as much as the sync would have (see inTransaction's `long`).
+  }, { long: true });
 }
 
 /** The held sync's body as the marketplace sent it (its list validated, duplicates folded). */

@@ -41,7 +41,8 @@ export async function singleOrgSync(trx: Trx, body: SingleOrgSyncBody): Promise<
       result.notice = cycleNotice(cycle);
     }
   }
-  const event = await departmentEvent(trx, body, stored, read?.above);
+  // After a walk up (which may have waited for a concurrent move) the path is read again.
+  const event = await departmentEvent(trx, body, stored, read?.hasChildren ? undefined : read?.above);
   if (event) emit(trx, [event]);
   return result;
 }

@@ -17,6 +17,9 @@ export interface DbOptions {
   log?: Logger;
 }
 
+/** The session's sql_mode without NO_BACKSLASH_ESCAPES, the rest as the server set it. */
+const BACKSLASH_ESCAPES = "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
+
 /**
  * knex's warnings as log lines. Its advice on a held migration lock names a command this project
  * does not have; the start-up reports that wait itself (see migrateLatest).
@@ -52,7 +55,15 @@ export function openDb(options: DbOptions): Db {
         // no text from a request is ever spliced into SQL, with or without this.
         multipleStatements: true,
       } as Knex.MySql2ConnectionConfig & { uri: string; maxPreparedStatements: number; multipleStatements: boolean },
-      pool: { min: 0, max: options.mysqlPoolMax ?? 10 },
+      pool: {
+        min: 0,
+        max: options.mysqlPoolMax ?? 10,
+        // The driver escapes values with backslashes: a server set to NO_BACKSLASH_ESCAPES would read
+        // a quote in a value as the end of the string (with several statements to a packet, worse).
+        afterCreate(conn: MysqlTextConnection, done: (err: Error | null, conn: unknown) => void) {
+          conn.query(BACKSLASH_ESCAPES, [], (err) => done(err, conn));
+        },
+      },
       log: knexLog(options.log),
     });
   }
@@ -270,6 +281,21 @@ const dueAt = new WeakMap<Trx, number>();
 /** When the caller stops waiting for the transaction (inTransaction's `until`): Infinity if never. */
 export const answerDueAt = (trx: Trx) => dueAt.get(trx) ?? Infinity;
 
+const boundedWaits = new WeakSet<Trx>();
+const RESET_LOCK_WAIT: LaterStatement = { sql: 'SET SESSION innodb_lock_wait_timeout = DEFAULT', params: [] };
+
+/**
+ * From the next statement sent on (see sendLater), a MySQL transaction waits at most `seconds` for
+ * a row lock (the statement then fails, and the transaction is rolled back and may run again).
+ * The connection's own limit is back once the transaction ends, however it ends.
+ */
+export function lockWaitAtMost(trx: Trx, seconds: number): void {
+  const waiting = later.get(trx);
+  if (!waiting) return;
+  waiting.push({ sql: 'SET SESSION innodb_lock_wait_timeout = ?', params: [Math.max(1, Math.floor(seconds))] });
+  boundedWaits.add(trx);
+}
+
 /**
  * Statements of a MySQL transaction that answer nothing the call reads (its BEGIN, its audit
  * record, its events) wait here and travel with the transaction's next statement or its COMMIT,
@@ -340,8 +366,8 @@ function lend(client: TransactionClient, connection: unknown, until: number, wai
     transacting: { value: true },
     acquireConnection: { value: () => (ended ? Promise.reject(new Error('Transaction query already complete')) : Promise.resolve(connection)) },
     releaseConnection: { value: () => Promise.resolve() },
-    // Each packet is queued on the connection in turn: the waiting statements go just before the query.
-    ...(waiting && { _query: { value: (conn: unknown, query: unknown) => Promise.all([flush(), client._query.call(lent, conn, query)]).then(([, r]) => r) } }),
+    // The waiting statements go first, and the query only once they succeeded (see runStatement).
+    ...(waiting && { _query: { value: async (conn: unknown, query: unknown) => (await flush(), client._query.call(lent, conn, query)) } }),
   });
   const builder = (table?: string) => (table ? lent.queryBuilder().table(table) : lent.queryBuilder());
   const trx = Object.assign(builder, { client: lent, isTransaction: true, raw: (...args: unknown[]) => lent.raw(...args) }) as unknown as Trx;
@@ -366,14 +392,17 @@ async function alone<T>(client: TransactionClient, until: number, work: (trx: Tr
     } finally {
       end();
     }
-    await sendPacket(client, connection, [...takeLater(trx), { sql: 'COMMIT', params: [] }]);
+    await sendPacket(client, connection, [...takeLater(trx), { sql: 'COMMIT', params: [] }, ...(boundedWaits.has(trx) ? [RESET_LOCK_WAIT] : [])]);
     return value;
   } catch (err) {
     // Also after a failed COMMIT: the connection is reused. One whose BEGIN never left has nothing to roll back.
     if (later.get(trx)?.[0] !== begin) await rollback(client, connection);
+    if (boundedWaits.has(trx)) await sendPacket(client, connection, [RESET_LOCK_WAIT]).catch(() => {});
     throw err;
   } finally {
     end();
+    // A write sent later from here on would be lost: it is refused as any statement is (runLater runs it now).
+    later.delete(trx);
     await client.releaseConnection(connection);
   }
 }

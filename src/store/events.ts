@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { answerDueAt, dialectOf, inTransaction, onCommit, type Db, type Trx } from './db.js';
+import { answerDueAt, dialectOf, inTransaction, lockWaitAtMost, onCommit, type Db, type Trx } from './db.js';
 import { insertStatement, runLater, runStatement } from './statements.js';
 import { inTurns } from './upsertNewer.js';
 import type { BigNumber, Flag } from './rows.js';
@@ -156,6 +156,8 @@ const sameRow = (a: NewEvent, b: NewEvent) => a.type === b.type && a.instanceId 
  * events: at 100,000 departments, for a few hundred milliseconds.
  */
 const COUNTER_WAIT_MARGIN_MS = 2_000;
+/** Events few enough to go in the COMMIT's packet: their insert stays a text statement (see runLater). */
+const AT_COMMIT_EVENTS = 16;
 
 /**
  * Takes a number per event from the counter row, then inserts the events. On MySQL the row stays
@@ -164,15 +166,20 @@ const COUNTER_WAIT_MARGIN_MS = 2_000;
  * A small call's events on MySQL are numbered by the database itself (LAST_INSERT_ID, which the
  * counter's update sets) in the packet that commits: the row is then locked only while the
  * database runs those three statements, not for round trips through a busy server. The call's
- * deadline is then checked before the row is taken, not after: unless its answer is due soon, a
- * wait for the row ends well before it.
+ * deadline is then checked before the row is taken, not after: so the wait for the row is bounded
+ * to end at least a second before the answer is due (the call then fails and is not committed).
+ * A call whose answer is due within COUNTER_WAIT_MARGIN_MS takes its numbers first, as before.
  */
 async function writeEvents(trx: Trx, items: Pending[]): Promise<void> {
   const count = items.reduce((n, e) => n + sizeOf(e), 0);
   const runs = count >= RUN_FROM;
-  const atCommit = !runs && dialectOf(trx) === 'mysql' && answerDueAt(trx) - Date.now() > COUNTER_WAIT_MARGIN_MS;
+  const left = answerDueAt(trx) - Date.now();
+  const atCommit = count <= AT_COMMIT_EVENTS && dialectOf(trx) === 'mysql' && left > COUNTER_WAIT_MARGIN_MS;
   const last = atCommit ? undefined : await takeSequences(trx, count);
-  if (atCommit) await runLater(trx, TAKE_SEQUENCES_MYSQL, [count]);
+  if (atCommit) {
+    if (left < Infinity) lockWaitAtMost(trx, left / 1000 - 1);
+    await runLater(trx, TAKE_SEQUENCES_MYSQL, [count]);
+  }
   // A row's numbers: known here, or as how far below the counter's new value they are.
   const numbered = (from: number, to: number) => (last === undefined ? { sequence: count - 1 - from, last_sequence: count - 1 - to } : { sequence: last - count + 1 + from, last_sequence: last - count + 1 + to });
   const expressions: Record<string, string> = last === undefined ? { sequence: 'LAST_INSERT_ID() - ?', last_sequence: 'LAST_INSERT_ID() - ?' } : {};
@@ -440,7 +447,7 @@ export async function purgeOldEvents(db: Db, retentionDays: number, now = Date.n
       // Counted in events: the rows read are the rows deleted, unless another process purged meanwhile.
       deleted += removed === rows.length ? rows.reduce((n, r) => n + Number(r.last_sequence) - Number(r.sequence) + 1, 0) : removed;
       await trx('event_sequence').where('name', 'events').andWhere('purged_through', '<', through).update({ purged_through: through });
-    });
+    }, { long: true });
   }
   return deleted;
 }

@@ -61,7 +61,7 @@ export async function resealColumn(db: Db, box: SecretBox, col: SealedColumn, ba
         else done.changed++;
       }
       return done;
-    });
+    }, { long: true });
     after = col.key.map((k) => rows[rows.length - 1]![k]!);
     total.resealed += batch.resealed;
     total.changed += batch.changed;

@@ -38,10 +38,12 @@ export async function runStatement<R = Record<string, unknown>>(db: Db | Trx, sq
     }
     const waiting = takeLater(db);
     if (options.prepared === true || params.length >= PREPARED_FROM_VALUES) {
-      // A prepared statement goes alone: the waiting ones go just before it, in a packet of their own.
-      const before = waiting.length > 0 ? sendPacket(db.client, conn, waiting) : undefined;
+      // A prepared statement goes alone: the waiting ones first, in a packet of their own, and it
+      // only once they succeeded (after a failure, a deadlock say, the transaction may be gone and
+      // the statement would commit on its own).
+      if (waiting.length > 0) await sendPacket(db.client, conn, waiting);
       announce(db, sql, params);
-      return (await Promise.all([before, answerOf<R>(conn as MysqlConnection, 'execute', sql, params)]))[1];
+      return await answerOf<R>(conn as MysqlConnection, 'execute', sql, params);
     }
     if (waiting.length > 0) return resultOf<R>(((await sendPacket(db.client, conn, [...waiting, { sql, params }], 1)) as unknown[])[0]);
     announce(db, sql, params);

@@ -207,6 +207,28 @@ describe.each(stores)('the event outbox on %s', (store) => {
     expect((await page(`?after=${from}`)).data.map((e: { data: { n: number } }) => e.data.n)).toEqual(store === 'mysql' ? [14, 13] : [13, 14]);
   });
 
+  it.runIf(store === 'mysql')('does not commit a call past its deadline while the counter row is held (MySQL)', { timeout: 20_000 }, async () => {
+    const from = await latest();
+    let held!: () => void;
+    const holding = new Promise<void>((r) => (held = r));
+    // Another transaction holds the counter row for 5 s (a large sync writing its events, say).
+    const holder = inTransaction(s.rt.db, async (trx) => {
+      await trx.raw("SELECT last FROM event_sequence WHERE name = 'events' FOR UPDATE");
+      held();
+      await new Promise((r) => setTimeout(r, 5_000));
+    });
+    await holding;
+    const until = Date.now() + 3_500;
+    // As a marketplace call does: its deadline checked last before the commit.
+    const call = inTransaction(s.rt.db, async (trx) => {
+      emit(trx, [event(15)]);
+      onCommit(trx, { before: async () => { if (Date.now() >= until) throw new Error('answered retry'); } });
+    }, { until });
+    await expect(call).rejects.toThrow();
+    await holder;
+    expect((await page(`?after=${from}`)).data).toEqual([]);
+  });
+
   it('pages by cursor and filters by type, tenant and instance', async () => {
     const from = await latest();
     await inTransaction(s.rt.db, async (trx) =>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshStore, storeUrl, type FreshStore } from '../helpers/database.js';
 import { stores } from '../helpers/stores.js';
-import { inTransaction, openDb, type Db } from '../../src/store/db.js';
+import { inTransaction, lockWaitAtMost, openDb, type Db } from '../../src/store/db.js';
 import { runLater, runStatement, runStatements } from '../../src/store/statements.js';
 
 /**
@@ -66,6 +66,22 @@ describe.each(stores)('writes sent later, on %s', (store) => {
     // The connection is left clean for the next transaction.
     await inTransaction(db, (trx) => runLater(trx, 'INSERT INTO later_t (k, v) VALUES (?, ?)', ['g', 8]));
     expect(await count('g')).toBe(1);
+  });
+
+  it.runIf(store === 'mysql')('leave the connection its own lock wait limit after one bounded it, committed or not (MySQL)', async () => {
+    const limit = async () => Number((await db.raw('SELECT @@SESSION.innodb_lock_wait_timeout AS s, @@GLOBAL.innodb_lock_wait_timeout AS g'))[0][0].s);
+    const server = Number((await db.raw('SELECT @@GLOBAL.innodb_lock_wait_timeout AS g'))[0][0].g);
+    const bounded = await inTransaction(db, async (trx) => {
+      lockWaitAtMost(trx, 1);
+      return Number((await runStatement<{ s: number }>(trx, 'SELECT @@SESSION.innodb_lock_wait_timeout AS s', [])).rows[0]!.s);
+    });
+    expect(bounded).toBe(1);
+    expect(await limit()).toBe(server);
+    await expect(inTransaction(db, async (trx) => {
+      lockWaitAtMost(trx, 1);
+      await runLater(trx, 'INSERT INTO later_t (k, v) VALUES (?, ?)', ['a', 1]);
+    })).rejects.toThrow(/duplicate/i);
+    expect(await limit()).toBe(server);
   });
 
   it.runIf(store === 'mysql')('travel in the packets of the statements after them (MySQL)', async () => {
